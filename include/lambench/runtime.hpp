@@ -1,0 +1,68 @@
+// lambench::runtime — write an AWS Lambda function in C++.
+//
+//   int main() {
+//       return lambench::runtime::run([](const lambench::runtime::invocation& inv) {
+//           return lambench::runtime::response::success(R"({"ok":true})");
+//       });
+//   }
+//
+// run() talks to the Lambda Runtime API at $AWS_LAMBDA_RUNTIME_API: it fetches each event,
+// calls the handler, and posts the response (or the error, if the handler throws).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+namespace lambench::runtime {
+
+struct invocation {
+    std::string payload;
+    std::string request_id;
+    std::string invoked_function_arn;
+    std::string xray_trace_id;
+    std::string client_context;    // empty when absent
+    std::string cognito_identity;  // empty when absent
+    std::chrono::system_clock::time_point deadline;
+
+    std::chrono::milliseconds remaining_time() const {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::system_clock::now());
+    }
+};
+
+class response {
+public:
+    static response success(std::string body, std::string content_type = "application/json") {
+        return {std::move(body), std::move(content_type), false};
+    }
+    // Reported through /error as {"errorMessage":message,"errorType":type,"stackTrace":[]}.
+    static response failure(std::string message, std::string type = "Error") {
+        return {std::move(message), std::move(type), true};
+    }
+
+    const std::string& body() const { return body_; }  // payload, or the error message
+    const std::string& content_type() const { return type_; }  // content type, or error type
+    bool is_failure() const { return failure_; }
+
+private:
+    response(std::string body, std::string type, bool failure)
+        : body_(std::move(body)), type_(std::move(type)), failure_(failure) {}
+    std::string body_;
+    std::string type_;
+    bool failure_;
+};
+
+using handler = std::function<response(const invocation&)>;
+
+// Runs the invocation loop until the Runtime API goes away. Returns the process exit code:
+// non-zero when the Runtime API cannot be reached. A handler that throws is reported as a
+// function error (errorType = the exception's type name) and the loop goes on.
+int run(const handler& fn);
+
+// Reports an initialisation failure through /runtime/init/error. The caller should then exit
+// non-zero; init_error() returns the exit code to use (1).
+int init_error(const std::string& message, const std::string& type = "Runtime.InitError");
+
+}  // namespace lambench::runtime

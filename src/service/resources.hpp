@@ -1,0 +1,61 @@
+// Lambda's resource model on Linux cgroups: one resource_group per sandbox.
+// CPU quota = memory_mb/1769 of a CPU (capped at host cores), hard memory limit with no swap,
+// freeze/thaw between invocations, peak memory for "Max Memory Used".
+// Detects cgroup v2 (unified) or v1 (cpu, memory, freezer hierarchies); never assumes.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace lambench::service {
+
+enum class cgroup_mode { none, v1, v2 };
+
+struct cgroup_support {
+    cgroup_mode mode = cgroup_mode::none;
+    bool cpu = false;      // CPU quota can be set
+    bool memory = false;   // memory limit + peak available
+    bool freezer = false;  // cgroup freezer available (else SIGSTOP/SIGCONT fallback)
+    // Human-readable, e.g. "cgroup v1 (cpu, memory, freezer)" or
+    // "cgroups unavailable: CPU share, memory cap and Max Memory Used are off".
+    std::string describe() const;
+    bool complete() const { return cpu && memory && freezer; }
+};
+
+// Probes once (cached). Honours LAMBENCH_CGROUP_ROOT to place groups under a given parent.
+const cgroup_support& detect_cgroups();
+
+double cpu_share_for_memory(int memory_mb);  // memory/1769, capped at host cores
+
+// Move-only owner of one cgroup (in each v1 hierarchy, or one v2 group). The destructor kills
+// every process still inside, waits for them to go, and removes the group(s).
+class resource_group {
+public:
+    // name must be unique per service instance (e.g. "<function>-<sandbox id>").
+    static resource_group create(const std::string& name, int memory_mb);
+    resource_group(resource_group&&) noexcept;
+    resource_group& operator=(resource_group&&) noexcept;
+    resource_group(const resource_group&) = delete;
+    resource_group& operator=(const resource_group&) = delete;
+    ~resource_group();
+
+    void add_process(pid_t pid);     // moves pid (and its future children) into the group
+    void set_cpu_share(double cpus);  // <= 0 means unlimited (used for init_cpu = "full")
+    void freeze();                    // cgroup freezer, else SIGSTOP to every member
+    void thaw();
+    std::uint64_t memory_peak_bytes() const;  // 0 when memory accounting is off
+    std::uint64_t memory_current_bytes() const;
+    bool oom_killed() const;  // an OOM kill happened in this group
+    void kill_all();          // SIGKILL every member
+    const cgroup_support& support() const;
+
+private:
+    struct impl;
+    explicit resource_group(std::unique_ptr<impl> p);
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace lambench::service
