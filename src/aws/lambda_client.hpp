@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -44,10 +45,17 @@ struct invoke_result {
 class lambda_client {
 public:
     // endpoint: "http://127.0.0.1:9000" (local) or empty for https://lambda.<region>.amazonaws.com
+    // region: empty -> AWS_REGION, AWS_DEFAULT_REGION, else us-east-1.
+    // creds: nullopt with a local endpoint signs with dummy keys (the local service accepts any);
+    // nullopt against AWS throws std::runtime_error saying how to provide credentials.
+    // Transport failures throw std::runtime_error; service errors throw api_error.
+    // Not thread-safe: one client holds one keep-alive connection; use one client per thread.
     lambda_client(std::string endpoint, std::string region, std::optional<credentials> creds);
     ~lambda_client();
     lambda_client(const lambda_client&) = delete;
     lambda_client& operator=(const lambda_client&) = delete;
+    lambda_client(lambda_client&&) noexcept;
+    lambda_client& operator=(lambda_client&&) noexcept;
 
     std::string create_function(const function_config& cfg, const std::vector<std::uint8_t>& zip);
     std::string get_function_configuration(const std::string& name);  // JSON text
@@ -58,9 +66,19 @@ public:
     invoke_result invoke(const std::string& name, const std::string& payload,
                          bool tail_log = true, const std::string& invocation_type = "RequestResponse");
 
+    // Real Lambda creates and updates asynchronously (State Pending, LastUpdateStatus
+    // InProgress); invoking then fails with ResourceConflictException. Polls the configuration
+    // until State is Active and no update is in progress; returns its JSON. Throws api_error
+    // (State Failed: type "FunctionFailed") or std::runtime_error on timeout.
+    std::string wait_until_active(const std::string& name,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(120));
+
+    const std::string& endpoint() const;  // resolved, e.g. https://lambda.us-east-1.amazonaws.com
+    const std::string& region() const;
+
 private:
     struct impl;
-    impl* impl_;
+    std::unique_ptr<impl> impl_;
 };
 
 }  // namespace lambench::aws

@@ -1,0 +1,30 @@
+// The credential chain and region defaults, as the AWS CLI resolves them (the subset we need):
+// environment first, then the shared credentials file. load_credentials() (lambda_client.hpp)
+// runs the whole chain.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "aws/lambda_client.hpp"
+
+namespace lambench::aws {
+
+// AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN). Both keys or nothing.
+std::optional<credentials> credentials_from_env();
+
+// One [profile] of an INI credentials file (aws_access_key_id, aws_secret_access_key,
+// aws_session_token). nullopt when the file or the profile does not exist or lacks a key.
+std::optional<credentials> credentials_from_file(const std::string& path, const std::string& profile);
+
+// $AWS_SHARED_CREDENTIALS_FILE, else $HOME/.aws/credentials.
+std::string shared_credentials_path();
+// $AWS_PROFILE, else "default".
+std::string profile_name();
+
+// $AWS_REGION, else $AWS_DEFAULT_REGION, else us-east-1.
+std::string default_region();
+// https://lambda.<region>.amazonaws.com
+std::string default_endpoint(const std::string& region);
+
+}  // namespace lambench::aws
