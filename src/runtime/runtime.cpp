@@ -1,0 +1,298 @@
+// The Runtime API loop: GET /next → handler → POST /response or /error, forever, over one
+// kept-alive connection. Buffers live across iterations so a warm invocation allocates only
+// what the handler itself allocates.
+#include "lambench/runtime.hpp"
+
+#include "http.hpp"
+
+#include <cxxabi.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <typeinfo>
+
+namespace lambench::runtime {
+namespace {
+
+using detail::http_header;
+
+constexpr std::string_view api_base = "/2018-06-01/runtime/";
+constexpr std::string_view log_prefix = "lambench-runtime: ";
+
+// Set once the first /next is sent: from then on exceptions belong to invocations, not init.
+std::atomic<bool> loop_started{false};
+
+// stderr without iostreams (which would cost static size and cold-start time).
+void log_line(std::string_view text) {
+    std::string line;
+    line.reserve(log_prefix.size() + text.size() + 1);
+    line += log_prefix;
+    line += text;
+    line += '\n';
+    std::string_view rest = line;
+    while (!rest.empty()) {
+        ssize_t n = ::write(STDERR_FILENO, rest.data(), rest.size());
+        if (n <= 0) return;
+        rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+std::string demangle(const char* mangled) {
+    int status = 0;
+    std::unique_ptr<char, decltype(&std::free)> name(
+        abi::__cxa_demangle(mangled, nullptr, nullptr, &status), &std::free);
+    return status == 0 && name ? std::string(name.get()) : std::string(mangled);
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20) {
+                    out += "\\u00";
+                    out += hex[c >> 4];
+                    out += hex[c & 0xf];
+                } else {
+                    out += ch;
+                }
+        }
+    }
+    out += '"';
+}
+
+std::string error_body(std::string_view message, std::string_view type) {
+    std::string body;
+    body.reserve(message.size() + type.size() + 64);
+    body += "{\"errorMessage\":";
+    append_json_string(body, message);
+    body += ",\"errorType\":";
+    append_json_string(body, type);
+    body += ",\"stackTrace\":[]}";
+    return body;
+}
+
+// What the current exception is: its message and its (demangled, dynamic) type name.
+struct exception_info {
+    std::string message;
+    std::string type;
+};
+
+exception_info describe_current_exception() {
+    exception_info info;
+    const std::type_info* t = abi::__cxa_current_exception_type();
+    info.type = t ? demangle(t->name()) : "unknown";
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        info.type = demangle(typeid(e).name());
+        info.message = e.what();
+    } catch (...) {
+        info.message = "exception of type " + info.type;
+    }
+    return info;
+}
+
+std::optional<detail::endpoint> endpoint_from_env() {
+    const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API");
+    if (api == nullptr || *api == '\0') {
+        log_line("AWS_LAMBDA_RUNTIME_API is not set: run this program as a Lambda bootstrap "
+                 "(or set AWS_LAMBDA_RUNTIME_API=host:port)");
+        return std::nullopt;
+    }
+    auto ep = detail::parse_endpoint(api);
+    if (!ep) {
+        log_line("AWS_LAMBDA_RUNTIME_API: " + ep.error());
+        return std::nullopt;
+    }
+    return std::move(*ep);
+}
+
+class loop {
+public:
+    explicit loop(detail::endpoint ep) : client_(std::move(ep)) {
+        path_.reserve(128);
+        resp_body_.reserve(256);
+    }
+
+    int run(const handler& fn) {
+        loop_started.store(true);
+        std::string next_path(api_base);
+        next_path += "invocation/next";
+        for (;;) {
+            auto got = client_.request("GET", next_path, {}, {}, resp_, inv_.payload);
+            if (!got) return lost("GET " + next_path, got.error());
+            if (resp_.status != 200) {
+                log_line("GET " + next_path + " answered " + std::to_string(resp_.status) +
+                         ": " + inv_.payload.substr(0, 200));
+                return 1;
+            }
+            if (!parse_invocation()) return 1;
+
+            std::optional<response> result;
+            try {
+                result.emplace(fn(inv_));
+            } catch (...) {
+                auto info = describe_current_exception();
+                result.emplace(response::failure(std::move(info.message), std::move(info.type)));
+            }
+            if (int rc = post_result(*result); rc != 0) return rc;
+        }
+    }
+
+    int post_init_error(std::string_view message, std::string_view type) {
+        std::string path(api_base);
+        path += "init/error";
+        std::string body = error_body(message, type);
+        const std::array<http_header, 2> headers = {
+            http_header{"Content-Type", "application/json"},
+            http_header{"Lambda-Runtime-Function-Error-Type", type}};
+        auto r = client_.request("POST", path, headers, body, resp_, resp_body_);
+        if (!r) {
+            log_line("POST " + path + " failed: " + r.error().message);
+        } else if (resp_.status != 202) {
+            log_line("POST " + path + " answered " + std::to_string(resp_.status));
+        }
+        return 1;
+    }
+
+private:
+    int lost(const std::string& what, const detail::http_error& err) {
+        log_line("Runtime API at " + client_.target() + " went away (" + what +
+                 "): " + err.message + "; exiting");
+        return 1;
+    }
+
+    bool parse_invocation() {
+        std::string_view id = resp_.header("Lambda-Runtime-Aws-Request-Id");
+        if (id.empty()) {
+            log_line("GET /next answered without Lambda-Runtime-Aws-Request-Id; exiting");
+            return false;
+        }
+        inv_.request_id.assign(id);
+        inv_.invoked_function_arn.assign(resp_.header("Lambda-Runtime-Invoked-Function-Arn"));
+        inv_.client_context.assign(resp_.header("Lambda-Runtime-Client-Context"));
+        inv_.cognito_identity.assign(resp_.header("Lambda-Runtime-Cognito-Identity"));
+
+        std::string_view deadline = resp_.header("Lambda-Runtime-Deadline-Ms");
+        long long ms = 0;
+        auto [ptr, ec] = std::from_chars(deadline.data(), deadline.data() + deadline.size(), ms);
+        if (deadline.empty() || ec != std::errc{})
+            ms = 0;  // unknown deadline: remaining_time() is then negative, never a crash
+        inv_.deadline = std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+
+        // Tracing SDKs read the trace id from the environment; setenv allocates, so only when
+        // it changes.
+        std::string_view trace = resp_.header("Lambda-Runtime-Trace-Id");
+        if (first_ || trace != inv_.xray_trace_id) {
+            first_ = false;
+            inv_.xray_trace_id.assign(trace);
+            if (trace.empty())
+                ::unsetenv("_X_AMZN_TRACE_ID");
+            else
+                ::setenv("_X_AMZN_TRACE_ID", inv_.xray_trace_id.c_str(), 1);
+        }
+        return true;
+    }
+
+    void invocation_path(std::string_view leaf) {
+        path_.assign(api_base);
+        path_ += "invocation/";
+        path_ += inv_.request_id;
+        path_ += '/';
+        path_ += leaf;
+    }
+
+    int post_error(std::string_view message, std::string_view type) {
+        invocation_path("error");
+        std::string body = error_body(message, type);
+        const std::array<http_header, 2> headers = {
+            http_header{"Content-Type", "application/json"},
+            http_header{"Lambda-Runtime-Function-Error-Type", type}};
+        auto r = client_.request("POST", path_, headers, body, resp_, resp_body_);
+        if (!r) return lost("POST " + path_, r.error());
+        if (resp_.status != 202)
+            log_line("POST " + path_ + " answered " + std::to_string(resp_.status) + ": " +
+                     resp_body_.substr(0, 200));
+        return 0;
+    }
+
+    int post_result(const response& result) {
+        if (result.is_failure()) return post_error(result.body(), result.content_type());
+        invocation_path("response");
+        const std::array<http_header, 1> headers = {
+            http_header{"Content-Type", result.content_type()}};
+        auto r = client_.request("POST", path_, headers, result.body(), resp_, resp_body_);
+        if (!r) return lost("POST " + path_, r.error());
+        if (resp_.status == 202) return 0;
+        if (resp_.status == 413) {
+            // The Runtime API refused the payload; the caller must still get an answer, so
+            // the invocation becomes a function error, as Lambda's own runtimes report it.
+            return post_error("Response payload size (" + std::to_string(result.body().size()) +
+                                  " bytes) exceeded maximum allowed payload size",
+                              "Function.ResponseSizeTooLarge");
+        }
+        log_line("POST " + path_ + " answered " + std::to_string(resp_.status) + ": " +
+                 resp_body_.substr(0, 200));
+        return 0;
+    }
+
+    detail::http_client client_;
+    detail::http_response resp_;
+    std::string resp_body_;
+    std::string path_;
+    invocation inv_;
+    bool first_ = true;  // the inherited environment may hold a stale trace id
+};
+
+// An exception escaping main() before the loop started is an init failure: Lambda must hear
+// about it through /init/error, not just see the process die.
+std::terminate_handler previous_terminate = nullptr;
+
+[[noreturn]] void on_terminate() {
+    if (!loop_started.load() && std::current_exception()) {
+        auto info = describe_current_exception();
+        log_line("uncaught exception during init: " + info.type + ": " + info.message);
+        if (auto ep = endpoint_from_env()) loop(std::move(*ep)).post_init_error(info.message,
+                                                                                info.type);
+        std::_Exit(1);
+    }
+    if (previous_terminate != nullptr) previous_terminate();
+    std::abort();
+}
+
+const bool terminate_installed = [] {
+    previous_terminate = std::set_terminate(&on_terminate);
+    return true;
+}();
+
+}  // namespace
+
+int run(const handler& fn) {
+    (void)terminate_installed;
+    auto ep = endpoint_from_env();
+    if (!ep) return 1;
+    return loop(std::move(*ep)).run(fn);
+}
+
+int init_error(const std::string& message, const std::string& type) {
+    log_line("init error: " + type + ": " + message);
+    auto ep = endpoint_from_env();
+    if (!ep) return 1;
+    return loop(std::move(*ep)).post_init_error(message, type);
+}
+
+}  // namespace lambench::runtime
