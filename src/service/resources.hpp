@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace lambench::service {
 
@@ -23,12 +24,20 @@ struct cgroup_support {
     // "cgroups unavailable: CPU share, memory cap and Max Memory Used are off".
     std::string describe() const;
     bool complete() const { return cpu && memory && freezer; }
+    // Why a part is off or approximated (empty when complete and exact), e.g. "memory.peak
+    // missing: Max Memory Used is sampled from memory.current" or "disabled by LAMBENCH_CGROUPS".
+    std::string note;
+    // Directory (v2) or per-hierarchy cgroup path (v1) under which groups are created.
+    std::string parent;
 };
 
-// Probes once (cached). Honours LAMBENCH_CGROUP_ROOT to place groups under a given parent.
+// Probes once (cached). Honours LAMBENCH_CGROUP_ROOT to place groups under a given parent
+// (a cgroup path such as "/lambench-ci", relative to each hierarchy's root) and
+// LAMBENCH_CGROUPS = auto (default) | v1 | v2 | off (off = the SIGSTOP/killpg fallback).
 const cgroup_support& detect_cgroups();
 
-double cpu_share_for_memory(int memory_mb);  // memory/1769, capped at host cores
+double cpu_share_for_memory(int memory_mb);  // memory/1769, capped at host cores; throws if <= 0
+int host_cpu_count();                        // CPUs this process may run on (affinity mask)
 
 // Move-only owner of one cgroup (in each v1 hierarchy, or one v2 group). The destructor kills
 // every process still inside, waits for them to go, and removes the group(s).
@@ -51,6 +60,18 @@ public:
     bool oom_killed() const;  // an OOM kill happened in this group
     void kill_all();          // SIGKILL every member
     const cgroup_support& support() const;
+
+    // Additions beyond the first draft:
+    const std::string& name() const;
+    int memory_mb() const;
+    std::vector<pid_t> members() const;     // pids in the group (cgroup.procs; else tracked pids)
+    std::vector<std::string> paths() const;  // the group's directories (empty without cgroups)
+    bool frozen() const;
+    // For child_process: the cgroup.procs files a forked child writes "0" into before exec
+    // (empty without cgroups), and recording a member's pid without moving it (bookkeeping for
+    // the SIGSTOP/killpg fallback).
+    std::vector<std::string> join_files() const;
+    void note_member(pid_t pid);
 
 private:
     struct impl;

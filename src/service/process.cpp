@@ -1,0 +1,327 @@
+// Child processes for sandboxes. fork + execve rather than posix_spawn: the child must join its
+// cgroups, change directory and close inherited descriptors between fork and exec, and report a
+// failure of any of those steps with the step's name. Only async-signal-safe calls happen in the
+// child between fork and exec (the service is multithreaded), so everything the child needs is
+// prepared in the parent first.
+#include "process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include "resources.hpp"
+
+namespace lambench::service {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Go's names for signals (syscall.Signal.String on Linux): Lambda's "Runtime exited with error"
+// message is produced by Go's os.ProcessState, so "signal: killed", "signal: segmentation fault".
+const char* go_signal_name(int sig) {
+    switch (sig) {
+        case SIGHUP: return "hangup";
+        case SIGINT: return "interrupt";
+        case SIGQUIT: return "quit";
+        case SIGILL: return "illegal instruction";
+        case SIGTRAP: return "trace/breakpoint trap";
+        case SIGABRT: return "aborted";
+        case SIGBUS: return "bus error";
+        case SIGFPE: return "floating point exception";
+        case SIGKILL: return "killed";
+        case SIGUSR1: return "user defined signal 1";
+        case SIGSEGV: return "segmentation fault";
+        case SIGUSR2: return "user defined signal 2";
+        case SIGPIPE: return "broken pipe";
+        case SIGALRM: return "alarm clock";
+        case SIGTERM: return "terminated";
+        case SIGSTKFLT: return "stack fault";
+        case SIGCHLD: return "child exited";
+        case SIGCONT: return "continued";
+        case SIGSTOP: return "stopped (signal)";
+        case SIGTSTP: return "stopped";
+        case SIGTTIN: return "stopped (tty input)";
+        case SIGTTOU: return "stopped (tty output)";
+        case SIGURG: return "urgent I/O condition";
+        case SIGXCPU: return "CPU time limit exceeded";
+        case SIGXFSZ: return "file size limit exceeded";
+        case SIGVTALRM: return "virtual timer expired";
+        case SIGPROF: return "profiling timer expired";
+        case SIGWINCH: return "window changed";
+        case SIGIO: return "I/O possible";
+        case SIGPWR: return "power failure";
+        case SIGSYS: return "bad system call";
+        default: return nullptr;
+    }
+}
+
+// What the child sends through the error pipe when a step before exec fails.
+struct child_failure {
+    int step = 0;  // index into the step names below
+    int err = 0;
+    int index = 0;  // which cgroup.procs file, for the join step
+};
+enum : int { step_join = 1, step_chdir, step_stdio, step_execve, step_setpgid };
+
+class unique_fd {
+public:
+    unique_fd() = default;
+    explicit unique_fd(int fd) : fd_(fd) {}
+    unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    unique_fd& operator=(unique_fd&& o) noexcept {
+        if (this != &o) {
+            reset();
+            fd_ = std::exchange(o.fd_, -1);
+        }
+        return *this;
+    }
+    unique_fd(const unique_fd&) = delete;
+    unique_fd& operator=(const unique_fd&) = delete;
+    ~unique_fd() { reset(); }
+    int get() const { return fd_; }
+    int release() { return std::exchange(fd_, -1); }
+    void reset() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+std::pair<unique_fd, unique_fd> make_pipe() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        throw std::system_error(errno, std::generic_category(), "pipe2");
+    return {unique_fd(fds[0]), unique_fd(fds[1])};
+}
+
+[[noreturn]] void child_fail(int fd, int step, int err, int index = 0) {
+    child_failure f{step, err, index};
+    // Best effort: if the parent is gone there is nobody to tell.
+    [[maybe_unused]] auto n = ::write(fd, &f, sizeof f);
+    ::_exit(127);
+}
+
+exit_status from_wait_status(int st) {
+    exit_status s;
+    if (WIFSIGNALED(st)) {
+        s.signaled = true;
+        s.code = WTERMSIG(st);
+    } else {
+        s.code = WEXITSTATUS(st);
+    }
+    return s;
+}
+
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+}  // namespace
+
+std::string exit_status::describe() const {
+    if (!signaled) return "exit status " + std::to_string(code);
+    if (const char* n = go_signal_name(code)) return std::string("signal: ") + n;
+    return "signal: signal " + std::to_string(code);
+}
+
+child_process child_process::spawn(const spawn_options& opts) {
+    if (opts.argv.empty() || opts.argv[0].empty())
+        throw std::invalid_argument("spawn: argv[0] (the program path) is required");
+
+    // Everything the child touches is built here: no allocation after fork.
+    std::vector<char*> argv;
+    for (const auto& a : opts.argv) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    std::vector<std::string> env_storage;
+    env_storage.reserve(opts.env.size());
+    for (const auto& [k, v] : opts.env) {
+        if (k.empty() || k.find('=') != std::string::npos)
+            throw std::invalid_argument("spawn: bad environment variable name '" + k + "'");
+        env_storage.push_back(k + "=" + v);
+    }
+    std::vector<char*> envp;
+    for (auto& e : env_storage) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> join = opts.group ? opts.group->join_files() : std::vector<std::string>{};
+    const char* cwd = opts.cwd.empty() ? nullptr : opts.cwd.c_str();
+    const char* path = opts.argv[0].c_str();
+
+    auto [out_r, out_w] = make_pipe();
+    auto [err_r, err_w] = make_pipe();
+    if (::fcntl(out_r.get(), F_SETFL, O_NONBLOCK) != 0)
+        throw std::system_error(errno, std::generic_category(), "fcntl O_NONBLOCK");
+    // A larger pipe lets a chatty function log without blocking while nobody reads; failure
+    // (pipe-max-size) just keeps the default 64 KiB.
+    ::fcntl(out_r.get(), F_SETPIPE_SZ, 1 << 20);
+    unique_fd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (devnull.get() < 0) throw std::system_error(errno, std::generic_category(), "open /dev/null");
+
+    // Block all signals across fork so no handler of the parent runs in the child before the
+    // child resets dispositions; restored in both afterwards.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        int e = errno;
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        throw std::system_error(e, std::generic_category(), "fork");
+    }
+    if (pid == 0) {
+        const int efd = err_w.get();
+        // Handlers and ignored signals (the service ignores SIGPIPE) would otherwise leak into
+        // the function: reset every disposition, then unblock.
+        struct sigaction dfl {};
+        dfl.sa_handler = SIG_DFL;
+        for (int s = 1; s < NSIG; ++s) ::sigaction(s, &dfl, nullptr);
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        // Own process group: terminate/kill reach the function's children too.
+        if (::setpgid(0, 0) != 0) child_fail(efd, step_setpgid, errno);
+        // Join the cgroups before exec so init is accounted from the first instruction.
+        for (std::size_t i = 0; i < join.size(); ++i) {
+            int fd = ::open(join[i].c_str(), O_WRONLY | O_CLOEXEC);
+            if (fd < 0) child_fail(efd, step_join, errno, static_cast<int>(i));
+            if (::write(fd, "0", 1) != 1) child_fail(efd, step_join, errno, static_cast<int>(i));
+            ::close(fd);
+        }
+        if (::dup2(devnull.get(), 0) < 0 || ::dup2(out_w.get(), 1) < 0 || ::dup2(out_w.get(), 2) < 0)
+            child_fail(efd, step_stdio, errno);
+        if (cwd && ::chdir(cwd) != 0) child_fail(efd, step_chdir, errno);
+        // Close every other inherited descriptor (listening sockets, database connections) except
+        // the error pipe, which is CLOEXEC and closes itself on a successful exec.
+        if (efd > 3) ::close_range(3, static_cast<unsigned>(efd - 1), 0);
+        ::close_range(static_cast<unsigned>(efd + 1), ~0U, 0);
+        ::execve(path, argv.data(), envp.data());
+        child_fail(efd, step_execve, errno);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    // Also from the parent: whichever runs first, the group exists before we signal it.
+    ::setpgid(pid, pid);
+    out_w.reset();
+    err_w.reset();
+    devnull.reset();
+
+    child_failure f{};
+    ssize_t n;
+    do {
+        n = ::read(err_r.get(), &f, sizeof f);
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        int st = 0;
+        while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+        }
+        std::string what;
+        switch (f.step) {
+            case step_join: what = "write " + join.at(static_cast<std::size_t>(f.index)); break;
+            case step_chdir: what = "chdir " + opts.cwd; break;
+            case step_stdio: what = "dup2"; break;
+            case step_setpgid: what = "setpgid"; break;
+            default: what = "execve " + opts.argv[0]; break;
+        }
+        throw std::system_error(f.err, std::generic_category(), what);
+    }
+    if (opts.group) opts.group->note_member(pid);
+    return child_process(pid, out_r.release());
+}
+
+child_process::child_process(child_process&& o) noexcept
+    : pid_(std::exchange(o.pid_, -1)),
+      out_fd_(std::exchange(o.out_fd_, -1)),
+      status_(std::exchange(o.status_, std::nullopt)) {}
+
+child_process& child_process::operator=(child_process&& o) noexcept {
+    if (this == &o) return *this;
+    // The old child goes into a temporary, whose destructor kills and reaps it.
+    child_process old(std::move(*this));
+    pid_ = std::exchange(o.pid_, -1);
+    out_fd_ = std::exchange(o.out_fd_, -1);
+    status_ = std::exchange(o.status_, std::nullopt);
+    return *this;
+}
+
+child_process::~child_process() {
+    if (pid_ > 0 && !status_) {
+        // Still unreaped, so the pid (and its process group id) cannot have been reused.
+        ::kill(-pid_, SIGKILL);
+        ::kill(pid_, SIGKILL);
+        int st = 0;
+        while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
+        }
+    }
+    if (out_fd_ >= 0) ::close(out_fd_);
+    pid_ = -1;
+    out_fd_ = -1;
+}
+
+std::optional<exit_status> child_process::try_wait() {
+    if (status_) return status_;
+    if (pid_ <= 0) return std::nullopt;
+    int st = 0;
+    pid_t r;
+    do {
+        r = ::waitpid(pid_, &st, WNOHANG);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) throw std::system_error(errno, std::generic_category(), "waitpid");
+    if (r == 0) return std::nullopt;
+    status_ = from_wait_status(st);
+    return status_;
+}
+
+exit_status child_process::wait() {
+    if (status_) return *status_;
+    if (pid_ <= 0) throw std::logic_error("wait on an empty child_process");
+    int st = 0;
+    while (::waitpid(pid_, &st, 0) < 0) {
+        if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "waitpid");
+    }
+    status_ = from_wait_status(st);
+    return *status_;
+}
+
+void child_process::kill() {
+    if (pid_ <= 0 || status_) return;
+    // The whole process group: a function's own children must not outlive it.
+    if (::kill(-pid_, SIGKILL) != 0) ::kill(pid_, SIGKILL);
+}
+
+void child_process::terminate() {
+    if (pid_ <= 0 || status_) return;
+    if (::kill(-pid_, SIGTERM) != 0) ::kill(pid_, SIGTERM);
+    // Wait up to 2 s for a graceful exit; a pidfd lets us sleep in poll instead of spinning.
+    unique_fd pfd(pidfd_open(pid_));
+    auto deadline = std::chrono::steady_clock::now() + 2s;
+    while (!try_wait()) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        if (pfd.get() >= 0) {
+            pollfd p{pfd.get(), POLLIN, 0};
+            ::poll(&p, 1, static_cast<int>(left.count()));
+        } else {
+            std::this_thread::sleep_for(5ms);
+        }
+    }
+    if (!status_) {
+        // Leader not reaped yet: kill the rest of its group while the group id is still ours.
+        ::kill(-pid_, SIGKILL);
+        ::kill(pid_, SIGKILL);
+        wait();
+    }
+}
+
+}  // namespace lambench::service
