@@ -1,0 +1,166 @@
+#include "config.hpp"
+
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <regex>
+#include <stdexcept>
+
+namespace lambench::service {
+
+std::filesystem::path default_state_dir() {
+    if (const char* s = std::getenv("LAMBENCH_STATE_DIR"); s && *s) return s;
+    if (const char* h = std::getenv("HOME"); h && *h)
+        return std::filesystem::path(h) / ".local/state/lambench";
+    return "/tmp/lambench-state";
+}
+
+std::string validate_memory(long long mb) {
+    if (mb < 128 || mb > 10240)
+        return "MemorySize must be between 128 and 10240 MB, got " + std::to_string(mb);
+    return {};
+}
+
+std::string validate_timeout(long long s) {
+    if (s < 1 || s > 900) return "Timeout must be between 1 and 900 seconds, got " + std::to_string(s);
+    return {};
+}
+
+std::string validate_function_name(const std::string& name) {
+    static const std::regex re("[A-Za-z0-9_-]{1,64}");
+    if (!std::regex_match(name, re))
+        return "FunctionName must match [A-Za-z0-9_-]{1,64}, got '" + name + "'";
+    return {};
+}
+
+bool is_provided_runtime(const std::string& runtime) {
+    return runtime == "provided" || runtime == "provided.al2" || runtime == "provided.al2023";
+}
+
+namespace {
+
+[[noreturn]] void fail(const std::filesystem::path& file, const toml::source_region& where,
+                       const std::string& what) {
+    throw std::runtime_error(file.string() + ":" + std::to_string(where.begin.line) + ": " + what);
+}
+
+template <class T>
+T get(const std::filesystem::path& file, const toml::node& n, const std::string& key) {
+    if (auto v = n.value<T>()) return *v;
+    fail(file, n.source(), "'" + key + "' has the wrong type");
+}
+
+void check_keys(const std::filesystem::path& file, const toml::table& t,
+                std::initializer_list<std::string_view> allowed, const std::string& section) {
+    for (auto&& [k, v] : t) {
+        bool ok = false;
+        for (auto a : allowed) ok = ok || a == k.str();
+        if (!ok) fail(file, v.source(), "unknown key '" + std::string(k.str()) + "' in " + section);
+    }
+}
+
+}  // namespace
+
+service_config load_config(const std::filesystem::path& file) {
+    toml::table root;
+    try {
+        root = toml::parse_file(file.string());
+    } catch (const toml::parse_error& e) {
+        throw std::runtime_error(file.string() + ":" + std::to_string(e.source().begin.line) +
+                                 ": " + std::string(e.description()));
+    }
+    service_config cfg;
+    check_keys(file, root, {"service", "function"}, "the file");
+    if (auto* svc = root["service"].as_table()) {
+        check_keys(file, *svc,
+                   {"listen", "state_dir", "region", "idle_timeout", "init_timeout", "init_cpu",
+                    "concurrency", "event_queue", "event_retry_delay", "event_max_retries",
+                    "launchers"},
+                   "[service]");
+        for (auto&& [k, v] : *svc) {
+            std::string key(k.str());
+            if (key == "listen") cfg.listen = get<std::string>(file, v, key);
+            else if (key == "state_dir") cfg.state_dir = get<std::string>(file, v, key);
+            else if (key == "region") cfg.region = get<std::string>(file, v, key);
+            else if (key == "idle_timeout") cfg.idle_timeout_s = get<double>(file, v, key);
+            else if (key == "init_timeout") cfg.init_timeout_s = get<double>(file, v, key);
+            else if (key == "event_retry_delay") cfg.event_retry_delay_s = get<double>(file, v, key);
+            else if (key == "event_max_retries")
+                cfg.event_max_retries = static_cast<int>(get<std::int64_t>(file, v, key));
+            else if (key == "concurrency") {
+                auto c = get<std::int64_t>(file, v, key);
+                if (c < 1 || c > 1000) fail(file, v.source(), "concurrency must be 1..1000");
+                cfg.concurrency = static_cast<int>(c);
+            } else if (key == "event_queue") {
+                auto q = get<std::int64_t>(file, v, key);
+                if (q < 0) fail(file, v.source(), "event_queue must be >= 0");
+                cfg.event_queue = static_cast<std::size_t>(q);
+            } else if (key == "init_cpu") {
+                auto m = get<std::string>(file, v, key);
+                if (m == "full") cfg.init_cpu = init_cpu_mode::full;
+                else if (m == "proportional") cfg.init_cpu = init_cpu_mode::proportional;
+                else fail(file, v.source(), "init_cpu must be \"full\" or \"proportional\"");
+            } else if (key == "launchers") {
+                auto* lt = v.as_table();
+                if (!lt) fail(file, v.source(), "launchers must be a table runtime = \"command\"");
+                for (auto&& [rk, rv] : *lt)
+                    cfg.launchers[std::string(rk.str())] = get<std::string>(file, rv, "launchers");
+            }
+        }
+        if (cfg.idle_timeout_s <= 0) fail(file, svc->source(), "idle_timeout must be > 0");
+        if (cfg.init_timeout_s <= 0) fail(file, svc->source(), "init_timeout must be > 0");
+    }
+    if (auto* fns = root["function"].as_array()) {
+        for (auto& node : *fns) {
+            auto* t = node.as_table();
+            if (!t) fail(file, node.source(), "[[function]] must be a table");
+            check_keys(file, *t,
+                       {"name", "code", "runtime", "handler", "memory", "timeout", "environment",
+                        "architecture", "role", "description"},
+                       "[[function]]");
+            function_spec f;
+            for (auto&& [k, v] : *t) {
+                std::string key(k.str());
+                if (key == "name") f.name = get<std::string>(file, v, key);
+                else if (key == "code") f.code = get<std::string>(file, v, key);
+                else if (key == "runtime") f.runtime = get<std::string>(file, v, key);
+                else if (key == "handler") f.handler = get<std::string>(file, v, key);
+                else if (key == "architecture") f.architecture = get<std::string>(file, v, key);
+                else if (key == "role") f.role = get<std::string>(file, v, key);
+                else if (key == "description") f.description = get<std::string>(file, v, key);
+                else if (key == "memory") {
+                    auto m = get<std::int64_t>(file, v, key);
+                    if (auto e = validate_memory(m); !e.empty()) fail(file, v.source(), e);
+                    f.memory_mb = static_cast<int>(m);
+                } else if (key == "timeout") {
+                    auto s = get<std::int64_t>(file, v, key);
+                    if (auto e = validate_timeout(s); !e.empty()) fail(file, v.source(), e);
+                    f.timeout_s = static_cast<int>(s);
+                } else if (key == "environment") {
+                    auto* et = v.as_table();
+                    if (!et) fail(file, v.source(), "environment must be a table");
+                    for (auto&& [ek, ev] : *et) {
+                        if (auto s = ev.value<std::string>())
+                            f.environment[std::string(ek.str())] = *s;
+                        else if (auto i = ev.value<std::int64_t>())
+                            f.environment[std::string(ek.str())] = std::to_string(*i);
+                        else
+                            fail(file, ev.source(), "environment values must be strings");
+                    }
+                }
+            }
+            if (auto e = validate_function_name(f.name); !e.empty()) fail(file, t->source(), e);
+            if (f.code.empty()) fail(file, t->source(), "function '" + f.name + "' needs 'code'");
+            std::filesystem::path code(f.code);
+            if (code.is_relative()) f.code = (file.parent_path() / code).string();
+            if (f.architecture != "x86_64" && f.architecture != "arm64")
+                fail(file, t->source(), "architecture must be x86_64 or arm64");
+            cfg.functions.push_back(std::move(f));
+        }
+    } else if (root.contains("function")) {
+        fail(file, root["function"].node()->source(), "use [[function]] (an array of tables)");
+    }
+    return cfg;
+}
+
+}  // namespace lambench::service

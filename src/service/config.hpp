@@ -1,0 +1,59 @@
+// What `lambench serve` is told: the [service] settings and the [[function]]s to pre-create,
+// from a TOML file (toml++). Unknown keys are errors so that a typo does not silently change an
+// experiment.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lambench::service {
+
+// One function's configuration (the Lambda control-plane fields we model).
+struct function_spec {
+    std::string name;
+    std::string code;  // config file only: a directory (used in place) or a .zip
+    std::string runtime = "provided.al2023";
+    std::string handler = "bootstrap";
+    std::string architecture = "x86_64";
+    std::string role = "arn:aws:iam::000000000000:role/lambench";
+    std::string description;
+    int memory_mb = 128;
+    int timeout_s = 3;
+    std::map<std::string, std::string> environment;
+};
+
+enum class init_cpu_mode { full, proportional };
+
+struct service_config {
+    std::string listen = "127.0.0.1:9000";
+    std::filesystem::path state_dir;  // <state>; the service writes under <state>/service/
+    std::string region = "us-east-1";
+    init_cpu_mode init_cpu = init_cpu_mode::full;
+    double idle_timeout_s = 600;        // idle sandboxes are reaped after this
+    double init_timeout_s = 10;         // Lambda's init limit
+    int concurrency = 10;               // per function; beyond it: 429
+    std::size_t event_queue = 1000;     // per function; beyond it: 429
+    double event_retry_delay_s = 1;     // Lambda waits ~1 min then ~2 min; locally shorter
+    int event_max_retries = 2;
+    // runtime name -> launcher command; placeholders {task_root} {handler} {runtime_dir};
+    // without {handler}, the handler is appended as the last argument.
+    std::map<std::string, std::string> launchers;
+    std::vector<function_spec> functions;
+};
+
+// Throws std::runtime_error naming the file, key and problem.
+service_config load_config(const std::filesystem::path& file);
+
+// Default state dir: $LAMBENCH_STATE_DIR, else $HOME/.local/state/lambench.
+std::filesystem::path default_state_dir();
+
+// Validation shared by the config file and the REST API. Each returns an error message naming
+// the field, or empty when the value is fine.
+std::string validate_memory(long long mb);
+std::string validate_timeout(long long s);
+std::string validate_function_name(const std::string& name);
+bool is_provided_runtime(const std::string& runtime);
+
+}  // namespace lambench::service

@@ -1,0 +1,319 @@
+#include <string_view>
+
+#include "errors.hpp"
+#include "lambda_api.hpp"
+#include "util.hpp"
+
+namespace lambench::service {
+
+using json = nlohmann::json;
+namespace bhttp = http::bhttp;
+
+namespace {
+
+constexpr std::string_view functions_prefix = "/2015-03-31/functions";
+
+json parse_body(const http::request& req) {
+    if (req.body().empty()) return json::object();
+    auto j = json::parse(req.body(), nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        throw invalid_content("Could not parse request body into json: not a JSON object");
+    return j;
+}
+
+std::string string_field(const json& j, const char* key, bool required) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) {
+        if (required) throw invalid_parameter(std::string(key) + " is required");
+        return {};
+    }
+    if (!it->is_string()) throw invalid_parameter(std::string(key) + " must be a string");
+    return it->get<std::string>();
+}
+
+std::optional<long long> int_field(const json& j, const char* key) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return std::nullopt;
+    if (!it->is_number_integer()) throw invalid_parameter(std::string(key) + " must be an integer");
+    return it->get<long long>();
+}
+
+std::map<std::string, std::string> environment_field(const json& j) {
+    std::map<std::string, std::string> out;
+    auto it = j.find("Environment");
+    if (it == j.end() || it->is_null()) return out;
+    if (!it->is_object()) throw invalid_parameter("Environment must be an object");
+    auto vars = it->find("Variables");
+    if (vars == it->end() || vars->is_null()) return out;
+    if (!vars->is_object()) throw invalid_parameter("Environment.Variables must be an object");
+    for (auto& [k, v] : vars->items()) {
+        if (!v.is_string())
+            throw invalid_parameter("Environment.Variables." + k + " must be a string");
+        if (k.empty() || k.find('=') != std::string::npos)
+            throw invalid_parameter("Environment.Variables: invalid name '" + k + "'");
+        out[k] = v.get<std::string>();
+    }
+    return out;
+}
+
+std::string zipfile_field(const json& code) {
+    if (!code.is_object()) throw invalid_parameter("Code must be an object");
+    if (code.contains("S3Bucket") || code.contains("ImageUri"))
+        throw invalid_parameter("Code: only Code.ZipFile is supported by the local service");
+    auto z = code.find("ZipFile");
+    if (z == code.end() || !z->is_string()) throw invalid_parameter("Code.ZipFile is required");
+    const auto& text = z->get_ref<const std::string&>();
+    if (text.size() > max_zip_base64) 
+        throw api_error(413, "RequestTooLargeException",
+                        "Code.ZipFile: the zip file exceeds the 50 MB direct upload limit");
+    auto bytes = base64_decode(text);
+    if (!bytes) throw invalid_parameter("Code.ZipFile is not valid base64");
+    return std::move(*bytes);
+}
+
+}  // namespace
+
+std::string resolve_function_name(const std::string& segment, const std::string& qualifier_q) {
+    std::string s = url_decode(segment);
+    std::string name, qualifier = qualifier_q;
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    for (;;) {
+        auto colon = s.find(':', start);
+        parts.push_back(s.substr(start, colon - start));
+        if (colon == std::string::npos) break;
+        start = colon + 1;
+    }
+    if (parts.size() >= 7 && parts[0] == "arn") {  // arn:aws:lambda:region:acct:function:name[:q]
+        if (parts[2] != "lambda" || parts[5] != "function" || parts.size() > 8)
+            throw invalid_parameter("FunctionName: malformed ARN '" + s + "'");
+        name = parts[6];
+        if (parts.size() == 8) qualifier = parts[7];
+    } else if (parts.size() >= 3 && parts[1] == "function") {  // acct:function:name[:q]
+        name = parts[2];
+        if (parts.size() == 4) qualifier = parts[3];
+    } else if (parts.size() <= 2) {
+        name = parts[0];
+        if (parts.size() == 2) qualifier = parts[1];
+    } else {
+        throw invalid_parameter("FunctionName: malformed name '" + s + "'");
+    }
+    if (!validate_function_name(name).empty())
+        throw invalid_parameter("FunctionName: invalid name '" + name + "'");
+    if (!qualifier.empty() && qualifier != "$LATEST")
+        throw not_found("Function not found: arn:aws:lambda:us-east-1:000000000000:function:" +
+                        name + ":" + qualifier + " (only $LATEST exists locally)");
+    return name;
+}
+
+lambda_api::lambda_api(registry& reg, scheduler& sched, const service_config& cfg, bool partial)
+    : registry_(reg), scheduler_(sched), cfg_(cfg), partial_model_(partial) {}
+
+json lambda_api::configuration_json(const function_record& f) const {
+    json env = json::object();
+    for (auto& [k, v] : f.spec.environment) env[k] = v;
+    return json{
+        {"FunctionName", f.spec.name},
+        {"FunctionArn", f.arn},
+        {"Runtime", f.spec.runtime},
+        {"Role", f.spec.role},
+        {"Handler", f.spec.handler},
+        {"CodeSize", f.code_size},
+        {"Description", f.spec.description},
+        {"Timeout", f.spec.timeout_s},
+        {"MemorySize", f.spec.memory_mb},
+        {"LastModified", f.last_modified},
+        {"CodeSha256", f.code_sha256},
+        {"Version", "$LATEST"},
+        {"Environment", {{"Variables", env}}},
+        {"TracingConfig", {{"Mode", "PassThrough"}}},
+        {"RevisionId", std::to_string(f.generation)},
+        {"State", "Active"},
+        {"LastUpdateStatus", "Successful"},
+        {"PackageType", "Zip"},
+        {"Architectures", json::array({f.spec.architecture})},
+        {"EphemeralStorage", {{"Size", 512}}},
+    };
+}
+
+void lambda_api::send_json(const http::responder& reply, int status, const json& body) const {
+    http::response res{static_cast<bhttp::status>(status), 11};
+    res.set(bhttp::field::content_type, "application/json");
+    res.set("x-amzn-RequestId", new_request_id());
+    res.body() = body.dump();
+    reply.send(std::move(res));
+}
+
+void lambda_api::check_runtime(const std::string& runtime) const {
+    if (is_provided_runtime(runtime) || cfg_.launchers.count(runtime)) return;
+    throw invalid_parameter("Runtime: unsupported runtime '" + runtime +
+                            "' (provided, provided.al2, provided.al2023, or a runtime with a "
+                            "launcher in [service.launchers])");
+}
+
+void lambda_api::handle(http::request&& req, const http::responder& reply) {
+    std::string_view target(req.target().data(), req.target().size());
+    std::string query;
+    if (auto q = target.find('?'); q != std::string_view::npos) {
+        query = std::string(target.substr(q + 1));
+        target = target.substr(0, q);
+    }
+    auto method = req.method();
+    if (target.substr(0, functions_prefix.size()) != functions_prefix)
+        throw api_error(404, "UnknownOperationException", "Unknown operation " + std::string(target));
+    std::string_view rest = target.substr(functions_prefix.size());
+    if (rest.empty() || rest == "/") {
+        if (method == bhttp::verb::post) return create_function(req, reply);
+        if (method == bhttp::verb::get) return list_functions(reply);
+        throw api_error(405, "UnknownOperationException", "method not allowed");
+    }
+    rest.remove_prefix(1);
+    auto slash = rest.find('/');
+    std::string segment(rest.substr(0, slash));
+    std::string_view sub = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    if (!sub.empty() && sub.back() == '/') sub.remove_suffix(1);
+    std::string qualifier;
+    for (std::size_t pos = 0; pos < query.size();) {
+        auto amp = query.find('&', pos);
+        std::string kv = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+        if (kv.rfind("Qualifier=", 0) == 0) qualifier = url_decode(kv.substr(10));
+        if (amp == std::string::npos) break;
+        pos = amp + 1;
+    }
+    std::string name = resolve_function_name(segment, qualifier);
+    if (sub == "invocations" && method == bhttp::verb::post) return invoke(name, std::move(req), reply);
+    if (sub.empty() && method == bhttp::verb::get) return get_function(name, reply);
+    if (sub.empty() && method == bhttp::verb::delete_) return delete_function(name, reply);
+    if (sub == "configuration" && method == bhttp::verb::get) return get_configuration(name, reply);
+    if (sub == "configuration" && method == bhttp::verb::put)
+        return update_configuration(name, req, reply);
+    if (sub == "code" && method == bhttp::verb::put) return update_code(name, req, reply);
+    if (sub == "lambench-stats" && method == bhttp::verb::get) return stats(name, reply);
+    throw api_error(404, "UnknownOperationException",
+                    "Unknown operation " + std::string(req.method_string()) + " " + std::string(target));
+}
+
+void lambda_api::create_function(const http::request& req, const http::responder& reply) {
+    json j = parse_body(req);
+    function_spec spec;
+    spec.name = string_field(j, "FunctionName", true);
+    if (auto e = validate_function_name(spec.name); !e.empty()) throw invalid_parameter(e);
+    if (auto pt = string_field(j, "PackageType", false); !pt.empty() && pt != "Zip")
+        throw invalid_parameter("PackageType: only Zip is supported");
+    spec.runtime = string_field(j, "Runtime", true);
+    check_runtime(spec.runtime);
+    spec.handler = string_field(j, "Handler", !is_provided_runtime(spec.runtime));
+    if (spec.handler.empty()) spec.handler = "bootstrap";
+    if (auto role = string_field(j, "Role", false); !role.empty()) spec.role = role;
+    spec.description = string_field(j, "Description", false);
+    if (auto m = int_field(j, "MemorySize")) {
+        if (auto e = validate_memory(*m); !e.empty()) throw invalid_parameter(e);
+        spec.memory_mb = static_cast<int>(*m);
+    }
+    if (auto t = int_field(j, "Timeout")) {
+        if (auto e = validate_timeout(*t); !e.empty()) throw invalid_parameter(e);
+        spec.timeout_s = static_cast<int>(*t);
+    }
+    spec.environment = environment_field(j);
+    if (auto a = j.find("Architectures"); a != j.end() && !a->is_null()) {
+        if (!a->is_array() || a->size() != 1 || !(*a)[0].is_string() ||
+            ((*a)[0] != "x86_64" && (*a)[0] != "arm64"))
+            throw invalid_parameter("Architectures must be [\"x86_64\"] or [\"arm64\"]");
+        spec.architecture = (*a)[0].get<std::string>();
+    }
+    auto code_it = j.find("Code");
+    if (code_it == j.end()) throw invalid_parameter("Code is required");
+    if (registry_.find(spec.name))
+        throw api_error(409, "ResourceConflictException", "Function already exist: " + spec.name);
+    code_source code;
+    code.zip_bytes = zipfile_field(*code_it);
+    auto rec = registry_.create(std::move(spec), code);
+    send_json(reply, 201, configuration_json(*rec));
+}
+
+void lambda_api::list_functions(const http::responder& reply) {
+    json fns = json::array();
+    for (auto& f : registry_.list()) fns.push_back(configuration_json(*f));
+    send_json(reply, 200, json{{"Functions", fns}});
+}
+
+void lambda_api::get_function(const std::string& name, const http::responder& reply) {
+    auto f = registry_.get(name);
+    send_json(reply, 200,
+              json{{"Configuration", configuration_json(*f)},
+                   {"Code", {{"RepositoryType", "S3"}, {"Location", "file://" + f->code_dir.string()}}}});
+}
+
+void lambda_api::delete_function(const std::string& name, const http::responder& reply) {
+    registry_.remove(name);
+    scheduler_.retire(name);
+    http::response res{bhttp::status::no_content, 11};
+    res.set("x-amzn-RequestId", new_request_id());
+    reply.send(std::move(res));
+}
+
+void lambda_api::get_configuration(const std::string& name, const http::responder& reply) {
+    send_json(reply, 200, configuration_json(*registry_.get(name)));
+}
+
+void lambda_api::update_configuration(const std::string& name, const http::request& req,
+                                      const http::responder& reply) {
+    auto f = registry_.get(name);
+    json j = parse_body(req);
+    function_spec spec = f->spec;
+    if (auto m = int_field(j, "MemorySize")) {
+        if (auto e = validate_memory(*m); !e.empty()) throw invalid_parameter(e);
+        spec.memory_mb = static_cast<int>(*m);
+    }
+    if (auto t = int_field(j, "Timeout")) {
+        if (auto e = validate_timeout(*t); !e.empty()) throw invalid_parameter(e);
+        spec.timeout_s = static_cast<int>(*t);
+    }
+    if (j.contains("Environment")) spec.environment = environment_field(j);
+    if (auto h = string_field(j, "Handler", false); !h.empty()) spec.handler = h;
+    if (auto r = string_field(j, "Runtime", false); !r.empty()) {
+        check_runtime(r);
+        spec.runtime = r;
+    }
+    if (auto r = string_field(j, "Role", false); !r.empty()) spec.role = r;
+    if (j.contains("Description")) spec.description = string_field(j, "Description", false);
+    auto rec = registry_.update_config(spec);
+    scheduler_.retire(name);
+    send_json(reply, 200, configuration_json(*rec));
+}
+
+void lambda_api::update_code(const std::string& name, const http::request& req,
+                             const http::responder& reply) {
+    registry_.get(name);
+    json j = parse_body(req);
+    code_source code;
+    code.zip_bytes = zipfile_field(j);
+    auto rec = registry_.update_code(name, code);
+    scheduler_.retire(name);
+    send_json(reply, 200, configuration_json(*rec));
+}
+
+void lambda_api::stats(const std::string& name, const http::responder& reply) {
+    auto f = registry_.get(name);
+    auto v = scheduler_.view(name);
+    send_json(reply, 200,
+              json{{"FunctionName", name},
+                   {"Generation", f->generation},
+                   {"Sandboxes", v.sandboxes},
+                   {"Idle", v.idle},
+                   {"Busy", v.busy},
+                   {"Initializing", v.initializing},
+                   {"QueuedEvents", v.queued_events},
+                   {"Invocations", v.stats.invocations},
+                   {"ColdStarts", v.stats.cold_starts},
+                   {"Throttles", v.stats.throttles},
+                   {"EventsQueued", v.stats.events_queued},
+                   {"EventRetries", v.stats.event_retries},
+                   {"EventsFailed", v.stats.events_failed},
+                   {"ResourceModel", partial_model_ ? "partial" : "full"},
+                   {"Cgroups", detect_cgroups().describe()},
+                   {"InitCpu", cfg_.init_cpu == init_cpu_mode::full ? "full" : "proportional"},
+                   {"Concurrency", cfg_.concurrency}});
+}
+
+}  // namespace lambench::service

@@ -1,0 +1,81 @@
+#include "errors.hpp"
+#include "lambda_api.hpp"
+#include "util.hpp"
+
+namespace lambench::service {
+
+namespace bhttp = http::bhttp;
+
+namespace {
+std::string header(const http::request& req, const char* name) {
+    auto it = req.find(name);
+    return it == req.end() ? std::string{} : std::string(it->value());
+}
+}  // namespace
+
+void lambda_api::invoke(const std::string& name, http::request&& req, const http::responder& reply) {
+    auto fn = registry_.get(name);
+    std::string type = header(req, "X-Amz-Invocation-Type");
+    if (type.empty()) type = "RequestResponse";
+    if (type != "RequestResponse" && type != "Event" && type != "DryRun")
+        throw invalid_parameter("X-Amz-Invocation-Type must be RequestResponse, Event or DryRun, got '" +
+                                type + "'");
+    std::string log_type = header(req, "X-Amz-Log-Type");
+    if (!log_type.empty() && log_type != "Tail" && log_type != "None")
+        throw invalid_parameter("X-Amz-Log-Type must be Tail or None, got '" + log_type + "'");
+
+    std::size_t limit = type == "Event" ? max_event_payload : max_sync_payload;
+    if (req.body().size() > limit)
+        throw api_error(413, "RequestTooLargeException",
+                        "Request must be smaller than " + std::to_string(limit) +
+                            " bytes for the InvokeFunction operation");
+    // Lambda rejects a payload that is not JSON before anything runs.
+    if (!req.body().empty() && !nlohmann::json::accept(req.body()))
+        throw invalid_content("Could not parse request body into json: payload is not valid JSON");
+
+    auto inv = std::make_shared<invocation>();
+    inv->id = new_request_id();
+    inv->function = name;
+    inv->payload = req.body().empty() ? std::string("{}") : std::move(req.body());
+    if (auto cc = header(req, "X-Amz-Client-Context"); !cc.empty()) {
+        auto decoded = base64_decode(cc);
+        if (!decoded || !nlohmann::json::accept(*decoded))
+            throw invalid_content("X-Amz-Client-Context must be a base64-encoded JSON object");
+        inv->client_context = std::move(*decoded);
+    }
+
+    const char* model = partial_model_ ? "partial" : "full";
+    if (type == "DryRun") {
+        http::response res{bhttp::status::no_content, 11};
+        res.set("x-amzn-RequestId", inv->id);
+        reply.send(std::move(res));
+        return;
+    }
+    if (type == "Event") {
+        std::string id = inv->id;
+        scheduler_.enqueue_event(fn, std::move(inv));
+        http::response res{bhttp::status::accepted, 11};
+        res.set("x-amzn-RequestId", id);
+        res.set("X-Lambench-Resource-Model", model);
+        reply.send(std::move(res));
+        return;
+    }
+    bool tail = log_type == "Tail";
+    inv->done = [reply, tail, model, id = inv->id](invocation_result&& r) {
+        http::response res{bhttp::status::ok, 11};
+        res.set(bhttp::field::content_type, "application/json");
+        res.set("x-amzn-RequestId", id);
+        res.set("X-Amz-Executed-Version", "$LATEST");
+        res.set("X-Lambench-Resource-Model", model);
+        if (r.function_error) {
+            res.set("X-Amz-Function-Error", "Unhandled");
+            res.set("X-Lambench-Error-Type", r.error_type);
+        }
+        if (tail) res.set("X-Amz-Log-Result", base64_encode(log_tail(r.log)));
+        res.body() = std::move(r.body);
+        reply.send(std::move(res));
+    };
+    scheduler_.invoke(fn, std::move(inv));
+}
+
+}  // namespace lambench::service

@@ -1,0 +1,53 @@
+// The Lambda REST API (2015-03-31) that the AWS CLI and SDKs call: the control plane
+// (control_api.cpp) and Invoke (invoke_api.cpp). Handlers throw api_error; the HTTP server
+// formats it (http_server.cpp).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "config.hpp"
+#include "http_server.hpp"
+#include "registry.hpp"
+#include "scheduler.hpp"
+
+namespace lambench::service {
+
+inline constexpr std::size_t max_sync_payload = 6291456;   // 6 MB RequestResponse request
+inline constexpr std::size_t max_event_payload = 1048576;  // 1 MB Event request
+inline constexpr std::size_t max_zip_base64 = (50ull * 1024 * 1024 + 2) / 3 * 4 + 4;
+
+class lambda_api {
+public:
+    lambda_api(registry& reg, scheduler& sched, const service_config& cfg, bool partial_model);
+    void handle(http::request&& req, const http::responder& reply);
+
+    // FunctionConfiguration JSON as Lambda returns it.
+    nlohmann::json configuration_json(const function_record& f) const;
+
+private:
+    void create_function(const http::request& req, const http::responder& reply);
+    void list_functions(const http::responder& reply);
+    void get_function(const std::string& name, const http::responder& reply);
+    void delete_function(const std::string& name, const http::responder& reply);
+    void get_configuration(const std::string& name, const http::responder& reply);
+    void update_configuration(const std::string& name, const http::request& req, const http::responder& reply);
+    void update_code(const std::string& name, const http::request& req, const http::responder& reply);
+    void stats(const std::string& name, const http::responder& reply);
+    void invoke(const std::string& name, http::request&& req, const http::responder& reply);
+
+    void send_json(const http::responder& reply, int status, const nlohmann::json& body) const;
+    void check_runtime(const std::string& runtime) const;
+
+    registry& registry_;
+    scheduler& scheduler_;
+    const service_config& cfg_;
+    bool partial_model_;
+};
+
+// "name", "name:qualifier", an ARN (full or partial), URL-encoded; query Qualifier. Returns the
+// bare name; throws 404 for a qualifier other than $LATEST.
+std::string resolve_function_name(const std::string& path_segment, const std::string& qualifier);
+
+}  // namespace lambench::service

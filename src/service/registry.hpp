@@ -1,0 +1,57 @@
+// The functions the service knows, each a chain of immutable configuration versions: every
+// configuration or code update makes a new function_record with a higher generation, and
+// sandboxes of an older generation are retired (the next invoke is cold).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+
+namespace lambench::service {
+
+struct function_record {
+    function_spec spec;
+    std::string arn;
+    std::filesystem::path code_dir;  // LAMBDA_TASK_ROOT
+    std::string code_sha256;         // base64 sha256 of the zip (or of the directory listing)
+    std::uint64_t code_size = 0;     // zip bytes, or the directory's total bytes
+    std::string last_modified;
+    std::uint64_t generation = 0;
+};
+using function_ptr = std::shared_ptr<const function_record>;
+
+// Where a function's code comes from.
+struct code_source {
+    std::string zip_bytes;            // a deployment package, extracted into the run dir
+    std::filesystem::path directory;  // or a directory used in place (config file only)
+};
+
+class registry {
+public:
+    // code_root: where packages are extracted (removed by the caller at shutdown).
+    registry(std::filesystem::path code_root, std::string region);
+
+    function_ptr find(const std::string& name) const;  // null when absent
+    function_ptr get(const std::string& name) const;   // throws 404
+    // Throws 409 when the name exists, 400 for bad packages/values.
+    function_ptr create(function_spec spec, const code_source& code);
+    function_ptr update_config(const function_spec& spec);  // same name; new generation
+    function_ptr update_code(const std::string& name, const code_source& code);
+    void remove(const std::string& name);  // throws 404
+    std::vector<function_ptr> list() const;
+    std::string arn_for(const std::string& name) const;
+
+private:
+    function_ptr install(function_spec spec, const code_source& code, std::uint64_t gen);
+    std::filesystem::path code_root_;
+    std::string region_;
+    std::uint64_t next_generation_ = 1;
+    std::map<std::string, function_ptr> functions_;
+};
+
+}  // namespace lambench::service

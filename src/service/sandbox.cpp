@@ -1,0 +1,558 @@
+#include "sandbox.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <sstream>
+
+#include "util.hpp"
+
+namespace lambench::service {
+
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t inv_log_flush_at = 256 * 1024;  // beyond this, older lines go to the file
+constexpr std::size_t inv_log_keep = 8 * 1024;
+
+std::string error_body(const std::string& type, const std::string& message) {
+    nlohmann::json j;
+    j["errorType"] = type;
+    j["errorMessage"] = message;
+    return j.dump();
+}
+
+std::string find_in_path(const std::string& prog, const std::string& path) {
+    if (prog.find('/') != std::string::npos) return prog;
+    std::stringstream ss(path);
+    std::string dir;
+    while (std::getline(ss, dir, ':')) {
+        if (dir.empty()) continue;
+        std::string cand = dir + "/" + prog;
+        if (::access(cand.c_str(), X_OK) == 0) return cand;
+    }
+    return prog;
+}
+
+constexpr const char* default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+}  // namespace
+
+sandbox::sandbox(asio::io_context& io, function_ptr fn, const sandbox_settings& settings,
+                 log_store& logs, hooks h, std::uint64_t serial)
+    : io_(io),
+      fn_(std::move(fn)),
+      settings_(settings),
+      logs_(logs),
+      hooks_(std::move(h)),
+      serial_(serial),
+      timeout_timer_(io),
+      init_timer_(io) {}
+
+sandbox::~sandbox() {
+    // Destruction order matters: the process must die before its cgroup is removed.
+    if (listener_) listener_->close();
+    if (out_) {
+        boost::system::error_code ignored;
+        out_->close(ignored);
+    }
+    if (proc_ && !proc_->try_wait()) {
+        if (group_) {
+            group_->thaw();
+            group_->kill_all();
+        }
+        proc_->kill();
+        proc_->wait();
+    }
+    proc_.reset();
+    group_.reset();
+}
+
+std::map<std::string, std::string> sandbox::environment() const {
+    const auto& s = fn_->spec;
+    std::map<std::string, std::string> env = s.environment;  // reserved names below win
+    std::string task = fn_->code_dir.string();
+    char date[16];
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(date, sizeof date, "%Y/%m/%d", &tm);
+    env["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:" + std::to_string(runtime_port());
+    env["_HANDLER"] = s.handler;
+    env["LAMBDA_TASK_ROOT"] = task;
+    env["LAMBDA_RUNTIME_DIR"] = task;
+    env["AWS_LAMBDA_FUNCTION_NAME"] = s.name;
+    env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(s.memory_mb);
+    env["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST";
+    env["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + s.name;
+    env["AWS_LAMBDA_LOG_STREAM_NAME"] = std::string(date) + "/[$LATEST]" + hex_random(32);
+    env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
+    env["AWS_REGION"] = settings_.region;
+    env["AWS_DEFAULT_REGION"] = settings_.region;
+    env["TZ"] = ":UTC";
+    if (!env.count("LANG")) env["LANG"] = "C.UTF-8";
+    if (!env.count("PATH")) env["PATH"] = default_path;
+    std::string ld = task + "/lib:" + task;
+    env["LD_LIBRARY_PATH"] = s.environment.count("LD_LIBRARY_PATH")
+                                 ? s.environment.at("LD_LIBRARY_PATH") + ":" + ld
+                                 : ld;
+    return env;
+}
+
+std::vector<std::string> sandbox::command() const {
+    const auto& s = fn_->spec;
+    if (is_provided_runtime(s.runtime)) return {(fn_->code_dir / "bootstrap").string()};
+    auto it = settings_.launchers.find(s.runtime);
+    if (it == settings_.launchers.end()) return {};
+    std::vector<std::string> argv;
+    std::istringstream ss(it->second);
+    std::string word;
+    bool has_handler = false;
+    auto replace_all = [](std::string& w, const std::string& from, const std::string& to) {
+        for (std::size_t p = 0; (p = w.find(from, p)) != std::string::npos; p += to.size())
+            w.replace(p, from.size(), to);
+    };
+    while (ss >> word) {
+        if (word.find("{handler}") != std::string::npos) has_handler = true;
+        replace_all(word, "{handler}", s.handler);
+        replace_all(word, "{task_root}", fn_->code_dir.string());
+        replace_all(word, "{runtime_dir}", fn_->code_dir.string());
+        argv.push_back(word);
+    }
+    if (argv.empty()) return {};
+    if (!has_handler) argv.push_back(s.handler);
+    auto env = environment();
+    argv[0] = find_in_path(argv[0], env["PATH"]);
+    return argv;
+}
+
+void sandbox::start(invocation_ptr first) {
+    inv_ = std::move(first);
+    inv_log_.clear();
+    state_ = state::initializing;
+    std::weak_ptr<sandbox> weak = weak_from_this();
+    try {
+        listener_ = std::make_unique<http::server>(
+            io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0),
+            [weak](http::request&& req, const http::responder& reply) {
+                auto self = weak.lock();
+                if (!self) throw api_error(500, "InternalServerError", "sandbox is gone");
+                route_runtime_request(*self, std::move(req), reply);
+            },
+            http::server_options{http::error_style::runtime_api, 16 * 1024 * 1024});
+
+        auto argv = command();
+        if (argv.empty() || ::access(argv[0].c_str(), X_OK) != 0) {
+            std::string what = argv.empty() ? "no launcher for runtime " + fn_->spec.runtime
+                                            : "Couldn't find valid bootstrap(s): [" + argv[0] + "]";
+            fail_current(error_body("Runtime.InvalidEntrypoint", what), "Runtime.InvalidEntrypoint",
+                         what + "\n");
+            state_ = state::dead;
+            asio::post(io_, [self = shared_from_this()] { self->hooks_.on_dead(*self); });
+            return;
+        }
+        if (detect_cgroups().mode != cgroup_mode::none) {
+            try {
+                group_.emplace(resource_group::create(
+                    settings_.group_prefix + fn_->spec.name + "-" + std::to_string(serial_),
+                    fn_->spec.memory_mb));
+                group_->set_cpu_share(settings_.init_cpu == init_cpu_mode::full
+                                          ? 0
+                                          : cpu_share_for_memory(fn_->spec.memory_mb));
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "lambench serve: resource group for %s: %s (sandbox runs unconfined)\n",
+                             fn_->spec.name.c_str(), e.what());
+                group_.reset();
+            }
+        }
+        spawn_options opts;
+        opts.argv = std::move(argv);
+        opts.env = environment();
+        opts.cwd = fn_->code_dir.string();
+        opts.group = group_ ? &*group_ : nullptr;
+        spawned_ = clock::now();
+        proc_.emplace(child_process::spawn(opts));
+        int fd = ::dup(proc_->output_fd());
+        if (fd < 0) throw std::system_error(errno, std::generic_category(), "dup");
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+        out_.emplace(io_, fd);
+        read_output();
+        init_timer_.expires_after(std::chrono::duration_cast<clock::duration>(
+            std::chrono::duration<double>(settings_.init_timeout_s)));
+        init_timer_.async_wait([weak](boost::system::error_code ec) {
+            if (auto self = weak.lock(); self && !ec) self->on_init_timeout();
+        });
+    } catch (const std::exception& e) {
+        std::string what = std::string("sandbox failed to start: ") + e.what();
+        std::fprintf(stderr, "lambench serve: %s: %s\n", fn_->spec.name.c_str(), what.c_str());
+        if (inv_) fail_current(error_body("Runtime.Unknown", what), "Runtime.Unknown", what + "\n");
+        state_ = state::dead;
+        if (listener_) listener_->close();
+        asio::post(io_, [self = shared_from_this()] { self->hooks_.on_dead(*self); });
+    }
+}
+
+void sandbox::assign(invocation_ptr inv) {
+    inv_ = std::move(inv);
+    inv_log_.clear();
+    state_ = state::busy;
+    if (frozen_) {
+        if (group_) group_->thaw();
+        frozen_ = false;
+    }
+    if (parked_next_) hand_over();
+}
+
+void sandbox::on_next(const http::responder& reply) {
+    if (state_ == state::dying || state_ == state::dead) return;  // no answer: it is going away
+    if (handed_) throw api_error(403, "InvalidStateTransition",
+                                 "/next called while invocation " + inv_->id + " is in progress");
+    if (state_ == state::initializing) {
+        init_ms_ = ms_between(spawned_, clock::now());
+        init_timer_.cancel();
+        if (init_error_body_) {  // /init/error, then /next: the init still failed
+            kill("init error");
+            return;
+        }
+        state_ = inv_ ? state::busy : state::idle;
+    }
+    parked_next_ = reply;
+    if (inv_) hand_over();
+}
+
+void sandbox::hand_over() {
+    if (cold_pending_ && group_ && settings_.init_cpu == init_cpu_mode::full)
+        group_->set_cpu_share(cpu_share_for_memory(fn_->spec.memory_mb));
+    http::response res{http::bhttp::status::ok, 11};
+    res.set(http::bhttp::field::content_type, "application/json");
+    res.set("Lambda-Runtime-Aws-Request-Id", inv_->id);
+    res.set("Lambda-Runtime-Deadline-Ms",
+            std::to_string(epoch_ms_now() + static_cast<std::int64_t>(fn_->spec.timeout_s) * 1000));
+    res.set("Lambda-Runtime-Invoked-Function-Arn", fn_->arn);
+    res.set("Lambda-Runtime-Trace-Id", new_trace_id());
+    if (!inv_->client_context.empty()) res.set("Lambda-Runtime-Client-Context", inv_->client_context);
+    if (!inv_->cognito_identity.empty())
+        res.set("Lambda-Runtime-Cognito-Identity", inv_->cognito_identity);
+    res.body() = inv_->payload;
+    inv_log_ += start_line(inv_->id);
+    handed_ = true;
+    auto reply = std::move(*parked_next_);
+    parked_next_.reset();
+    handed_at_ = clock::now();
+    reply.send(std::move(res));
+    std::weak_ptr<sandbox> weak = weak_from_this();
+    timeout_timer_.expires_after(std::chrono::seconds(fn_->spec.timeout_s));
+    timeout_timer_.async_wait([weak](boost::system::error_code ec) {
+        if (auto self = weak.lock(); self && !ec) self->on_timeout();
+    });
+}
+
+void sandbox::check_id(const std::string& id) const {
+    if (inv_ && handed_ && id == inv_->id) return;
+    if (id == last_id_ || (inv_ && id == inv_->id))
+        throw api_error(403, "InvalidStateTransition",
+                        "invocation " + id + " is not awaiting a response");
+    throw api_error(400, "InvalidRequestID", "Invalid request ID: " + id);
+}
+
+void sandbox::on_response(const std::string& id, http::request&& req, const http::responder& reply) {
+    check_id(id);
+    if (req.body().size() > max_runtime_payload) {
+        auto size = req.body().size();
+        reply.fail(api_error(413, "RequestEntityTooLarge",
+                             "Response payload size (" + std::to_string(size) +
+                                 " bytes) exceeded maximum allowed payload size (" +
+                                 std::to_string(max_runtime_payload) + " bytes)."));
+        complete(true,
+                 error_body("Function.ResponseSizeTooLarge",
+                            "Response payload size exceeded maximum allowed payload size (" +
+                                std::to_string(max_runtime_payload) + " bytes)."),
+                 "Function.ResponseSizeTooLarge");
+        return;
+    }
+    reply.send(accepted_response());
+    complete(false, std::move(req.body()), {});
+}
+
+void sandbox::on_error(const std::string& id, http::request&& req, const http::responder& reply) {
+    check_id(id);
+    std::string type = error_type_of(req);
+    reply.send(accepted_response());
+    complete(true, std::move(req.body()), type);
+}
+
+void sandbox::on_init_error(http::request&& req, const http::responder& reply) {
+    if (state_ != state::initializing)
+        throw api_error(403, "InvalidStateTransition", "/runtime/init/error after init finished");
+    init_ms_ = ms_between(spawned_, clock::now());
+    init_error_type_ = error_type_of(req);
+    init_error_body_ = std::move(req.body());
+    reply.send(accepted_response());
+    // The environment is reset after an init failure; the runtime usually exits by itself, but
+    // it must not get a chance to take an event.
+    kill("init error");
+}
+
+report_metrics sandbox::metrics(bool /*with_duration*/) {
+    report_metrics m;
+    auto now = clock::now();
+    m.duration_ms = handed_ ? ms_between(handed_at_, now) : 0;
+    m.memory_size_mb = fn_->spec.memory_mb;
+    m.max_memory_used_mb = peak_memory_mb();
+    if (cold_pending_)
+        m.init_duration_ms = state_ == state::initializing && init_ms_ == 0
+                                 ? ms_between(spawned_, now)
+                                 : init_ms_;
+    m.partial_model = settings_.partial_model;
+    return m;
+}
+
+std::uint64_t sandbox::peak_memory_mb() const {
+    if (!group_) return 0;
+    try {
+        return bytes_to_mb_ceil(group_->memory_peak_bytes());
+    } catch (const std::exception&) {
+        return 0;
+    }
+}
+
+void sandbox::fail_current(std::string body, std::string error_type, const std::string& log_text) {
+    if (!inv_) return;
+    if (!handed_) inv_log_ += start_line(inv_->id);
+    inv_log_ += log_text;
+    complete(true, std::move(body), std::move(error_type));
+}
+
+void sandbox::complete(bool function_error, std::string body, std::string error_type) {
+    timeout_timer_.cancel();
+    drain_output();
+    auto m = metrics(true);
+    const std::string id = inv_->id;
+    invocation_result r;
+    r.function_error = function_error;
+    r.body = std::move(body);
+    r.error_type = std::move(error_type);
+    r.cold = m.init_duration_ms.has_value();
+    r.report = report_line(id, m);
+    inv_log_ += end_line(id);
+    inv_log_ += r.report;
+    r.report.pop_back();
+    logs_.append(fn_->spec.name, inv_log_);
+    r.log = std::move(inv_log_);
+    inv_log_.clear();
+    cold_pending_ = false;
+    last_id_ = id;
+    handed_ = false;
+    auto inv = std::move(inv_);
+    inv_.reset();
+    timeout_timer_.cancel();
+    bool alive = state_ == state::busy || state_ == state::initializing;
+    if (alive) {
+        state_ = state::idle;
+        idle_since_ = clock::now();
+    }
+    if (inv->done) inv->done(std::move(r));
+    if (alive) became_idle();
+}
+
+void sandbox::became_idle() {
+    if (hooks_.on_idle) hooks_.on_idle(*this);
+    // Freeze only when nothing was assigned meanwhile: Lambda freezes an idle environment.
+    if (state_ == state::idle && !frozen_ && group_) {
+        try {
+            group_->freeze();
+            frozen_ = true;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "lambench serve: freeze %s: %s\n", fn_->spec.name.c_str(), e.what());
+        }
+    }
+}
+
+void sandbox::on_timeout() {
+    if (!inv_ || !handed_ || state_ != state::busy) return;
+    drain_output();
+    inv_log_ += timeout_line(inv_->id, fn_->spec.timeout_s);
+    std::string msg = "RequestId: " + inv_->id + " Error: Task timed out after " +
+                      format_ms(fn_->spec.timeout_s) + " seconds";
+    state_ = state::dying;  // complete() must not make it idle
+    complete(true, error_body("Sandbox.Timedout", msg), "Sandbox.Timedout");
+    state_ = state::busy;
+    kill("timeout");
+}
+
+void sandbox::on_init_timeout() {
+    if (state_ != state::initializing) return;
+    if (inv_) {
+        std::string msg = "RequestId: " + inv_->id + " Error: Init timed out after " +
+                          format_ms(settings_.init_timeout_s) + " seconds";
+        state_ = state::dying;
+        fail_current(error_body("Sandbox.Timedout", msg), "Sandbox.Timedout",
+                     iso8601_now_ms() + " " + msg + "\n");
+        state_ = state::initializing;
+    }
+    kill("init timeout");
+}
+
+void sandbox::kill(const char* /*why*/) {
+    if (state_ == state::dying || state_ == state::dead) return;
+    state_ = state::dying;
+    timeout_timer_.cancel();
+    init_timer_.cancel();
+    parked_next_.reset();
+    if (listener_) listener_->close();
+    if (group_) {
+        // A frozen task does not act on SIGKILL until thawed.
+        try {
+            if (frozen_) group_->thaw();
+            frozen_ = false;
+            group_->kill_all();
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "lambench serve: kill %s: %s\n", fn_->spec.name.c_str(), e.what());
+        }
+    }
+    if (proc_) proc_->kill();
+}
+
+void sandbox::poll_exit() {
+    if (!proc_ || state_ == state::dead) return;
+    auto st = proc_->try_wait();
+    if (!st) return;
+    drain_output();
+    if (!partial_line_.empty()) {
+        emit_line(partial_line_);
+        partial_line_.clear();
+    }
+    timeout_timer_.cancel();
+    init_timer_.cancel();
+    if (inv_) {
+        auto prev = state_;
+        state_ = state::dying;
+        if (init_error_body_) {
+            fail_current(*init_error_body_, *init_error_type_, "");
+        } else {
+            std::string msg = "RequestId: " + inv_->id +
+                              " Error: Runtime exited with error: " + st->describe();
+            fail_current(error_body("Runtime.ExitError", msg), "Runtime.ExitError",
+                         msg + "\nRuntime.ExitError\n");
+        }
+        (void)prev;
+    }
+    state_ = state::dead;
+    parked_next_.reset();
+    if (listener_) listener_->close();
+    if (out_) {
+        boost::system::error_code ignored;
+        out_->close(ignored);
+    }
+    asio::post(io_, [self = shared_from_this()] { self->hooks_.on_dead(*self); });
+}
+
+void sandbox::begin_shutdown() {
+    if (!proc_ || proc_->try_wait()) return;
+    if (group_ && frozen_) {
+        try {
+            group_->thaw();
+        } catch (const std::exception&) {
+        }
+        frozen_ = false;
+    }
+    ::kill(proc_->pid(), SIGTERM);
+}
+
+bool sandbox::exited() { return !proc_ || proc_->try_wait().has_value(); }
+
+void sandbox::finish_shutdown() {
+    if (listener_) listener_->close();
+    if (proc_ && !proc_->try_wait()) {
+        if (group_) {
+            try {
+                group_->thaw();
+                group_->kill_all();
+            } catch (const std::exception&) {
+            }
+        }
+        proc_->kill();
+        proc_->wait();
+    }
+    drain_output();
+    if (!partial_line_.empty()) emit_line(partial_line_);
+    partial_line_.clear();
+    state_ = state::dead;
+}
+
+void sandbox::read_output() {
+    if (!out_) return;
+    std::weak_ptr<sandbox> weak = weak_from_this();
+    out_->async_read_some(asio::buffer(read_buf_),
+                          [weak](boost::system::error_code ec, std::size_t n) {
+                              auto self = weak.lock();
+                              if (!self || ec) return;
+                              self->on_output(self->read_buf_, n);
+                              self->read_output();
+                          });
+}
+
+void sandbox::drain_output() {
+    if (!out_ || !out_->is_open()) return;
+    char buf[16384];
+    for (;;) {
+        ssize_t n = ::read(out_->native_handle(), buf, sizeof buf);
+        if (n > 0) {
+            on_output(buf, static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        break;  // EAGAIN, EOF or error: nothing more now
+    }
+}
+
+void sandbox::on_output(const char* data, std::size_t n) {
+    std::string_view chunk(data, n);
+    while (!chunk.empty()) {
+        auto nl = chunk.find('\n');
+        if (nl == std::string_view::npos) {
+            partial_line_.append(chunk);
+            if (partial_line_.size() > 256 * 1024) {  // an endless line: cut it
+                emit_line(partial_line_);
+                partial_line_.clear();
+            }
+            return;
+        }
+        if (partial_line_.empty()) {
+            emit_line(chunk.substr(0, nl));
+        } else {
+            partial_line_.append(chunk.substr(0, nl));
+            emit_line(partial_line_);
+            partial_line_.clear();
+        }
+        chunk.remove_prefix(nl + 1);
+    }
+}
+
+void sandbox::emit_line(std::string_view line) {
+    if (inv_) {
+        inv_log_.append(line);
+        inv_log_.push_back('\n');
+        if (inv_log_.size() > inv_log_flush_at) {
+            // Keep the block bounded: the head goes to the file now, the tail stays for Log-Result.
+            std::size_t cut = inv_log_.size() - inv_log_keep;
+            logs_.append(fn_->spec.name, std::string_view(inv_log_).substr(0, cut));
+            inv_log_.erase(0, cut);
+        }
+    } else {
+        std::string s(line);
+        s.push_back('\n');
+        logs_.append(fn_->spec.name, s);
+    }
+}
+
+}  // namespace lambench::service

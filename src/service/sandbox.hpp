@@ -1,0 +1,140 @@
+// One execution environment: the function's process (child_process) inside its resource_group,
+// its own Runtime API listener on 127.0.0.1:<port>, and its output captured line by line into
+// the log of the invocation it is running. Lifecycle: initializing (spawned, waiting for the
+// first /next) -> idle (frozen) <-> busy -> dying -> dead. A crash or timeout ends it.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "http_server.hpp"
+#include "logs.hpp"
+#include "process.hpp"
+#include "registry.hpp"
+#include "resources.hpp"
+#include "runtime_api.hpp"
+
+namespace lambench::service {
+
+struct invocation_result {
+    bool function_error = false;
+    std::string body;
+    std::string error_type;  // when function_error
+    std::string log;         // the invocation's whole log; the tail is cut from it
+    std::string report;      // the REPORT line (no newline)
+    bool cold = false;
+};
+
+struct invocation {
+    std::string id;
+    std::string function;
+    std::string payload;
+    std::string client_context;    // decoded, passed as Lambda-Runtime-Client-Context
+    std::string cognito_identity;
+    bool is_event = false;
+    int attempt = 0;
+    std::function<void(invocation_result&&)> done;
+};
+using invocation_ptr = std::shared_ptr<invocation>;
+
+struct sandbox_settings {
+    std::string region = "us-east-1";
+    init_cpu_mode init_cpu = init_cpu_mode::full;
+    double init_timeout_s = 10;
+    bool partial_model = false;
+    std::map<std::string, std::string> launchers;
+    std::string group_prefix;  // unique per service instance
+};
+
+class sandbox final : public runtime_endpoint, public std::enable_shared_from_this<sandbox> {
+public:
+    enum class state { initializing, idle, busy, dying, dead };
+
+    struct hooks {
+        std::function<void(sandbox&)> on_idle;  // an invocation finished; may assign() again
+        std::function<void(sandbox&)> on_dead;  // process reaped; drop the sandbox (deferred)
+    };
+
+    sandbox(boost::asio::io_context& io, function_ptr fn, const sandbox_settings& settings,
+            log_store& logs, hooks h, std::uint64_t serial);
+    ~sandbox() override;
+    sandbox(const sandbox&) = delete;
+    sandbox& operator=(const sandbox&) = delete;
+
+    // Spawns the process; `first` is the invocation that triggered init (it gets the init error,
+    // if any). Never throws: a failure to start completes `first` with an error.
+    void start(invocation_ptr first);
+    void assign(invocation_ptr inv);  // state must be idle
+    void poll_exit();                  // after SIGCHLD: reap and report a crash
+    void kill(const char* why);        // thaw, SIGKILL; dead once reaped
+    // Shutdown: thaw and SIGTERM now; finish_shutdown() SIGKILLs whatever is left and reaps.
+    void begin_shutdown();
+    bool exited();
+    void finish_shutdown();
+
+    state current_state() const { return state_; }
+    const function_ptr& function() const { return fn_; }
+    std::uint64_t serial() const { return serial_; }
+    unsigned short runtime_port() const { return listener_ ? listener_->port() : 0; }
+    std::chrono::steady_clock::time_point idle_since() const { return idle_since_; }
+    std::uint64_t peak_memory_mb() const;
+
+    // runtime_endpoint
+    void on_next(const http::responder& reply) override;
+    void on_response(const std::string& id, http::request&& req, const http::responder& reply) override;
+    void on_error(const std::string& id, http::request&& req, const http::responder& reply) override;
+    void on_init_error(http::request&& req, const http::responder& reply) override;
+
+private:
+    void hand_over();
+    void complete(bool function_error, std::string body, std::string error_type);
+    void fail_current(std::string body, std::string error_type, const std::string& log_text);
+    void check_id(const std::string& id) const;
+    void read_output();
+    void drain_output();
+    void on_output(const char* data, std::size_t n);
+    void emit_line(std::string_view line);
+    void on_timeout();
+    void on_init_timeout();
+    void became_idle();
+    report_metrics metrics(bool with_duration);
+    std::map<std::string, std::string> environment() const;
+    std::vector<std::string> command() const;
+
+    boost::asio::io_context& io_;
+    function_ptr fn_;
+    sandbox_settings settings_;
+    log_store& logs_;
+    hooks hooks_;
+    std::uint64_t serial_;
+    state state_ = state::initializing;
+
+    std::unique_ptr<http::server> listener_;
+    std::optional<resource_group> group_;
+    std::optional<child_process> proc_;
+    std::optional<boost::asio::posix::stream_descriptor> out_;
+    std::string partial_line_;
+    char read_buf_[16384];
+
+    invocation_ptr inv_;           // assigned (maybe not yet handed over)
+    bool handed_ = false;          // the /next response for inv_ was written
+    bool cold_pending_ = true;     // the next REPORT carries Init Duration
+    bool frozen_ = false;
+    std::optional<http::responder> parked_next_;
+    std::string inv_log_;
+    std::string last_id_;          // finished ids answer 403, unknown ones 400
+    std::optional<std::string> init_error_body_, init_error_type_;
+    std::chrono::steady_clock::time_point spawned_, handed_at_, idle_since_;
+    double init_ms_ = 0;
+    boost::asio::steady_timer timeout_timer_;
+    boost::asio::steady_timer init_timer_;
+};
+
+}  // namespace lambench::service

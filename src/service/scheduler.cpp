@@ -1,0 +1,223 @@
+#include "scheduler.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <thread>
+
+namespace lambench::service {
+
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
+
+scheduler::scheduler(asio::io_context& io, registry& reg, const service_config& cfg,
+                     sandbox_settings settings, log_store& logs)
+    : io_(io), registry_(reg), cfg_(cfg), settings_(std::move(settings)), logs_(logs), sweep_(io) {
+    arm_sweep();
+}
+
+scheduler::~scheduler() { shutdown(); }
+
+void scheduler::arm_sweep() {
+    // One periodic sweep does idle reaping and catches any exit a coalesced SIGCHLD hid.
+    sweep_.expires_after(std::chrono::milliseconds(250));
+    sweep_.async_wait([this](boost::system::error_code ec) {
+        if (ec || stopping_) return;
+        reap_children();
+        auto now = clock::now();
+        auto idle_limit = std::chrono::duration_cast<clock::duration>(
+            std::chrono::duration<double>(cfg_.idle_timeout_s));
+        for (auto& [name, p] : pools_)
+            for (auto& sb : p.sandboxes)
+                if (sb->current_state() == sandbox::state::idle && now - sb->idle_since() > idle_limit)
+                    sb->kill("idle");
+        arm_sweep();
+    });
+}
+
+bool scheduler::try_run(pool& p, const function_ptr& fn, invocation_ptr& inv) {
+    for (auto& sb : p.sandboxes) {
+        if (sb->current_state() == sandbox::state::idle &&
+            sb->function()->generation == fn->generation) {
+            ++p.stats.invocations;
+            sb->assign(std::move(inv));
+            return true;
+        }
+    }
+    std::size_t live = 0;
+    for (auto& sb : p.sandboxes)
+        if (sb->current_state() != sandbox::state::dead) ++live;
+    if (live >= static_cast<std::size_t>(cfg_.concurrency)) return false;
+    sandbox::hooks h;
+    h.on_idle = [this](sandbox& sb) { on_idle(sb); };
+    h.on_dead = [this](sandbox& sb) { on_dead(sb); };
+    auto sb = std::make_shared<sandbox>(io_, fn, settings_, logs_, std::move(h), next_serial_++);
+    p.sandboxes.push_back(sb);
+    ++p.stats.invocations;
+    ++p.stats.cold_starts;
+    sb->start(std::move(inv));
+    return true;
+}
+
+void scheduler::invoke(const function_ptr& fn, invocation_ptr inv) {
+    auto& p = pools_[fn->spec.name];
+    if (!try_run(p, fn, inv)) {
+        ++p.stats.throttles;
+        api_error e(429, "TooManyRequestsException", "Rate Exceeded.");
+        e.reason = "ReservedFunctionConcurrentInvocationLimitExceeded";
+        e.retry_after_s = 1;
+        throw e;
+    }
+}
+
+void scheduler::wrap_event(const std::string& function, invocation_ptr& inv) {
+    // Event results go nowhere but the log; a function error (including a crash or timeout) is
+    // retried up to event_max_retries times after event_retry_delay. The closure holds a copy of
+    // the invocation (not a pointer to it) so nothing keeps itself alive.
+    invocation proto = *inv;
+    proto.done = nullptr;
+    inv->done = [this, function, proto](invocation_result&& r) {
+        if (!r.function_error || stopping_) return;
+        auto& p = pools_[function];
+        if (proto.attempt >= cfg_.event_max_retries) {
+            ++p.stats.events_failed;
+            return;
+        }
+        ++p.stats.event_retries;
+        auto retry = std::make_shared<invocation>(proto);
+        retry->attempt = proto.attempt + 1;
+        wrap_event(function, retry);
+        auto timer = std::make_shared<asio::steady_timer>(io_);
+        timer->expires_after(std::chrono::duration_cast<clock::duration>(
+            std::chrono::duration<double>(cfg_.event_retry_delay_s)));
+        timer->async_wait([this, function, retry, timer](boost::system::error_code ec) {
+            if (ec || stopping_) return;
+            pools_[function].events.push_back(retry);  // a retry is never dropped for a full queue
+            dispatch_events(function);
+        });
+    };
+}
+
+void scheduler::enqueue_event(const function_ptr& fn, invocation_ptr inv) {
+    auto& p = pools_[fn->spec.name];
+    if (p.events.size() >= cfg_.event_queue) {
+        ++p.stats.throttles;
+        api_error e(429, "TooManyRequestsException", "Rate Exceeded.");
+        e.reason = "EventQueueFull";
+        e.retry_after_s = 1;
+        throw e;
+    }
+    inv->is_event = true;
+    wrap_event(fn->spec.name, inv);
+    ++p.stats.events_queued;
+    p.events.push_back(std::move(inv));
+    dispatch_events(fn->spec.name);
+}
+
+void scheduler::dispatch_events(const std::string& function) {
+    auto it = pools_.find(function);
+    if (it == pools_.end()) return;
+    auto& p = it->second;
+    while (!p.events.empty()) {
+        auto fn = registry_.find(function);
+        if (!fn) {  // deleted: its queued events go with it
+            p.events.clear();
+            return;
+        }
+        auto inv = p.events.front();
+        if (!try_run(p, fn, inv)) return;
+        p.events.pop_front();
+    }
+}
+
+void scheduler::on_idle(sandbox& sb) {
+    auto current = registry_.find(sb.function()->spec.name);
+    if (!current || current->generation != sb.function()->generation) {
+        sb.kill("retired");
+        return;
+    }
+    auto& p = pools_[current->spec.name];
+    if (!p.events.empty()) {
+        auto inv = p.events.front();
+        p.events.pop_front();
+        ++p.stats.invocations;
+        sb.assign(std::move(inv));
+    }
+}
+
+void scheduler::on_dead(sandbox& sb) {
+    auto it = pools_.find(sb.function()->spec.name);
+    if (it == pools_.end()) return;
+    auto& v = it->second.sandboxes;
+    auto pos = std::find_if(v.begin(), v.end(), [&](auto& p) { return p.get() == &sb; });
+    if (pos == v.end()) return;
+    auto keep = *pos;  // destroyed after we are done with it, outside the vector
+    v.erase(pos);
+    if (!stopping_) dispatch_events(it->first);
+}
+
+void scheduler::retire(const std::string& function) {
+    auto it = pools_.find(function);
+    if (it == pools_.end()) return;
+    auto current = registry_.find(function);
+    for (auto& sb : it->second.sandboxes) {
+        bool old = !current || sb->function()->generation != current->generation;
+        if (old && sb->current_state() == sandbox::state::idle) sb->kill("retired");
+        // busy ones are killed by on_idle when they finish; initializing ones too
+    }
+    if (!current) it->second.events.clear();
+}
+
+void scheduler::reap_children() {
+    for (auto& [name, p] : pools_) {
+        auto copy = p.sandboxes;
+        for (auto& sb : copy) sb->poll_exit();
+    }
+}
+
+void scheduler::shutdown() {
+    if (stopping_) return;
+    stopping_ = true;
+    sweep_.cancel();
+    std::vector<std::shared_ptr<sandbox>> all;
+    for (auto& [name, p] : pools_) {
+        for (auto& sb : p.sandboxes) all.push_back(sb);
+        p.events.clear();
+    }
+    for (auto& sb : all) sb->begin_shutdown();
+    auto deadline = clock::now() + std::chrono::seconds(2);
+    while (clock::now() < deadline) {
+        bool done = std::all_of(all.begin(), all.end(), [](auto& sb) { return sb->exited(); });
+        if (done) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    for (auto& sb : all) sb->finish_shutdown();
+    for (auto& [name, p] : pools_) p.sandboxes.clear();
+    all.clear();  // destructors remove the cgroups
+}
+
+scheduler::pool_view scheduler::view(const std::string& function) const {
+    pool_view v;
+    auto it = pools_.find(function);
+    if (it == pools_.end()) return v;
+    v.stats = it->second.stats;
+    v.queued_events = it->second.events.size();
+    for (auto& sb : it->second.sandboxes) {
+        switch (sb->current_state()) {
+            case sandbox::state::idle: ++v.idle; break;
+            case sandbox::state::busy: ++v.busy; break;
+            case sandbox::state::initializing: ++v.initializing; break;
+            default: break;
+        }
+        if (sb->current_state() != sandbox::state::dead) ++v.sandboxes;
+    }
+    return v;
+}
+
+std::size_t scheduler::live_sandboxes() const {
+    std::size_t n = 0;
+    for (auto& [name, p] : pools_) n += p.sandboxes.size();
+    return n;
+}
+
+}  // namespace lambench::service
