@@ -259,6 +259,7 @@ child_process::~child_process() {
         // Still unreaped, so the pid (and its process group id) cannot have been reused.
         ::kill(-pid_, SIGKILL);
         ::kill(pid_, SIGKILL);
+        make_killable(pid_);  // else a child frozen by a v1 freezer never dies: waitpid hangs
         int st = 0;
         while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
         }
@@ -297,11 +298,15 @@ void child_process::kill() {
     if (pid_ <= 0 || status_) return;
     // The whole process group: a function's own children must not outlive it.
     if (::kill(-pid_, SIGKILL) != 0) ::kill(pid_, SIGKILL);
+    make_killable(pid_);
 }
 
 void child_process::terminate() {
     if (pid_ <= 0 || status_) return;
     if (::kill(-pid_, SIGTERM) != 0) ::kill(pid_, SIGTERM);
+    // A frozen (v1 freezer) or stopped child would sit on the SIGTERM for the whole grace time.
+    make_killable(pid_);
+    if (::kill(-pid_, SIGCONT) != 0) ::kill(pid_, SIGCONT);
     // Wait up to 2 s for a graceful exit; a pidfd lets us sleep in poll instead of spinning.
     unique_fd pfd(pidfd_open(pid_));
     auto deadline = std::chrono::steady_clock::now() + 2s;
@@ -320,6 +325,7 @@ void child_process::terminate() {
         // Leader not reaped yet: kill the rest of its group while the group id is still ours.
         ::kill(-pid_, SIGKILL);
         ::kill(pid_, SIGKILL);
+        make_killable(pid_);
         wait();
     }
 }

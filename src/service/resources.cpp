@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -216,6 +217,7 @@ struct mount_entry {
 // Where one hierarchy keeps our groups.
 struct hierarchy {
     std::string mount;       // mountpoint
+    std::string mount_root;  // root of the mount inside the hierarchy
     std::string base;        // directory our parent chain starts from (exists)
     std::string parent;      // base/lambench/<pid> (or the LAMBENCH_CGROUP_ROOT directory)
     std::vector<std::string> chain;  // directories from base (exclusive) to parent (inclusive)
@@ -312,6 +314,7 @@ std::string dir_for(const mount_entry& m, std::string cg_path) {
 hierarchy make_hierarchy(const mount_entry& m, const std::string& own_path) {
     hierarchy h;
     h.mount = m.mountpoint;
+    h.mount_root = m.root;
     std::vector<std::string> rel;
     if (const char* root = std::getenv("LAMBENCH_CGROUP_ROOT"); root && *root) {
         std::string r = root;
@@ -608,6 +611,32 @@ int host_cpu_count() {
     return n > 0 ? static_cast<int>(n) : 1;
 }
 
+void make_killable(pid_t pid) noexcept {
+    try {
+        const layout& lay = the_layout();
+        if (lay.support.mode != cgroup_mode::v1 || lay.frz_h < 0 || pid <= 0) return;
+        const hierarchy& h = lay.hier[static_cast<std::size_t>(lay.frz_h)];
+        auto text = try_read_file("/proc/" + std::to_string(pid) + "/cgroup");
+        if (!text) return;
+        std::istringstream in(*text);
+        std::string line;
+        while (std::getline(in, line)) {
+            auto a = line.find(':');
+            auto b = line.find(':', a + 1);
+            if (a == std::string::npos || b == std::string::npos) continue;
+            auto ctrls = split(line.substr(a + 1, b - a - 1), ',');
+            if (std::find(ctrls.begin(), ctrls.end(), "freezer") == ctrls.end()) continue;
+            std::string dir = dir_for(mount_entry{h.mount_root, h.mount, {}}, line.substr(b + 1));
+            // Only our own groups: never thaw something another program froze.
+            if (!dir.starts_with(h.parent + "/")) return;
+            auto state = try_read_file(dir + "/freezer.state").value_or("");
+            if (!state.starts_with("THAWED")) try_write_file(dir + "/freezer.state", "THAWED");
+            return;
+        }
+    } catch (...) {
+    }
+}
+
 double cpu_share_for_memory(int memory_mb) {
     if (memory_mb <= 0) throw std::invalid_argument("memory size must be positive");
     return std::min(static_cast<double>(memory_mb) / mb_per_vcpu,
@@ -615,6 +644,8 @@ double cpu_share_for_memory(int memory_mb) {
 }
 
 struct resource_group::impl {
+    // One sandbox's group is driven from more than one thread (invoke path, reaper, timeouts).
+    mutable std::mutex mu;
     std::string name;
     int memory_mb = 0;
     const layout* lay = nullptr;
@@ -622,12 +653,12 @@ struct resource_group::impl {
     std::vector<pid_t> tracked;     // pids added/noted, for the fallback
     bool frozen = false;
     bool signal_stopped = false;  // frozen with SIGSTOP (fallback)
-    mutable std::uint64_t sampled_peak = 0;
+    mutable std::atomic<std::uint64_t> sampled_peak{0};  // without memory.peak only
 
     std::string file(int h, const char* name_) const {
         return dirs[static_cast<std::size_t>(h)] + "/" + name_;
     }
-    std::string procs_dir() const { return dirs.empty() ? std::string{} : dirs.front(); }
+    void track(pid_t pid);
     bool cgroups() const { return !dirs.empty(); }
 
     std::vector<pid_t> members() const {
@@ -817,13 +848,19 @@ resource_group resource_group::create(const std::string& name, int memory_mb) {
 }
 
 void resource_group::add_process(pid_t pid) {
+    std::lock_guard lock(impl_->mu);
     if (pid <= 0) throw std::invalid_argument("add_process: bad pid " + std::to_string(pid));
     for (const auto& d : impl_->dirs) write_file(d + "/cgroup.procs", std::to_string(pid));
-    note_member(pid);
+    impl_->track(pid);
 }
 
 void resource_group::note_member(pid_t pid) {
-    auto& t = impl_->tracked;
+    std::lock_guard lock(impl_->mu);
+    impl_->track(pid);
+}
+
+void resource_group::impl::track(pid_t pid) {
+    auto& t = tracked;
     // Forget pids that are gone so a long-lived group does not grow the list forever.
     t.erase(std::remove_if(t.begin(), t.end(), [](pid_t p) { return !alive(p); }), t.end());
     if (std::find(t.begin(), t.end(), pid) == t.end()) t.push_back(pid);
@@ -836,6 +873,7 @@ std::vector<std::string> resource_group::join_files() const {
 }
 
 void resource_group::set_cpu_share(double cpus) {
+    std::lock_guard lock(impl_->mu);
     const layout& lay = *impl_->lay;
     if (lay.cpu_h < 0) return;
     long period = lay.period_us;
@@ -858,8 +896,13 @@ void resource_group::set_cpu_share(double cpus) {
     }
 }
 
+// freeze() and thaw() act even when the flag says there is nothing to do: make_killable may
+// have thawed the group behind our back, and writing the state again costs microseconds.
 void resource_group::freeze() {
-    if (impl_->frozen) return;
+    // Without memory.peak, the end of each invocation is a good moment to sample the usage.
+    if (impl_->lay->support.mode == cgroup_mode::v2 && !impl_->lay->v2_peak && impl_->lay->mem_h >= 0)
+        memory_current_bytes();
+    std::lock_guard lock(impl_->mu);
     if (impl_->lay->frz_h >= 0 && impl_->cgroups())
         impl_->freeze_cgroup();
     else
@@ -868,7 +911,7 @@ void resource_group::freeze() {
 }
 
 void resource_group::thaw() {
-    if (!impl_->frozen) return;
+    std::lock_guard lock(impl_->mu);
     if (impl_->lay->frz_h >= 0 && impl_->cgroups())
         impl_->thaw_cgroup();
     else
@@ -876,14 +919,19 @@ void resource_group::thaw() {
     impl_->frozen = false;
 }
 
-bool resource_group::frozen() const { return impl_->frozen; }
+bool resource_group::frozen() const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->frozen;
+}
 
 std::uint64_t resource_group::memory_current_bytes() const {
     const layout& lay = *impl_->lay;
     if (lay.mem_h < 0) return 0;
     auto v = parse_u64(read_file(impl_->file(
         lay.mem_h, lay.support.mode == cgroup_mode::v1 ? "memory.usage_in_bytes" : "memory.current")));
-    impl_->sampled_peak = std::max(impl_->sampled_peak, v);
+    auto seen = impl_->sampled_peak.load();
+    while (v > seen && !impl_->sampled_peak.compare_exchange_weak(seen, v)) {
+    }
     return v;
 }
 
@@ -894,7 +942,7 @@ std::uint64_t resource_group::memory_peak_bytes() const {
         return parse_u64(read_file(impl_->file(lay.mem_h, "memory.max_usage_in_bytes")));
     if (lay.v2_peak) return parse_u64(read_file(impl_->file(0, "memory.peak")));
     memory_current_bytes();  // no memory.peak: the best we have is the largest value seen
-    return impl_->sampled_peak;
+    return impl_->sampled_peak.load();
 }
 
 bool resource_group::oom_killed() const {
@@ -909,6 +957,7 @@ bool resource_group::oom_killed() const {
 }
 
 void resource_group::kill_all() {
+    std::lock_guard lock(impl_->mu);
     impl_->kill_members();
     // Leave the group thawed and empty, ready to take a fresh process (a v2 group stays frozen
     // after cgroup.kill otherwise, and would freeze the next member on arrival).
@@ -929,7 +978,10 @@ void resource_group::kill_all() {
 const cgroup_support& resource_group::support() const { return impl_->lay->support; }
 const std::string& resource_group::name() const { return impl_->name; }
 int resource_group::memory_mb() const { return impl_->memory_mb; }
-std::vector<pid_t> resource_group::members() const { return impl_->members(); }
+std::vector<pid_t> resource_group::members() const {
+    std::lock_guard lock(impl_->mu);
+    return impl_->members();
+}
 std::vector<std::string> resource_group::paths() const { return impl_->dirs; }
 
 }  // namespace lambench::service

@@ -39,6 +39,11 @@ const cgroup_support& detect_cgroups();
 double cpu_share_for_memory(int memory_mb);  // memory/1769, capped at host cores; throws if <= 0
 int host_cpu_count();                        // CPUs this process may run on (affinity mask)
 
+// Lets a signal reach `pid`: thaws the cgroup v1 freezer group holding it, if frozen. A frozen
+// v1 task acts on no signal, not even SIGKILL, until thawed (v2 and SIGSTOP-stopped tasks do
+// die), so child_process calls this before it waits for a killed child. Never throws.
+void make_killable(pid_t pid) noexcept;
+
 // Move-only owner of one cgroup (in each v1 hierarchy, or one v2 group). The destructor kills
 // every process still inside, waits for them to go, and removes the group(s).
 class resource_group {
