@@ -109,9 +109,7 @@ std::expected<void, http_error> response_reader::read_head(http_response& resp) 
         }
         // Rescan the last 3 bytes next time: the terminator may straddle two reads.
         scanned = buffered() >= 3 ? buffered() - 3 : 0;
-        if (buffered() > max_head_bytes)
-            return fail(http_errc::too_large, "HTTP response head exceeds " +
-                                                  std::to_string(max_head_bytes) + " bytes");
+        if (buffered() > max_head_bytes) break;
         auto n = fill();
         if (!n) {
             // A reset before the first byte means the server dropped an idle keep-alive
@@ -128,6 +126,10 @@ std::expected<void, http_error> response_reader::read_head(http_response& resp) 
         }
         got_any = true;
     }
+
+    if (head_end == 0 || head_end - begin_ > max_head_bytes)
+        return fail(http_errc::too_large,
+                    "HTTP response head exceeds " + std::to_string(max_head_bytes) + " bytes");
 
     resp.head.assign(buf_.data() + begin_, head_end - begin_ - 2);  // keep the final CRLF of
     begin_ = head_end;                                                // the last header line
