@@ -237,23 +237,32 @@ std::mutex parent_mutex;  // guards parent chain creation/removal and live_group
 int live_groups = 0;
 std::vector<std::string> created_dirs;  // chain directories this process created, outermost first
 
+// v2: a group only gets cpu/memory files when its parent lists them in cgroup.subtree_control.
+// Already-enabled controllers are skipped: re-enabling is pointless and a group with processes
+// of its own ("no internal processes") refuses the write.
+void enable_controllers(const std::string& dir, const std::vector<std::string>& ctrls) {
+    auto file = dir + "/cgroup.subtree_control";
+    auto current = split(try_read_file(file).value_or(""), ' ');
+    for (auto& c : current)
+        while (!c.empty() && c.back() == '\n') c.pop_back();
+    std::string add;
+    for (const auto& c : ctrls)
+        if (std::find(current.begin(), current.end(), c) == current.end())
+            add += (add.empty() ? "+" : " +") + c;
+    if (!add.empty()) write_file(file, add);
+}
+
 // mkdir -p of the parent chain; records what we created so we remove exactly that later.
 void ensure_chain(const hierarchy& h) {
-    std::string cur = h.base;
+    if (!h.enable.empty()) enable_controllers(h.base, h.enable);
     for (const auto& dir : h.chain) {
-        cur = dir;
-        if (::mkdir(cur.c_str(), 0755) == 0) {
-            if (std::find(created_dirs.begin(), created_dirs.end(), cur) == created_dirs.end())
-                created_dirs.push_back(cur);
+        if (::mkdir(dir.c_str(), 0755) == 0) {
+            if (std::find(created_dirs.begin(), created_dirs.end(), dir) == created_dirs.end())
+                created_dirs.push_back(dir);
         } else if (errno != EEXIST) {
-            throw_errno("mkdir " + cur, errno);
+            throw_errno("mkdir " + dir, errno);
         }
-        if (!h.enable.empty()) {
-            // v2: a child only gets cpu/memory files if its parent enables them.
-            std::string ctl;
-            for (const auto& c : h.enable) ctl += (ctl.empty() ? "+" : " +") + c;
-            write_file(cur + "/cgroup.subtree_control", ctl);
-        }
+        if (!h.enable.empty()) enable_controllers(dir, h.enable);
     }
 }
 
@@ -417,12 +426,13 @@ layout detect_v2(const mount_entry& m) {
     hierarchy h = make_hierarchy(m, own);
     for (const char* c : {"cpu", "memory"})
         if (has(c)) h.enable.emplace_back(c);
-    std::vector<std::string> files = {"cgroup.procs"};
+    // Prove we can set what we will set; without controllers, creating the group is the test.
+    std::vector<std::string> files;
+    if (has("cpu")) files.emplace_back("cpu.max");
+    if (has("memory")) files.emplace_back("memory.max");
     bool ok = false;
     auto try_with = [&](hierarchy cand) {
-        std::vector<std::string> f = {"cgroup.freeze"};
-        (void)files;
-        if (probe(cand, f)) {
+        if (probe(cand, files)) {
             h = std::move(cand);
             return true;
         }
@@ -528,6 +538,11 @@ layout detect() {
         if (result.support.mode == cgroup_mode::none) why = result.support.note;
     } else {
         why = "no cgroup v1 hierarchy mounted";
+    }
+    if (result.support.mode != cgroup_mode::none && !result.support.cpu &&
+        !result.support.memory && !result.support.freezer) {
+        why = result.support.note;  // a group we can create but not control is no use
+        result = none;
     }
     if (result.support.mode == cgroup_mode::none) {
         result.support.note = why.empty() ? "no usable cgroup mount" : why;

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -437,6 +439,40 @@ TEST(Cgroups, MovedGroupKeepsWorking) {
     b = std::move(other);  // destroys the first group
     for (const auto& p : paths) EXPECT_FALSE(dir_exists(p)) << p;
     EXPECT_EQ(b.paths(), other_paths);
+}
+
+TEST(Cgroups, ConcurrentCreateSpawnDestroyFromManyThreads) {
+    REQUIRE_CGROUPS();
+    // The service starts and reaps sandboxes from several threads; the shared parent chain
+    // must neither be removed under a new group nor leak.
+    std::atomic<int> failures{0}, runs{0};
+    std::vector<std::thread> threads;
+    std::string first_error;
+    std::mutex error_mu;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 8; ++i) {
+                try {
+                    auto g = resource_group::create(
+                        "mt-" + std::to_string(::getpid()) + "-" + std::to_string(t) + "-" +
+                            std::to_string(i),
+                        128);
+                    auto c = child_process::spawn(helper_opts({"exit", "0"}, &g));
+                    if (c.wait().code == 0) ++runs;
+                } catch (const std::exception& e) {
+                    ++failures;
+                    std::lock_guard lock(error_mu);
+                    if (first_error.empty()) first_error = e.what();
+                }
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(failures.load(), 0) << first_error;
+    EXPECT_EQ(runs.load(), 32);
+    if (!std::getenv("LAMBENCH_CGROUP_ROOT")) {
+        for (const auto& p : words(detect_cgroups().parent)) EXPECT_FALSE(dir_exists(p)) << p;
+    }
 }
 
 // Not a pass/fail figure: what a sandbox's resource group and process cost to set up.

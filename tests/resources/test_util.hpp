@@ -60,6 +60,14 @@ inline std::vector<std::string> lines(const std::string& s) {
     return out;
 }
 
+inline std::vector<std::string> words(const std::string& s) {
+    std::vector<std::string> out;
+    std::istringstream in(s);
+    std::string w;
+    while (in >> w) out.push_back(w);
+    return out;
+}
+
 // Alive = exists and is not a zombie.
 inline bool process_alive(pid_t pid) {
     std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
