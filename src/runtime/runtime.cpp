@@ -126,14 +126,20 @@ public:
     explicit loop(detail::endpoint ep) : client_(std::move(ep)) {
         path_.reserve(128);
         resp_body_.reserve(256);
+        next_path_ = std::string(api_base) + "invocation/next";
+        // Pipelining the next GET behind each POST is plain HTTP/1.1, but a Runtime API that
+        // mishandles it can be accommodated: LAMBENCH_RUNTIME_PIPELINE=0 turns it off.
+        const char* pipeline = std::getenv("LAMBENCH_RUNTIME_PIPELINE");
+        pipeline_ = pipeline == nullptr || std::string_view(pipeline) != "0";
     }
 
     int run(const handler& fn) {
         loop_started.store(true);
-        std::string next_path(api_base);
-        next_path += "invocation/next";
+        const std::string& next_path = next_path_;
         for (;;) {
-            auto got = client_.request("GET", next_path, {}, {}, resp_, inv_.payload);
+            auto got = client_.pending()
+                           ? client_.read_pending(next_path, resp_, inv_.payload)
+                           : client_.request("GET", next_path, {}, {}, resp_, inv_.payload);
             if (!got) return lost("GET " + next_path, got.error());
             if (resp_.status != 200) {
                 log_line("GET " + next_path + " answered " + std::to_string(resp_.status) +
@@ -222,7 +228,8 @@ private:
         const std::array<http_header, 2> headers = {
             http_header{"Content-Type", "application/json"},
             http_header{"Lambda-Runtime-Function-Error-Type", type}};
-        auto r = client_.request("POST", path_, headers, body, resp_, resp_body_);
+        auto r = client_.request("POST", path_, headers, body, resp_, resp_body_,
+                                 then_next(body.size()));
         if (!r) return lost("POST " + path_, r.error());
         if (resp_.status != 202)
             log_line("POST " + path_ + " answered " + std::to_string(resp_.status) + ": " +
@@ -230,12 +237,20 @@ private:
         return 0;
     }
 
+    // The GET /next to pipeline behind a POST, if any. Never behind a body the Runtime API
+    // may refuse (over 6 MiB → 413): then a function error must follow, not the next event.
+    std::string_view then_next(std::size_t body_size = 0) const {
+        return pipeline_ && body_size <= max_pipelined_body ? std::string_view(next_path_)
+                                                            : std::string_view();
+    }
+
     int post_result(const response& result) {
         if (result.is_failure()) return post_error(result.body(), result.content_type());
         invocation_path("response");
         const std::array<http_header, 1> headers = {
             http_header{"Content-Type", result.content_type()}};
-        auto r = client_.request("POST", path_, headers, result.body(), resp_, resp_body_);
+        auto r = client_.request("POST", path_, headers, result.body(), resp_, resp_body_,
+                                 then_next(result.body().size()));
         if (!r) return lost("POST " + path_, r.error());
         if (resp_.status == 202) return 0;
         if (resp_.status == 413) {
@@ -254,6 +269,9 @@ private:
     detail::http_response resp_;
     std::string resp_body_;
     std::string path_;
+    std::string next_path_;
+    bool pipeline_ = true;
+    static constexpr std::size_t max_pipelined_body = 6 * 1024 * 1024;
     invocation inv_;
     bool first_ = true;  // the inherited environment may hold a stale trace id
 };

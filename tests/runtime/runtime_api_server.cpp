@@ -175,6 +175,7 @@ void runtime_api_server::serve(int fd) {
             if (!answer_next(fd)) break;
         } else {
             handle_post(fd, std::move(req));
+            if (opts_.drop_after_post) break;
         }
         if (opts_.close_after_response) break;
         std::lock_guard lock(mu_);

@@ -36,6 +36,8 @@ struct server_options {
     bool chunked_next = false;         // /next bodies with Transfer-Encoding: chunked
     bool close_after_response = false;  // Connection: close on every answer
     bool go_away_when_drained = false;  // a /next with no queued event shuts the server down
+    bool drop_after_post = false;       // close silently after answering a POST, ignoring any
+                                        // request pipelined behind it
     std::size_t max_response_bytes = 6 * 1024 * 1024 + 100;  // over it: 413
 };
 

@@ -224,6 +224,31 @@ TEST(RuntimeClient, ReconnectsWhenTheServerClosesEachConnection) {
         EXPECT_EQ(posts[i].body, std::string(1, static_cast<char>('0' + i)));
 }
 
+TEST(RuntimeClient, PipelinedGetDroppedByTheServerIsSentAgain) {
+    server_options opts;
+    opts.drop_after_post = true;  // answers the POST, never the GET pipelined behind it
+    runtime_api_server server(opts);
+    for (char c = '0'; c < '4'; ++c) server.push({std::string(1, c), {}});
+    child fn({test_function}, {{"AWS_LAMBDA_RUNTIME_API", server.address()}});
+    ASSERT_TRUE(server.wait_for_posts(4, 5s)) << fn.stderr_text();
+    auto posts = server.posts();
+    for (std::size_t i = 0; i < 4; ++i)
+        EXPECT_EQ(posts[i].body, std::string(1, static_cast<char>('0' + i)));
+}
+
+TEST(RuntimeClient, WorksWithPipeliningTurnedOff) {
+    runtime_api_server server;
+    for (char c = '0'; c < '4'; ++c) server.push({std::string(1, c), {}});
+    server.push({"throw:x", {}});
+    child fn({test_function}, {{"AWS_LAMBDA_RUNTIME_API", server.address()},
+                               {"LAMBENCH_RUNTIME_PIPELINE", "0"}});
+    ASSERT_TRUE(server.wait_for_posts(5, 5s)) << fn.stderr_text();
+    auto posts = server.posts();
+    for (std::size_t i = 0; i < 4; ++i)
+        EXPECT_EQ(posts[i].body, std::string(1, static_cast<char>('0' + i)));
+    EXPECT_TRUE(posts[4].path.ends_with("/error"));
+}
+
 TEST(RuntimeClient, RuntimeApiGoingAwayGivesACleanNonZeroExit) {
     runtime_api_server server;
     server.push({"one", {}});

@@ -1,0 +1,350 @@
+// bench_runtime: what the runtime client and the build profiles cost.
+//   (a) cold start per profile: exec of functions/hello/<profile>/bootstrap → its first /next
+//       request read on a listening socket (warm page cache), N runs each;
+//   (b) per-invocation client overhead: a no-op function against a fast in-process Runtime API
+//       server; child CPU (getrusage user+sys) and wall time per round trip, for our runtime
+//       (static and shared) and for a libcurl client written like aws-lambda-cpp's.
+// Usage: bench_runtime [--cold-runs N] [--invocations N]
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+[[noreturn]] void die(const char* call) { throw std::system_error(errno, std::generic_category(), call); }
+
+// A loopback listener on a kernel-chosen port.
+class listener {
+public:
+    listener() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd_ < 0) die("socket");
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) die("bind");
+        if (::listen(fd_, 16) != 0) die("listen");
+        socklen_t len = sizeof a;
+        if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) die("getsockname");
+        address_ = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+    }
+    listener(const listener&) = delete;
+    listener& operator=(const listener&) = delete;
+    ~listener() { ::close(fd_); }
+    int accept() const {
+        int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c < 0) die("accept4");
+        int one = 1;
+        ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        return c;
+    }
+    const std::string& address() const { return address_; }
+
+private:
+    int fd_ = -1;
+    std::string address_;
+};
+
+pid_t spawn(const std::string& path, const std::string& api, std::string extra_env = {},
+            std::string arg1 = {}) {
+    std::string env_api = "AWS_LAMBDA_RUNTIME_API=" + api;
+    std::string env_path = "PATH=/usr/bin:/bin";
+    char* envp[] = {env_api.data(), env_path.data(), extra_env.empty() ? nullptr : extra_env.data(),
+                    nullptr};
+    std::string arg0 = path;
+    char* argv[] = {arg0.data(), arg1.empty() ? nullptr : arg1.data(), nullptr};
+    pid_t pid;
+    int rc = ::posix_spawn(&pid, path.c_str(), nullptr, nullptr, argv, envp);
+    if (rc != 0) {
+        errno = rc;
+        die("posix_spawn");
+    }
+    return pid;
+}
+
+struct cpu_time {
+    double user_us = 0;
+    double sys_us = 0;
+};
+
+// Kill, reap, and return the child's CPU time in microseconds.
+cpu_time kill_and_reap(pid_t pid) {
+    ::kill(pid, SIGKILL);
+    int status;
+    rusage ru{};
+    while (::wait4(pid, &status, 0, &ru) < 0) {
+        if (errno != EINTR) die("wait4");
+    }
+    auto us = [](timeval t) { return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_usec); };
+    return {us(ru.ru_utime), us(ru.ru_stime)};
+}
+
+// Reads one request head (and its Content-Length body) from fd, using buf as a carry-over.
+bool read_request(int fd, std::string& buf, std::string_view& first_line) {
+    std::size_t head_end;
+    char tmp[16384];
+    while ((head_end = buf.find("\r\n\r\n")) == std::string::npos) {
+        ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
+        if (n <= 0) return false;
+        buf.append(tmp, static_cast<std::size_t>(n));
+    }
+    std::size_t length = 0;
+    std::string_view head(buf.data(), head_end);
+    for (std::string_view key : {"Content-Length: ", "content-length: "}) {
+        auto p = head.find(key);
+        if (p != std::string_view::npos) length = std::strtoull(head.data() + p + key.size(), nullptr, 10);
+    }
+    while (buf.size() < head_end + 4 + length) {
+        ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
+        if (n <= 0) return false;
+        buf.append(tmp, static_cast<std::size_t>(n));
+    }
+    first_line = std::string_view(buf.data(), buf.find("\r\n"));
+    return true;
+}
+
+bool send_all(int fd, std::string_view s) {
+    while (!s.empty()) {
+        ssize_t n = ::send(fd, s.data(), s.size(), MSG_NOSIGNAL);
+        if (n <= 0) return false;
+        s.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+struct summary {
+    double median = 0, p99 = 0, min = 0, max = 0;
+};
+
+summary summarize(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    summary s;
+    if (v.empty()) return s;
+    std::size_t n = v.size();
+    s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    s.p99 = v[std::min(n - 1, static_cast<std::size_t>(0.99 * static_cast<double>(n) + 0.999999) - 1)];
+    s.min = v.front();
+    s.max = v.back();
+    return s;
+}
+
+// (a) exec → first /next, in microseconds, for one bootstrap.
+std::vector<double> cold_starts(const std::string& bootstrap, int runs) {
+    listener l;
+    std::vector<double> samples;
+    const int warmup = 5;
+    for (int i = 0; i < runs + warmup; ++i) {
+        auto t0 = clock_type::now();
+        pid_t pid = spawn(bootstrap, l.address());
+        int c = l.accept();
+        std::string buf;
+        std::string_view line;
+        bool ok = read_request(c, buf, line);
+        auto t1 = clock_type::now();
+        ::close(c);
+        kill_and_reap(pid);
+        if (!ok || !line.starts_with("GET /2018-06-01/runtime/invocation/next"))
+            throw std::runtime_error(bootstrap + ": first request was not /next");
+        if (i >= warmup)
+            samples.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    }
+    return samples;
+}
+
+const std::string event_response =
+    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    "Lambda-Runtime-Aws-Request-Id: 8476a536-e9f4-11e8-9739-2dfe598c3fcd\r\n"
+    "Lambda-Runtime-Deadline-Ms: 4102444800000\r\n"
+    "Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:000000000000:function:noop\r\n"
+    "Lambda-Runtime-Trace-Id: Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Sampled=1\r\n"
+    "Content-Length: 2\r\n\r\n{}";
+const std::string accepted_response =
+    "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n"
+    "{\"status\":\"OK\"}";
+
+// The kernel floor: the same syscalls as the pipelined runtime (one send of POST+GET, a recv
+// per response), with no HTTP parsing at all — it knows the exact bytes the server sends.
+int floor_client() {
+    const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API");
+    std::string_view a = api ? api : "";
+    auto colon = a.rfind(':');
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(std::atoi(std::string(a.substr(colon + 1)).c_str())));
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 1;
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    const std::string get = "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: " +
+                            std::string(a) + "\r\n\r\n";
+    const std::string post_get =
+        "POST /2018-06-01/runtime/invocation/8476a536-e9f4-11e8-9739-2dfe598c3fcd/response "
+        "HTTP/1.1\r\nHost: " + std::string(a) +
+        "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}" + get;
+    char buf[4096];
+    auto recv_exact = [&](std::size_t n) {
+        while (n > 0) {
+            ssize_t r = ::recv(fd, buf, std::min(n, sizeof buf), 0);
+            if (r <= 0) return false;
+            n -= static_cast<std::size_t>(r);
+        }
+        return true;
+    };
+    if (!send_all(fd, get)) return 1;
+    for (;;) {
+        if (!recv_exact(event_response.size())) return 1;
+        if (!send_all(fd, post_get)) return 1;
+        if (!recv_exact(accepted_response.size())) return 1;
+    }
+}
+
+struct loop_result {
+    double cpu_us_per_invocation;  // user + sys
+    double user_us_per_invocation;
+    double sys_us_per_invocation;
+    double wall_us_per_round_trip;
+};
+
+// (b) N invocations of a no-op function against this process's minimal Runtime API.
+loop_result invocation_loop(const std::string& program, int invocations,
+                            const std::string& extra_env, const std::string& arg1) {
+    listener l;
+    pid_t pid = spawn(program, l.address(), extra_env, arg1);
+    const std::string& event = event_response;
+    const std::string& accepted = accepted_response;
+    int c = l.accept();
+    std::string buf;
+    std::string_view line;
+    int done = 0;
+    auto start = clock_type::now();
+    while (done < invocations) {
+        if (!read_request(c, buf, line)) {
+            // The client closed (curl may); take its next connection.
+            ::close(c);
+            c = l.accept();
+            buf.clear();
+            continue;
+        }
+        bool is_next = line.starts_with("GET ");
+        buf.erase(0, buf.find("\r\n\r\n") + 4 + (is_next ? 0 : 2));  // body "{}" after a POST
+        if (is_next) {
+            if (done == 0) start = clock_type::now();
+            send_all(c, event);
+        } else {
+            send_all(c, accepted);
+            ++done;
+        }
+    }
+    auto end = clock_type::now();
+    cpu_time cpu = kill_and_reap(pid);
+    ::close(c);
+    return {(cpu.user_us + cpu.sys_us) / invocations, cpu.user_us / invocations,
+            cpu.sys_us / invocations,
+            std::chrono::duration<double, std::micro>(end - start).count() / invocations};
+}
+
+std::uintmax_t tree_size(const fs::path& dir) {
+    std::uintmax_t total = 0;
+    for (auto& e : fs::recursive_directory_iterator(dir))
+        if (e.is_regular_file()) total += e.file_size();
+    return total;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc == 2 && std::string_view(argv[1]) == "--floor-client") return floor_client();
+    int cold_runs = 200;
+    int invocations = 20000;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string_view a = argv[i];
+        if (a == "--cold-runs") cold_runs = std::atoi(argv[i + 1]);
+        else if (a == "--invocations") invocations = std::atoi(argv[i + 1]);
+        else {
+            std::fprintf(stderr, "usage: %s [--cold-runs N] [--invocations N]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (cold_runs < 1 || invocations < 1) {
+        std::fprintf(stderr, "bench_runtime: --cold-runs and --invocations must be positive\n");
+        return 2;
+    }
+    const fs::path functions = LAMBENCH_FUNCTIONS_DIR;
+    try {
+        std::printf("lambench runtime benchmark (%u cores; figures in microseconds)\n\n",
+                    std::thread::hardware_concurrency());
+        std::printf("(a) cold start: exec bootstrap -> first /next, N=%d each (after 5 warm-up)\n",
+                    cold_runs);
+        std::printf("%-8s %10s %10s %10s %10s %14s %14s\n", "profile", "median", "p99", "min",
+                    "max", "bootstrap B", "artifact B");
+        for (const char* profile : {"static", "shared", "bundled"}) {
+            fs::path dir = functions / "hello" / profile;
+            fs::path boot = dir / "bootstrap";
+            if (!fs::exists(boot)) {
+                std::printf("%-8s not built (%s)\n", profile, boot.c_str());
+                continue;
+            }
+            auto s = summarize(cold_starts(boot.string(), cold_runs));
+            std::printf("%-8s %10.0f %10.0f %10.0f %10.0f %14ju %14ju\n", profile, s.median,
+                        s.p99, s.min, s.max, fs::file_size(boot), tree_size(dir));
+        }
+
+        std::printf("\n(b) per invocation, no-op handler, %d invocations, in-process Runtime API\n",
+                    invocations);
+        std::printf("%-40s %14s %10s %10s %14s\n", "client", "CPU us/invoke", "user", "sys",
+                    "wall us/round");
+        struct row {
+            const char* name;
+            std::string path;
+            std::string env;
+            std::string arg1;
+        };
+        const row rows[] = {
+            {"lambench static (raw sockets, pipelined)", LAMBENCH_NOOP_STATIC, "", ""},
+            {"lambench shared (raw sockets, pipelined)", LAMBENCH_NOOP_SHARED, "", ""},
+            {"libcurl baseline (aws-lambda-cpp style)", LAMBENCH_CURL_BASELINE, "", ""},
+            {"lambench static, pipelining off", LAMBENCH_NOOP_STATIC,
+             "LAMBENCH_RUNTIME_PIPELINE=0", ""},
+            {"kernel floor (same syscalls, no HTTP)", fs::read_symlink("/proc/self/exe").string(),
+             "", "--floor-client"}};
+        std::vector<loop_result> results;
+        for (const auto& r : rows) {
+            results.push_back(invocation_loop(r.path, invocations, r.env, r.arg1));
+            const auto& x = results.back();
+            std::printf("%-40s %14.2f %10.2f %10.2f %14.2f\n", r.name, x.cpu_us_per_invocation,
+                        x.user_us_per_invocation, x.sys_us_per_invocation,
+                        x.wall_us_per_round_trip);
+        }
+        std::printf("\ncurl baseline / lambench static: CPU %.2fx, wall %.2fx\n",
+                    results[2].cpu_us_per_invocation / results[0].cpu_us_per_invocation,
+                    results[2].wall_us_per_round_trip / results[0].wall_us_per_round_trip);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_runtime: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
