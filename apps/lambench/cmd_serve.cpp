@@ -1,0 +1,55 @@
+// `lambench serve`: run the local Lambda service until SIGINT/SIGTERM.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "command.hpp"
+#include "service/config.hpp"
+#include "service/service.hpp"
+
+namespace {
+
+namespace svc = lambench::service;
+
+int serve_main(int argc, char** argv) {
+    CLI::App app{"Run the local Lambda service (Lambda REST API + Runtime API, cgroup resource model)",
+                 "lambench serve"};
+    std::string listen, config_file, state_dir, init_cpu;
+    double idle_timeout = 0;
+    app.add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:9000; port 0 = any)");
+    app.add_option("--config", config_file, "TOML file: [service] settings and [[function]]s")
+        ->check(CLI::ExistingFile);
+    app.add_option("--state-dir", state_dir,
+                   "state directory (default $LAMBENCH_STATE_DIR, else ~/.local/state/lambench)");
+    app.add_option("--init-cpu", init_cpu, "CPU during init: full (default) or proportional")
+        ->check(CLI::IsMember({"full", "proportional"}));
+    app.add_option("--idle-timeout", idle_timeout, "seconds before an idle sandbox is reaped (default 600)")
+        ->check(CLI::PositiveNumber);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    try {
+        svc::service_config cfg;
+        if (!config_file.empty()) cfg = svc::load_config(config_file);
+        if (!listen.empty()) cfg.listen = listen;
+        if (!state_dir.empty()) cfg.state_dir = state_dir;
+        if (!init_cpu.empty())
+            cfg.init_cpu = init_cpu == "full" ? svc::init_cpu_mode::full : svc::init_cpu_mode::proportional;
+        if (idle_timeout > 0) cfg.idle_timeout_s = idle_timeout;
+        svc::service s(std::move(cfg));
+        // The driver parses exactly this line; keep it so.
+        std::printf("lambench serve: listening on http://127.0.0.1:%u\n", static_cast<unsigned>(s.port()));
+        std::fflush(stdout);
+        s.run();
+        std::fprintf(stderr, "lambench serve: stopped\n");
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lambench serve: %s\n", e.what());
+        return 1;
+    }
+}
+
+const lambench::cli::registrar reg{{"serve", "run the local Lambda service", serve_main}};
+
+}  // namespace

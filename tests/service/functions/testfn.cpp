@@ -1,0 +1,257 @@
+// Purpose-built Lambda functions for the service tests: one binary, the behaviour picked by
+// _HANDLER. It speaks the Runtime API over raw loopback sockets (no runtime library), so it can
+// also imitate other clients' quirks (Node.js error bodies, aws-lambda-cpp content types).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+struct reply {
+    int status = 0;
+    std::string headers, body;
+    std::string header(const std::string& name) const {
+        std::string lower_h, lower_n = name;
+        for (char c : headers) lower_h += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (auto& c : lower_n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        auto p = lower_h.find("\n" + lower_n + ":");
+        if (p == std::string::npos) return {};
+        p += lower_n.size() + 2;
+        while (p < headers.size() && headers[p] == ' ') ++p;
+        auto e = headers.find("\r\n", p);
+        return headers.substr(p, e - p);
+    }
+};
+
+int g_fd = -1;
+
+int connect_api() {
+    const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API");
+    if (!api) {
+        std::fprintf(stderr, "AWS_LAMBDA_RUNTIME_API unset\n");
+        std::exit(70);
+    }
+    std::string s(api);
+    auto colon = s.rfind(':');
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(std::atoi(s.substr(colon + 1).c_str())));
+    inet_pton(AF_INET, s.substr(0, colon).c_str(), &addr.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        std::perror("connect");
+        std::exit(71);
+    }
+    return fd;
+}
+
+bool send_all(int fd, const std::string& data) {
+    std::size_t off = 0;
+    while (off < data.size()) {
+        ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+        if (n <= 0) return false;
+        off += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+// One request on a keep-alive connection (reconnects once if the connection went away).
+reply request(const std::string& method, const std::string& path, const std::string& body = {},
+              const std::string& extra_headers = {}) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (g_fd < 0) g_fd = connect_api();
+        std::string req = method + " /2018-06-01/runtime/" + path + " HTTP/1.1\r\nHost: x\r\n" +
+                          extra_headers + "Content-Length: " + std::to_string(body.size()) +
+                          "\r\n\r\n" + body;
+        if (!send_all(g_fd, req)) {
+            ::close(g_fd);
+            g_fd = -1;
+            continue;
+        }
+        std::string buf;
+        char tmp[65536];
+        std::size_t hdr_end;
+        while ((hdr_end = buf.find("\r\n\r\n")) == std::string::npos) {
+            ssize_t n = ::recv(g_fd, tmp, sizeof tmp, 0);
+            if (n <= 0) break;
+            buf.append(tmp, static_cast<std::size_t>(n));
+        }
+        if (hdr_end == std::string::npos) {
+            ::close(g_fd);
+            g_fd = -1;
+            if (buf.empty()) continue;
+            std::exit(72);
+        }
+        reply r;
+        r.headers = buf.substr(0, hdr_end + 2);
+        r.status = std::atoi(buf.c_str() + 9);
+        std::size_t len = static_cast<std::size_t>(std::atol(r.header("Content-Length").c_str()));
+        r.body = buf.substr(hdr_end + 4);
+        while (r.body.size() < len) {
+            ssize_t n = ::recv(g_fd, tmp, sizeof tmp, 0);
+            if (n <= 0) std::exit(73);
+            r.body.append(tmp, static_cast<std::size_t>(n));
+        }
+        return r;
+    }
+    std::exit(74);
+}
+
+long number_in(const std::string& s) {
+    for (std::size_t i = 0; i < s.size(); ++i)
+        if (std::isdigit(static_cast<unsigned char>(s[i]))) return std::atol(s.c_str() + i);
+    return 0;
+}
+
+std::string jstr(const char* v) {
+    std::string out = "\"";
+    for (const char* p = v ? v : ""; *p; ++p) {
+        if (*p == '"' || *p == '\\') out += '\\';
+        out += *p;
+    }
+    return out + "\"";
+}
+
+std::atomic<long> g_counter{0};
+volatile unsigned long g_sink = 0;
+
+}  // namespace
+
+int main() {
+    const char* h = std::getenv("_HANDLER");
+    std::string handler = h ? h : "echo";
+
+    if (handler == "initerror") {
+        std::printf("about to fail init\n");
+        std::fflush(stdout);
+        request("POST", "init/error", R"({"errorMessage":"init failed on purpose","errorType":"Runtime.InitError","stackTrace":[]})",
+                "Lambda-Runtime-Function-Error-Type: Runtime.InitError\r\n");
+        return 1;
+    }
+    if (handler == "initcrash") return 2;
+    if (handler == "initslow") std::this_thread::sleep_for(std::chrono::seconds(60));
+    if (handler == "counter") {
+        std::thread([] {
+            for (;;) {
+                ++g_counter;
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            }
+        }).detach();
+    }
+    if (handler == "initprint") {
+        std::printf("init line from the function\n");
+        std::fflush(stdout);
+    }
+
+    for (;;) {
+        reply ev = request("GET", "invocation/next");
+        if (ev.status != 200) return 75;
+        std::string id = ev.header("Lambda-Runtime-Aws-Request-Id");
+        std::string out = ev.body;
+        auto respond = [&](const std::string& body) { request("POST", "invocation/" + id + "/response", body); };
+
+        if (handler == "echo" || handler == "initprint") {
+            respond(out);
+        } else if (handler == "print") {
+            std::printf("hello stdout %s\n", id.c_str());
+            std::fflush(stdout);
+            std::fprintf(stderr, "hello stderr\n");
+            respond(R"({"printed":true})");
+        } else if (handler == "sleep") {
+            std::this_thread::sleep_for(std::chrono::milliseconds(number_in(out)));
+            respond(R"({"slept":true})");
+        } else if (handler == "exit") {
+            std::exit(static_cast<int>(number_in(out)));
+        } else if (handler == "segv") {
+            ::raise(SIGSEGV);
+        } else if (handler == "alloc") {
+            std::size_t bytes = static_cast<std::size_t>(number_in(out)) * 1024 * 1024;
+            char* p = static_cast<char*>(std::malloc(bytes));
+            for (std::size_t i = 0; i < bytes; i += 4096) p[i] = 1;
+            g_sink = g_sink + static_cast<unsigned long>(p[bytes / 2]);
+            std::free(p);
+            respond("{\"allocated_mb\":" + std::to_string(number_in(out)) + "}");
+        } else if (handler == "cpu") {
+            long iters = number_in(out);
+            unsigned long x = 1;
+            for (long i = 0; i < iters; ++i) x = x * 6364136223846793005UL + 1442695040888963407UL;
+            g_sink = x;
+            respond("{\"done\":true}");
+        } else if (handler == "counter") {
+            respond("{\"counter\":" + std::to_string(g_counter.load()) + "}");
+        } else if (handler == "nodeerror") {
+            // The official Node.js client: "trace" instead of "stackTrace", plus an X-Ray header.
+            request("POST", "invocation/" + id + "/error",
+                    R"J({"errorType":"TypeError","errorMessage":"x is not a function","trace":["TypeError: x is not a function","    at handler (/var/task/index.js:3:9)"]})J",
+                    "Content-Type: application/json\r\nLambda-Runtime-Function-Error-Type: TypeError\r\n"
+                    "Lambda-Runtime-Function-XRay-Error-Cause: {\"working_directory\":\"/var/task\",\"exceptions\":[{\"type\":\"TypeError\",\"message\":\"x\"}],\"paths\":[]}\r\n");
+        } else if (handler == "cpperror") {
+            // aws-lambda-cpp: text/html content type and no error-type header.
+            request("POST", "invocation/" + id + "/error",
+                    R"({"errorMessage":"handler threw","errorType":"std::runtime_error","stackTrace":[]})",
+                    "Content-Type: text/html\r\n");
+        } else if (handler == "headererror") {
+            request("POST", "invocation/" + id + "/error", "not json at all",
+                    "Lambda-Runtime-Function-Error-Type: Custom.FromHeader\r\n");
+        } else if (handler == "bareerror") {
+            request("POST", "invocation/" + id + "/error", "plain failure");
+        } else if (handler == "protocol") {
+            // Misbehaviours the Runtime API must refuse, then a normal answer reporting them.
+            reply foreign = request("POST", "invocation/00000000-0000-4000-8000-000000000000/response", "{}");
+            reply init_err = request("POST", "init/error", R"({"errorMessage":"late","errorType":"X"})");
+            reply next_again = request("GET", "invocation/next");
+            reply unknown = request("GET", "nowhere");
+            respond("{\"foreign\":" + std::to_string(foreign.status) + ",\"foreign_type\":" +
+                    jstr(foreign.body.find("InvalidRequestID") != std::string::npos ? "InvalidRequestID" : foreign.body.c_str()) +
+                    ",\"init_error\":" + std::to_string(init_err.status) + ",\"init_error_type\":" +
+                    jstr(init_err.body.find("InvalidStateTransition") != std::string::npos ? "InvalidStateTransition" : init_err.body.c_str()) +
+                    ",\"next_again\":" + std::to_string(next_again.status) +
+                    ",\"unknown\":" + std::to_string(unknown.status) + "}");
+            reply twice = request("POST", "invocation/" + id + "/response", "{}");
+            std::printf("second response status %d\n", twice.status);
+            std::fflush(stdout);
+        } else if (handler == "big") {
+            reply r = request("POST", "invocation/" + id + "/response",
+                              "\"" + std::string(7 * 1024 * 1024, 'a') + "\"");
+            std::printf("big response status %d\n", r.status);
+            std::fflush(stdout);
+        } else if (handler == "env") {
+            char cwd[4096];
+            if (!getcwd(cwd, sizeof cwd)) cwd[0] = 0;
+            std::string j = "{";
+            const char* names[] = {"AWS_LAMBDA_RUNTIME_API", "_HANDLER", "LAMBDA_TASK_ROOT",
+                                   "LAMBDA_RUNTIME_DIR", "AWS_LAMBDA_FUNCTION_NAME",
+                                   "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+                                   "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+                                   "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_REGION", "AWS_DEFAULT_REGION",
+                                   "TZ", "LANG", "PATH", "LD_LIBRARY_PATH", "MY_VAR", "HOME"};
+            for (const char* n : names) {
+                const char* v = std::getenv(n);
+                j += jstr(n) + ":" + (v ? jstr(v) : std::string("null")) + ",";
+            }
+            j += "\"cwd\":" + jstr(cwd) + ",\"deadline\":" + jstr(ev.header("Lambda-Runtime-Deadline-Ms").c_str()) +
+                 ",\"arn\":" + jstr(ev.header("Lambda-Runtime-Invoked-Function-Arn").c_str()) +
+                 ",\"trace\":" + jstr(ev.header("Lambda-Runtime-Trace-Id").c_str()) +
+                 ",\"client_context\":" + jstr(ev.header("Lambda-Runtime-Client-Context").c_str()) + "}";
+            respond(j);
+        } else if (handler == "flaky") {
+            request("POST", "invocation/" + id + "/error", R"({"errorMessage":"always fails","errorType":"Flaky"})");
+        } else {
+            respond(out);
+        }
+    }
+}

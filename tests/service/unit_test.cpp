@@ -1,0 +1,239 @@
+// Unit tests of the service's pure parts: log line formats, metrics arithmetic, name forms,
+// package extraction rules, config parsing.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "harness.hpp"
+#include "service/config.hpp"
+#include "service/errors.hpp"
+#include "service/lambda_api.hpp"
+#include "service/logs.hpp"
+#include "service/util.hpp"
+#include "service/zip_extract.hpp"
+
+namespace svc = lambench::service;
+namespace fs = std::filesystem;
+using namespace lambench_test;
+
+TEST(ReportLine, WarmHasLambdasExactFormat) {
+    svc::report_metrics m{9.54, 256, 21, std::nullopt, false};
+    EXPECT_EQ(svc::report_line("abc", m),
+              "REPORT RequestId: abc\tDuration: 9.54 ms\tBilled Duration: 10 ms\tMemory Size: 256 MB\t"
+              "Max Memory Used: 21 MB\n");
+}
+
+TEST(ReportLine, ColdAddsInitDurationAndBillsIt) {
+    svc::report_metrics m{9.54, 256, 21, 12.31, false};
+    EXPECT_EQ(svc::report_line("abc", m),
+              "REPORT RequestId: abc\tDuration: 9.54 ms\tBilled Duration: 23 ms\tMemory Size: 256 MB\t"
+              "Max Memory Used: 21 MB\tInit Duration: 12.31 ms\n");
+}
+
+TEST(ReportLine, PartialModelIsMarked) {
+    svc::report_metrics m{1, 128, 0, std::nullopt, true};
+    EXPECT_NE(svc::report_line("x", m).find("\tLambench Resource Model: partial\n"), std::string::npos);
+}
+
+TEST(ReportLine, BilledDurationRoundsUpEachPart) {
+    EXPECT_EQ(svc::billed_duration_ms({0.01, 128, 0, std::nullopt, false}), 1u);
+    EXPECT_EQ(svc::billed_duration_ms({2.0, 128, 0, std::nullopt, false}), 2u);
+    EXPECT_EQ(svc::billed_duration_ms({2.0, 128, 0, 0.5, false}), 3u);
+    EXPECT_EQ(svc::bytes_to_mb_ceil(1), 1u);
+    EXPECT_EQ(svc::bytes_to_mb_ceil(1024 * 1024), 1u);
+    EXPECT_EQ(svc::bytes_to_mb_ceil(1024 * 1024 + 1), 2u);
+}
+
+TEST(LogLines, StartEndAndTimeout) {
+    EXPECT_EQ(svc::start_line("id1"), "START RequestId: id1 Version: $LATEST\n");
+    EXPECT_EQ(svc::end_line("id1"), "END RequestId: id1\n");
+    std::string t = svc::timeout_line("id1", 3);
+    EXPECT_NE(t.find("Z id1 Task timed out after 3.00 seconds\n"), std::string::npos) << t;
+    EXPECT_EQ(t[4], '-');
+}
+
+TEST(LogLines, TailKeepsLast4KB) {
+    std::string log(5000, 'a');
+    log += "END";
+    EXPECT_EQ(svc::log_tail(log).size(), 4096u);
+    EXPECT_EQ(svc::log_tail(log).substr(4093), "END");
+    EXPECT_EQ(svc::log_tail("short"), "short");
+}
+
+TEST(Util, Base64RoundTripAndRejectsGarbage) {
+    for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)})
+        EXPECT_EQ(svc::base64_decode(svc::base64_encode(s)).value(), s);
+    EXPECT_FALSE(svc::base64_decode("ab$d").has_value());
+    EXPECT_EQ(svc::base64_encode("hello"), "aGVsbG8=");
+}
+
+TEST(Util, RequestIdIsUuidV4) {
+    auto id = svc::new_request_id();
+    ASSERT_EQ(id.size(), 36u);
+    EXPECT_EQ(id[14], '4');
+    EXPECT_NE(id, svc::new_request_id());
+    auto trace = svc::new_trace_id();
+    EXPECT_EQ(trace.rfind("Root=1-", 0), 0u);
+    EXPECT_EQ(trace.size(), std::string("Root=1-12345678-123456789012345678901234;Sampled=0").size());
+}
+
+TEST(FunctionName, AllFormsResolve) {
+    EXPECT_EQ(svc::resolve_function_name("fn", ""), "fn");
+    EXPECT_EQ(svc::resolve_function_name("fn:$LATEST", ""), "fn");
+    EXPECT_EQ(svc::resolve_function_name("fn%3A%24LATEST", ""), "fn");
+    EXPECT_EQ(svc::resolve_function_name("arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Afn", ""), "fn");
+    EXPECT_EQ(svc::resolve_function_name("arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST", ""), "fn");
+    EXPECT_EQ(svc::resolve_function_name("000000000000:function:fn", ""), "fn");
+    EXPECT_EQ(svc::resolve_function_name("fn", "$LATEST"), "fn");
+}
+
+TEST(FunctionName, OtherQualifiersAreNotFound) {
+    try {
+        svc::resolve_function_name("fn:3", "");
+        FAIL();
+    } catch (const svc::api_error& e) {
+        EXPECT_EQ(e.status, 404);
+        EXPECT_EQ(e.code, "ResourceNotFoundException");
+    }
+    EXPECT_THROW(svc::resolve_function_name("fn", "prod"), svc::api_error);
+}
+
+TEST(FunctionName, BadNamesAreInvalidParameters) {
+    try {
+        svc::resolve_function_name("bad%20name", "");
+        FAIL();
+    } catch (const svc::api_error& e) {
+        EXPECT_EQ(e.status, 400);
+        EXPECT_NE(std::string(e.what()).find("FunctionName"), std::string::npos);
+    }
+}
+
+TEST(Validation, MemoryAndTimeoutBoundsNameTheField) {
+    EXPECT_TRUE(svc::validate_memory(128).empty());
+    EXPECT_TRUE(svc::validate_memory(10240).empty());
+    EXPECT_NE(svc::validate_memory(127).find("MemorySize"), std::string::npos);
+    EXPECT_NE(svc::validate_memory(10241).find("MemorySize"), std::string::npos);
+    EXPECT_TRUE(svc::validate_timeout(1).empty());
+    EXPECT_TRUE(svc::validate_timeout(900).empty());
+    EXPECT_NE(svc::validate_timeout(0).find("Timeout"), std::string::npos);
+    EXPECT_NE(svc::validate_timeout(901).find("Timeout"), std::string::npos);
+}
+
+class ZipExtract : public ::testing::Test {
+protected:
+    temp_dir tmp;
+    fs::path dest() const { return tmp.path() / "out"; }
+    std::string rejected(const std::vector<zip_entry>& entries, svc::zip_limits limits = {}) {
+        try {
+            svc::extract_zip(make_zip(entries), dest(), limits);
+        } catch (const svc::zip_rejected& e) {
+            return e.what();
+        }
+        return {};
+    }
+};
+
+TEST_F(ZipExtract, ExtractsFilesDirsAndKeepsExecBits) {
+    auto bytes = make_zip({{"bootstrap", "#!/bin/sh\n", 0100755},
+                           {"lib/", "", 040755},
+                           {"lib/data.txt", "hello", 0100644},
+                           {"link", "lib/data.txt", 0120777}});
+    auto n = svc::extract_zip(bytes, dest());
+    EXPECT_EQ(n, 15u);
+    EXPECT_EQ(read_file(dest() / "lib/data.txt"), "hello");
+    struct stat st{};
+    ASSERT_EQ(::stat((dest() / "bootstrap").c_str(), &st), 0);
+    EXPECT_TRUE(st.st_mode & S_IXUSR);
+    ASSERT_EQ(::stat((dest() / "lib/data.txt").c_str(), &st), 0);
+    EXPECT_FALSE(st.st_mode & S_IXUSR);
+    EXPECT_TRUE(fs::is_symlink(dest() / "link"));
+    EXPECT_EQ(read_file(dest() / "link"), "hello");
+}
+
+TEST_F(ZipExtract, RejectsParentTraversal) {
+    EXPECT_NE(rejected({{"../evil", "x"}}).find(".."), std::string::npos);
+    EXPECT_NE(rejected({{"a/../../evil", "x"}}).find(".."), std::string::npos);
+    EXPECT_FALSE(fs::exists(tmp.path() / "evil"));
+}
+
+TEST_F(ZipExtract, RejectsAbsolutePaths) {
+    EXPECT_NE(rejected({{"/tmp/lambench-evil", "x"}}).find("absolute"), std::string::npos);
+    EXPECT_FALSE(fs::exists("/tmp/lambench-evil"));
+}
+
+TEST_F(ZipExtract, RejectsSymlinksThatEscape) {
+    EXPECT_NE(rejected({{"up", "../../etc", 0120777}}).find("escapes"), std::string::npos);
+    EXPECT_NE(rejected({{"abs", "/etc/passwd", 0120777}}).find("escapes"), std::string::npos);
+}
+
+TEST_F(ZipExtract, RejectsWritingThroughASymlinkedDirectory) {
+    // A link that stays inside is fine, but a later entry must not be written through a link
+    // that was swapped to point outside — here the link itself is refused first.
+    EXPECT_FALSE(rejected({{"d", "/tmp", 0120777}, {"d/x", "y"}}).empty());
+}
+
+TEST_F(ZipExtract, RejectsDecompressionBombByRatio) {
+    std::string zeros(64 * 1024 * 1024, '\0');
+    EXPECT_NE(rejected({{"bomb", zeros}}).find("compression ratio"), std::string::npos);
+}
+
+TEST_F(ZipExtract, RejectsOverTotalSize) {
+    svc::zip_limits small;
+    small.max_total_bytes = 1000;
+    std::string noise;
+    for (int i = 0; i < 2000; ++i) noise += static_cast<char>((i * 7919) % 251);
+    EXPECT_NE(rejected({{"a", noise}}, small).find("unzipped size"), std::string::npos);
+}
+
+TEST_F(ZipExtract, RejectsOverZipBytesAndGarbage) {
+    svc::zip_limits tiny;
+    tiny.max_zip_bytes = 10;
+    EXPECT_NE(rejected({{"a", "hello world"}}, tiny).find("over the limit"), std::string::npos);
+    EXPECT_THROW(svc::extract_zip("definitely not a zip", dest()), svc::zip_rejected);
+}
+
+TEST(Config, ParsesServiceAndFunctions) {
+    temp_dir tmp;
+    write_file(tmp.path() / "s.toml", R"(
+[service]
+idle_timeout = 5
+init_cpu = "proportional"
+concurrency = 3
+launchers = { "nodejs20.x" = "node /opt/ric/index.mjs {handler}" }
+[[function]]
+name = "f1"
+code = "code"
+memory = 512
+timeout = 7
+environment = { A = "1", B = 2 }
+)");
+    auto cfg = svc::load_config(tmp.path() / "s.toml");
+    EXPECT_EQ(cfg.idle_timeout_s, 5);
+    EXPECT_EQ(cfg.init_cpu, svc::init_cpu_mode::proportional);
+    EXPECT_EQ(cfg.concurrency, 3);
+    EXPECT_EQ(cfg.launchers.at("nodejs20.x"), "node /opt/ric/index.mjs {handler}");
+    ASSERT_EQ(cfg.functions.size(), 1u);
+    EXPECT_EQ(cfg.functions[0].memory_mb, 512);
+    EXPECT_EQ(cfg.functions[0].timeout_s, 7);
+    EXPECT_EQ(cfg.functions[0].environment.at("B"), "2");
+    EXPECT_EQ(cfg.functions[0].code, (tmp.path() / "code").string());
+}
+
+TEST(Config, BadValuesNameTheKey) {
+    temp_dir tmp;
+    auto err = [&](const std::string& text) {
+        write_file(tmp.path() / "s.toml", text);
+        try {
+            svc::load_config(tmp.path() / "s.toml");
+        } catch (const std::runtime_error& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    EXPECT_NE(err("[[function]]\nname='a'\ncode='c'\nmemory=64\n").find("MemorySize"), std::string::npos);
+    EXPECT_NE(err("[[function]]\nname='a'\ncode='c'\ntimeout=1000\n").find("Timeout"), std::string::npos);
+    EXPECT_NE(err("[service]\ninit_cpu='half'\n").find("init_cpu"), std::string::npos);
+    EXPECT_NE(err("[service]\nbogus=1\n").find("bogus"), std::string::npos);
+    EXPECT_NE(err("[[function]]\nname='a b'\ncode='c'\n").find("FunctionName"), std::string::npos);
+    EXPECT_NE(err("[[function]]\nname='a'\n").find("code"), std::string::npos);
+    EXPECT_NE(err("this is = = not toml").find("s.toml"), std::string::npos);
+}
