@@ -249,17 +249,29 @@ private:
         invocation_path("response");
         const std::array<http_header, 1> headers = {
             http_header{"Content-Type", result.content_type()}};
+        const std::size_t size = result.body().size();
         auto r = client_.request("POST", path_, headers, result.body(), resp_, resp_body_,
-                                 then_next(result.body().size()));
-        if (!r) return lost("POST " + path_, r.error());
-        if (resp_.status == 202) return 0;
-        if (resp_.status == 413) {
-            // The Runtime API refused the payload; the caller must still get an answer, so
-            // the invocation becomes a function error, as Lambda's own runtimes report it.
-            return post_error("Response payload size (" + std::to_string(result.body().size()) +
+                                 then_next(size));
+        const auto too_large = [&] {
+            // The caller must still get an answer, so the invocation becomes a function error,
+            // as Lambda's own runtimes report it.
+            return post_error("Response payload size (" + std::to_string(size) +
                                   " bytes) exceeded maximum allowed payload size",
                               "Function.ResponseSizeTooLarge");
+        };
+        if (!r) {
+            // A server may answer an oversized body with 413 and close before reading it all;
+            // the reset can then reach us before the 413 does. Over the limit, that is the
+            // likelier story than the Runtime API vanishing, and /error will tell which.
+            if (size > max_pipelined_body) {
+                log_line("POST " + path_ + " of " + std::to_string(size) +
+                         " bytes failed: " + r.error().message + "; reporting it as too large");
+                return too_large();
+            }
+            return lost("POST " + path_, r.error());
         }
+        if (resp_.status == 202) return 0;
+        if (resp_.status == 413) return too_large();
         log_line("POST " + path_ + " answered " + std::to_string(resp_.status) + ": " +
                  resp_body_.substr(0, 200));
         return 0;

@@ -41,8 +41,11 @@ long long now_ms() {
         .count();
 }
 
-// Reads one request (head + Content-Length body). False on EOF/error/garbage.
-bool read_request(int fd, std::string& buf, recorded_request& req) {
+// Reads one request (head + Content-Length body). False on EOF/error/garbage, and when the
+// body is over `reject_over` (non-zero): then only the head was read.
+bool read_request(int fd, std::string& buf, recorded_request& req, std::size_t reject_over,
+                  bool& rejected) {
+    rejected = false;
     std::size_t head_end;
     while ((head_end = buf.find("\r\n\r\n")) == std::string::npos) {
         char tmp[65536];
@@ -74,6 +77,10 @@ bool read_request(int fd, std::string& buf, recorded_request& req) {
     std::size_t length = 0;
     if (auto cl = req.headers.find("content-length"); cl != req.headers.end())
         length = std::stoull(cl->second);
+    if (reject_over != 0 && length > reject_over) {
+        rejected = true;
+        return false;
+    }
     while (buf.size() < length) {
         std::string tmp(std::max<std::size_t>(65536, length - buf.size()), '\0');
         ssize_t n = ::recv(fd, tmp.data(), tmp.size(), 0);
@@ -170,7 +177,21 @@ void runtime_api_server::serve(int fd) {
     std::string buf;
     for (;;) {
         recorded_request req;
-        if (!read_request(fd, buf, req)) break;
+        bool rejected = false;
+        if (!read_request(fd, buf, req, opts_.reject_early_over, rejected)) {
+            if (rejected) {
+                const std::string body =
+                    R"({"errorMessage":"Request body too large","errorType":"RequestEntityTooLarge"})";
+                write_all(fd, "HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
+                              "Connection: close\r\nContent-Length: " +
+                                  std::to_string(body.size()) + "\r\n\r\n" + body);
+                req.answered = 413;
+                std::lock_guard lock(mu_);
+                posts_.push_back(std::move(req));
+                cv_.notify_all();
+            }
+            break;
+        }
         if (req.method == "GET" && req.path == "/2018-06-01/runtime/invocation/next") {
             if (!answer_next(fd)) break;
         } else {

@@ -39,6 +39,9 @@ struct server_options {
     bool drop_after_post = false;       // close silently after answering a POST, ignoring any
                                         // request pipelined behind it
     std::size_t max_response_bytes = 6 * 1024 * 1024 + 100;  // over it: 413
+    // Over this Content-Length: 413 as soon as the head is read, then close without reading the
+    // body (what an HTTP server with a hard body limit does). 0 = never.
+    std::size_t reject_early_over = 0;
 };
 
 class runtime_api_server {

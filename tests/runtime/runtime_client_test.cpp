@@ -195,6 +195,26 @@ TEST(RuntimeClient, OversizedResponseBecomesFunctionErrorAndTheLoopGoesOn) {
     EXPECT_EQ(posts[2].body, "small");
 }
 
+TEST(RuntimeClient, OversizedResponseCutOffMidSendIsStillAFunctionError) {
+    server_options opts;
+    opts.reject_early_over = 8 * 1024 * 1024;  // 413 after the head, close with the body unread
+    runtime_api_server server(opts);
+    server.push({"size:20000000", {{"Lambda-Runtime-Aws-Request-Id", "huge"}}});
+    server.push({"small", {{"Lambda-Runtime-Aws-Request-Id", "after"}}});
+    child fn({test_function}, {{"AWS_LAMBDA_RUNTIME_API", server.address()}});
+    ASSERT_TRUE(server.wait_for_posts(3, 15s)) << fn.stderr_text();
+    auto posts = server.posts();
+    std::size_t i = 0;
+    while (i < posts.size() && posts[i].answered == 413) ++i;  // one per attempt
+    ASSERT_GE(i, 1u);
+    ASSERT_TRUE(server.wait_for_posts(i + 2, 10s)) << fn.stderr_text();
+    posts = server.posts();
+    EXPECT_EQ(posts[i].path, "/2018-06-01/runtime/invocation/huge/error");
+    EXPECT_EQ(nlohmann::json::parse(posts[i].body)["errorType"], "Function.ResponseSizeTooLarge");
+    EXPECT_EQ(posts[i + 1].path, "/2018-06-01/runtime/invocation/after/response");
+    EXPECT_EQ(posts[i + 1].body, "small");
+}
+
 TEST(RuntimeClient, ChunkedNextResponsesOfManySizes) {
     server_options opts;
     opts.chunked_next = true;
