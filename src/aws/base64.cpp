@@ -45,8 +45,12 @@ std::string encode(const Byte* data, std::size_t size) {
 
 }  // namespace
 
-std::string base64_encode(std::span<const std::uint8_t> data) { return encode(data.data(), data.size()); }
-std::string base64_encode(std::string_view data) { return encode(data.data(), data.size()); }
+std::string base64_encode(std::span<const std::uint8_t> data) {
+    return encode(data.data(), data.size());
+}
+std::string base64_encode(std::string_view data) {
+    return encode(data.data(), data.size());
+}
 
 std::vector<std::uint8_t> base64_decode(std::string_view text) {
     if (text.size() % 4 != 0)

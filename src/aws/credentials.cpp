@@ -16,8 +16,10 @@ std::string env(const char* name) {
 }
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -31,7 +33,8 @@ std::optional<credentials> credentials_from_env() {
     return c;
 }
 
-std::optional<credentials> credentials_from_file(const std::string& path, const std::string& profile) {
+std::optional<credentials> credentials_from_file(const std::string& path,
+                                                 const std::string& profile) {
     std::ifstream in(path);
     if (!in) return std::nullopt;
     credentials c;
@@ -42,7 +45,8 @@ std::optional<credentials> credentials_from_file(const std::string& path, const 
         if (line.empty() || line.front() == '#' || line.front() == ';') continue;
         if (line.front() == '[') {
             const auto close = line.find(']');
-            std::string_view name = trim(line.substr(1, close == std::string_view::npos ? line.npos : close - 1));
+            std::string_view name =
+                trim(line.substr(1, close == std::string_view::npos ? line.npos : close - 1));
             // ~/.aws/config spells sections "[profile x]"; accept it in the credentials file too.
             if (name.starts_with("profile ")) name = trim(name.substr(8));
             in_profile = name == profile;
@@ -54,9 +58,12 @@ std::optional<credentials> credentials_from_file(const std::string& path, const 
         if (eq == std::string_view::npos) continue;
         const std::string_view key = trim(line.substr(0, eq));
         const std::string value(trim(line.substr(eq + 1)));
-        if (key == "aws_access_key_id") c.access_key_id = value;
-        else if (key == "aws_secret_access_key") c.secret_access_key = value;
-        else if (key == "aws_session_token") c.session_token = value;
+        if (key == "aws_access_key_id")
+            c.access_key_id = value;
+        else if (key == "aws_secret_access_key")
+            c.secret_access_key = value;
+        else if (key == "aws_session_token")
+            c.session_token = value;
     }
     if (!found || c.access_key_id.empty() || c.secret_access_key.empty()) return std::nullopt;
     return c;

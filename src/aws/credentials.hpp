@@ -15,7 +15,8 @@ std::optional<credentials> credentials_from_env();
 
 // One [profile] of an INI credentials file (aws_access_key_id, aws_secret_access_key,
 // aws_session_token). nullopt when the file or the profile does not exist or lacks a key.
-std::optional<credentials> credentials_from_file(const std::string& path, const std::string& profile);
+std::optional<credentials> credentials_from_file(const std::string& path,
+                                                 const std::string& profile);
 
 // $AWS_SHARED_CREDENTIALS_FILE, else $HOME/.aws/credentials.
 std::string shared_credentials_path();

@@ -79,7 +79,9 @@ api_error to_api_error(const http_response& r) {
             }
     }
     if (type.empty()) type = "HTTP" + std::to_string(r.status);
-    if (message.empty()) message = r.body.empty() ? "HTTP status " + std::to_string(r.status) : r.body.substr(0, 512);
+    if (message.empty())
+        message =
+            r.body.empty() ? "HTTP status " + std::to_string(r.status) : r.body.substr(0, 512);
     return api_error(static_cast<int>(r.status), type, message);
 }
 
@@ -105,7 +107,8 @@ struct lambda_client::impl {
         endpoint = aws ? default_endpoint(region) : std::move(endpoint_in);
         while (endpoint.size() > 1 && endpoint.back() == '/') endpoint.pop_back();
         const auto scheme_end = endpoint.find("://");
-        const std::string scheme = scheme_end == std::string::npos ? "" : lower(endpoint.substr(0, scheme_end));
+        const std::string scheme =
+            scheme_end == std::string::npos ? "" : lower(endpoint.substr(0, scheme_end));
         if (scheme != "http" && scheme != "https")
             throw std::invalid_argument("lambda_client: endpoint '" + endpoint +
                                         "' must start with http:// or https://");
@@ -113,7 +116,8 @@ struct lambda_client::impl {
         const auto slash = rest.find('/');
         host = lower(rest.substr(0, slash));
         base_path = slash == std::string::npos ? "" : rest.substr(slash);
-        if (host.empty()) throw std::invalid_argument("lambda_client: endpoint '" + endpoint + "' has no host");
+        if (host.empty())
+            throw std::invalid_argument("lambda_client: endpoint '" + endpoint + "' has no host");
         if (creds_in) {
             creds = std::move(*creds_in);
         } else if (aws) {
@@ -140,7 +144,8 @@ struct lambda_client::impl {
         req.query = query;
         req.body = body;
         req.headers.push_back({"Host", host});
-        if (method == "POST" || method == "PUT") req.headers.push_back({"Content-Type", "application/json"});
+        if (method == "POST" || method == "PUT")
+            req.headers.push_back({"Content-Type", "application/json"});
         for (auto& h : headers) req.headers.push_back(std::move(h));
         sigv4::params p;
         p.creds = creds;
@@ -170,9 +175,11 @@ struct lambda_client::impl {
         curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, nullptr);
         if (method == "POST" || method == "PUT") {
             curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-            curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                             static_cast<curl_off_t>(body.size()));
         }
-        if (method != "GET" && method != "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+        if (method != "GET" && method != "POST")
+            curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, slist.list);
         curl_easy_setopt(curl, CURLOPT_USERAGENT, "lambench/0.1");
         curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -190,14 +197,16 @@ struct lambda_client::impl {
         const CURLcode rc = curl_easy_perform(curl);
         const auto wall = std::chrono::steady_clock::now() - t0;
         if (rc != CURLE_OK)
-            throw std::runtime_error("lambda_client: " + method + " " + url + ": " + curl_easy_strerror(rc) +
-                                     (errbuf[0] ? std::string(" (") + errbuf + ")" : std::string{}));
+            throw std::runtime_error(
+                "lambda_client: " + method + " " + url + ": " + curl_easy_strerror(rc) +
+                (errbuf[0] ? std::string(" (") + errbuf + ")" : std::string{}));
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
         // Round trip = request about to be written -> last body byte read: total minus the
         // pre-transfer part, so a (re)connect or TLS handshake is not billed to the function.
         curl_off_t total_us = 0, pre_us = 0;
         if (curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME_T, &total_us) == CURLE_OK &&
-            curl_easy_getinfo(curl, CURLINFO_PRETRANSFER_TIME_T, &pre_us) == CURLE_OK && total_us > pre_us)
+            curl_easy_getinfo(curl, CURLINFO_PRETRANSFER_TIME_T, &pre_us) == CURLE_OK &&
+            total_us > pre_us)
             r.round_trip = std::chrono::microseconds(total_us - pre_us);
         else
             r.round_trip = std::chrono::duration_cast<std::chrono::nanoseconds>(wall);
@@ -212,16 +221,22 @@ struct lambda_client::impl {
     }
 };
 
-lambda_client::lambda_client(std::string endpoint, std::string region, std::optional<credentials> creds)
+lambda_client::lambda_client(std::string endpoint, std::string region,
+                             std::optional<credentials> creds)
     : impl_(std::make_unique<impl>(std::move(endpoint), std::move(region), std::move(creds))) {}
 lambda_client::~lambda_client() = default;
 lambda_client::lambda_client(lambda_client&&) noexcept = default;
 lambda_client& lambda_client::operator=(lambda_client&&) noexcept = default;
 
-const std::string& lambda_client::endpoint() const { return impl_->endpoint; }
-const std::string& lambda_client::region() const { return impl_->region; }
+const std::string& lambda_client::endpoint() const {
+    return impl_->endpoint;
+}
+const std::string& lambda_client::region() const {
+    return impl_->region;
+}
 
-std::string lambda_client::create_function(const function_config& cfg, const std::vector<std::uint8_t>& zip) {
+std::string lambda_client::create_function(const function_config& cfg,
+                                           const std::vector<std::uint8_t>& zip) {
     if (cfg.name.empty()) throw std::invalid_argument("create_function: empty function name");
     json body = {
         {"FunctionName", cfg.name},
@@ -243,11 +258,13 @@ std::string lambda_client::get_function_configuration(const std::string& name) {
     return impl_->call("GET", function_path(name) + "/configuration", "", "", {200}).body;
 }
 
-std::string lambda_client::update_function_configuration(const std::string& name, const std::string& json_text) {
+std::string lambda_client::update_function_configuration(const std::string& name,
+                                                         const std::string& json_text) {
     return impl_->call("PUT", function_path(name) + "/configuration", "", json_text, {200}).body;
 }
 
-std::string lambda_client::update_function_code(const std::string& name, const std::vector<std::uint8_t>& zip) {
+std::string lambda_client::update_function_code(const std::string& name,
+                                                const std::vector<std::uint8_t>& zip) {
     const json body = {{"ZipFile", base64_encode(std::span<const std::uint8_t>(zip))}};
     return impl_->call("PUT", function_path(name) + "/code", "", body.dump(), {200}).body;
 }
@@ -261,11 +278,13 @@ std::string lambda_client::list_functions() {
     json all = {{"Functions", json::array()}};
     std::string marker;
     for (int page = 0; page < 10000; ++page) {
-        const std::string query = marker.empty() ? "" : "Marker=" + sigv4::uri_encode(marker, false);
+        const std::string query =
+            marker.empty() ? "" : "Marker=" + sigv4::uri_encode(marker, false);
         const auto r = impl_->call("GET", std::string(api_prefix) + "/", query, "", {200});
         const json body = json::parse(r.body, nullptr, false);
         if (!body.is_object())
-            throw std::runtime_error("list_functions: response is not a JSON object: " + r.body.substr(0, 200));
+            throw std::runtime_error("list_functions: response is not a JSON object: " +
+                                     r.body.substr(0, 200));
         if (auto f = body.find("Functions"); f != body.end() && f->is_array())
             for (const auto& fn : *f) all["Functions"].push_back(fn);
         const auto next = body.find("NextMarker");
@@ -275,32 +294,39 @@ std::string lambda_client::list_functions() {
     return all.dump();
 }
 
-invoke_result lambda_client::invoke(const std::string& name, const std::string& payload, bool tail_log,
-                                    const std::string& invocation_type) {
-    if (invocation_type != "RequestResponse" && invocation_type != "Event" && invocation_type != "DryRun")
+invoke_result lambda_client::invoke(const std::string& name, const std::string& payload,
+                                    bool tail_log, const std::string& invocation_type) {
+    if (invocation_type != "RequestResponse" && invocation_type != "Event" &&
+        invocation_type != "DryRun")
         throw std::invalid_argument("invoke: invocation type '" + invocation_type +
                                     "' is not RequestResponse, Event or DryRun");
     std::vector<sigv4::header> headers{{"X-Amz-Invocation-Type", invocation_type}};
     // Only a synchronous invocation has a log tail to return.
-    if (tail_log && invocation_type == "RequestResponse") headers.push_back({"X-Amz-Log-Type", "Tail"});
-    http_response r = impl_->send("POST", function_path(name) + "/invocations", "", payload, std::move(headers));
+    if (tail_log && invocation_type == "RequestResponse")
+        headers.push_back({"X-Amz-Log-Type", "Tail"});
+    http_response r =
+        impl_->send("POST", function_path(name) + "/invocations", "", payload, std::move(headers));
     if (r.status != 200 && r.status != 202 && r.status != 204) throw to_api_error(r);
     invoke_result out;
     out.status = static_cast<int>(r.status);
     out.payload = std::move(r.body);
     out.round_trip = r.round_trip;
-    if (auto it = r.headers.find("x-amz-function-error"); it != r.headers.end()) out.function_error = it->second;
-    if (auto it = r.headers.find("x-amz-log-result"); it != r.headers.end() && !it->second.empty()) {
+    if (auto it = r.headers.find("x-amz-function-error"); it != r.headers.end())
+        out.function_error = it->second;
+    if (auto it = r.headers.find("x-amz-log-result");
+        it != r.headers.end() && !it->second.empty()) {
         try {
             out.log_tail = base64_decode_to_string(it->second);
         } catch (const std::invalid_argument& e) {
-            throw std::runtime_error("invoke: X-Amz-Log-Result is not valid base64: " + std::string(e.what()));
+            throw std::runtime_error("invoke: X-Amz-Log-Result is not valid base64: " +
+                                     std::string(e.what()));
         }
     }
     return out;
 }
 
-std::string lambda_client::wait_until_active(const std::string& name, std::chrono::milliseconds timeout) {
+std::string lambda_client::wait_until_active(const std::string& name,
+                                             std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     auto pause = std::chrono::milliseconds(100);
     for (;;) {
@@ -308,15 +334,18 @@ std::string lambda_client::wait_until_active(const std::string& name, std::chron
         const json cfg = json::parse(text, nullptr, false);
         // A service that does not report State (older local services) is taken as Active.
         const std::string state = cfg.is_object() ? cfg.value("State", "Active") : "Active";
-        const std::string update = cfg.is_object() ? cfg.value("LastUpdateStatus", "Successful") : "Successful";
+        const std::string update =
+            cfg.is_object() ? cfg.value("LastUpdateStatus", "Successful") : "Successful";
         if (state == "Failed" || update == "Failed") {
-            const std::string reason = cfg.value(state == "Failed" ? "StateReason" : "LastUpdateStatusReason", "");
-            throw api_error(0, "FunctionFailed", name + ": " + (reason.empty() ? "state Failed" : reason));
+            const std::string reason =
+                cfg.value(state == "Failed" ? "StateReason" : "LastUpdateStatusReason", "");
+            throw api_error(0, "FunctionFailed",
+                            name + ": " + (reason.empty() ? "state Failed" : reason));
         }
         if (state == "Active" && update != "InProgress") return text;
         if (std::chrono::steady_clock::now() + pause > deadline)
-            throw std::runtime_error("wait_until_active: " + name + " still " + state + "/" + update + " after " +
-                                     std::to_string(timeout.count()) + " ms");
+            throw std::runtime_error("wait_until_active: " + name + " still " + state + "/" +
+                                     update + " after " + std::to_string(timeout.count()) + " ms");
         std::this_thread::sleep_for(pause);
         pause = std::min(pause * 2, std::chrono::milliseconds(2000));
     }

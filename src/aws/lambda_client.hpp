@@ -35,15 +35,15 @@ struct function_config {
 };
 
 struct invoke_result {
-    int status = 0;                 // 200, 202, 204
-    std::string payload;            // response body
-    std::string function_error;     // X-Amz-Function-Error ("Unhandled") or empty
-    std::string log_tail;           // decoded X-Amz-Log-Result (when log tail requested)
+    int status = 0;                         // 200, 202, 204
+    std::string payload;                    // response body
+    std::string function_error;             // X-Amz-Function-Error ("Unhandled") or empty
+    std::string log_tail;                   // decoded X-Amz-Log-Result (when log tail requested)
     std::chrono::nanoseconds round_trip{};  // client-side, request written -> body read
 };
 
 class lambda_client {
-public:
+  public:
     // endpoint: "http://127.0.0.1:9000" (local) or empty for https://lambda.<region>.amazonaws.com
     // region: empty -> AWS_REGION, AWS_DEFAULT_REGION, else us-east-1.
     // creds: nullopt with a local endpoint signs with dummy keys (the local service accepts any);
@@ -63,8 +63,8 @@ public:
     std::string update_function_code(const std::string& name, const std::vector<std::uint8_t>& zip);
     void delete_function(const std::string& name);
     std::string list_functions();  // JSON text
-    invoke_result invoke(const std::string& name, const std::string& payload,
-                         bool tail_log = true, const std::string& invocation_type = "RequestResponse");
+    invoke_result invoke(const std::string& name, const std::string& payload, bool tail_log = true,
+                         const std::string& invocation_type = "RequestResponse");
 
     // Real Lambda creates and updates asynchronously (State Pending, LastUpdateStatus
     // InProgress); invoking then fails with ResourceConflictException. Polls the configuration
@@ -76,7 +76,7 @@ public:
     const std::string& endpoint() const;  // resolved, e.g. https://lambda.us-east-1.amazonaws.com
     const std::string& region() const;
 
-private:
+  private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };

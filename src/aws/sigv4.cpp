@@ -20,11 +20,13 @@ bool is_unreserved(unsigned char c) {
 }
 
 bool is_tchar(unsigned char c) {  // RFC 9110 token characters: what a header name may contain
-    return std::isalnum(c) != 0 || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                                       std::string_view::npos;
+    return std::isalnum(c) != 0 ||
+           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -174,7 +176,8 @@ std::string canonical_query(std::string_view query) {
         if (item.empty()) continue;
         const auto eq = item.find('=');
         const std::string_view k = item.substr(0, eq);
-        const std::string_view v = eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1);
+        const std::string_view v =
+            eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1);
         // Decode first so that an already-encoded parameter is not encoded twice.
         params.emplace_back(uri_encode(uri_decode(k), false), uri_encode(uri_decode(v), false));
     }
@@ -251,39 +254,51 @@ request parse_http_request(std::string_view raw) {
         const auto colon = line->find(':');
         if (colon == std::string_view::npos)
             throw sign_error("sigv4: header line without ':' '" + std::string(*line) + "'");
-        req.headers.push_back({std::string(line->substr(0, colon)), std::string(line->substr(colon + 1))});
+        req.headers.push_back(
+            {std::string(line->substr(0, colon)), std::string(line->substr(colon + 1))});
     }
     req.body = std::string(raw);
     return req;
 }
 
 result sign(const request& req, const params& p) {
-    if (req.method.empty() ||
-        !std::all_of(req.method.begin(), req.method.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); }))
+    if (req.method.empty() || !std::all_of(req.method.begin(), req.method.end(), [](char c) {
+            return is_tchar(static_cast<unsigned char>(c));
+        }))
         throw sign_error("sigv4: bad HTTP method '" + req.method + "'");
     if (!req.path.empty() && req.path.front() != '/')
         throw sign_error("sigv4: path must start with '/': '" + req.path + "'");
     if (p.creds.access_key_id.empty() || p.creds.secret_access_key.empty())
         throw sign_error("sigv4: credentials lack an access key id or secret access key");
-    if (p.region.empty() || p.service.empty()) throw sign_error("sigv4: region and service are required");
+    if (p.region.empty() || p.service.empty())
+        throw sign_error("sigv4: region and service are required");
     for (const auto& h : req.headers)
-        if (h.name.empty() || !std::all_of(h.name.begin(), h.name.end(),
-                                           [](char c) { return is_tchar(static_cast<unsigned char>(c)); }))
+        if (h.name.empty() || !std::all_of(h.name.begin(), h.name.end(), [](char c) {
+                return is_tchar(static_cast<unsigned char>(c));
+            }))
             throw sign_error("sigv4: bad header name '" + h.name + "'");
     const header* host = find_header(req.headers, "host");
     if (host == nullptr || canonical_value(host->value).empty())
         throw sign_error("sigv4: request has no Host header (it is always signed)");
 
     result r;
+    const bool presign = p.presign_expires_s.has_value();
+    if (presign && (*p.presign_expires_s < 1 || *p.presign_expires_s > 604800))
+        throw sign_error("sigv4: presign expiry must be 1..604800 s, not " +
+                         std::to_string(*p.presign_expires_s));
     // The date the server will see is the one to sign: a request that carries X-Amz-Date
     // is signed with it; otherwise we add one.
-    if (const header* date = find_header(req.headers, "x-amz-date")) {
-        r.amz_date = format_amz_date(parse_amz_date(canonical_value(date->value)));
+    const header* date_header = find_header(req.headers, "x-amz-date");
+    if (date_header) {
+        r.amz_date = format_amz_date(parse_amz_date(canonical_value(date_header->value)));
     } else {
         r.amz_date = format_amz_date(p.time ? *p.time : std::chrono::system_clock::now());
-        r.add_headers.push_back({"X-Amz-Date", r.amz_date});
+        if (!presign) r.add_headers.push_back({"X-Amz-Date", r.amz_date});
     }
-    const std::string payload_hash = !p.payload_hash.empty() ? p.payload_hash : sha256_hex(req.body);
+    const std::string payload_hash =
+        !p.payload_hash.empty() ? p.payload_hash : sha256_hex(req.body);
+    const std::string date = r.amz_date.substr(0, 8);
+    const std::string scope = date + '/' + p.region + '/' + p.service + "/aws4_request";
 
     // Lower-cased name -> values in order of appearance; duplicates are joined with ','.
     std::map<std::string, std::string> canon;
@@ -293,16 +308,21 @@ result sign(const request& req, const params& p) {
         it->second += canonical_value(value);
     };
     for (const auto& h : req.headers) add(h.name, h.value);
-    if (!find_header(req.headers, "x-amz-date")) add("x-amz-date", r.amz_date);
-    if (!p.creds.session_token.empty() && !find_header(req.headers, "x-amz-security-token")) {
-        // Some services (IoT, the test suite's post-sts-header-after) want the token sent but
-        // not signed.
-        r.add_headers.insert(r.add_headers.begin(), {"X-Amz-Security-Token", p.creds.session_token});
-        if (!p.omit_session_token) add("x-amz-security-token", p.creds.session_token);
-    }
-    if (p.sign_body && !find_header(req.headers, "x-amz-content-sha256")) {
-        r.add_headers.push_back({"x-amz-content-sha256", payload_hash});
-        add("x-amz-content-sha256", payload_hash);
+    const bool has_token =
+        !p.creds.session_token.empty() && !find_header(req.headers, "x-amz-security-token");
+    if (!presign) {
+        if (!date_header) add("x-amz-date", r.amz_date);
+        if (has_token) {
+            // Some services (IoT, the test suite's post-sts-header-after) want the token sent but
+            // not signed.
+            r.add_headers.insert(r.add_headers.begin(),
+                                 {"X-Amz-Security-Token", p.creds.session_token});
+            if (!p.omit_session_token) add("x-amz-security-token", p.creds.session_token);
+        }
+        if (p.sign_body && !find_header(req.headers, "x-amz-content-sha256")) {
+            r.add_headers.push_back({"x-amz-content-sha256", payload_hash});
+            add("x-amz-content-sha256", payload_hash);
+        }
     }
 
     std::string canonical_headers, signed_headers;
@@ -312,12 +332,28 @@ result sign(const request& req, const params& p) {
         signed_headers += name;
     }
 
+    std::string query = req.query;
+    std::string unsigned_token;
+    if (presign) {
+        auto param = [&query](std::string_view k, std::string_view v) {
+            if (!query.empty()) query += '&';
+            query += std::string(k) + '=' + uri_encode(v, false);
+        };
+        param("X-Amz-Algorithm", algorithm);
+        param("X-Amz-Credential", p.creds.access_key_id + '/' + scope);
+        param("X-Amz-Date", r.amz_date);
+        param("X-Amz-SignedHeaders", signed_headers);
+        param("X-Amz-Expires", std::to_string(*p.presign_expires_s));
+        if (has_token && !p.omit_session_token)
+            param("X-Amz-Security-Token", p.creds.session_token);
+        if (has_token && p.omit_session_token)
+            unsigned_token = "&X-Amz-Security-Token=" + uri_encode(p.creds.session_token, false);
+    }
+
     r.canonical_request = req.method + '\n' +
                           canonical_path(req.path, p.normalize_path, p.double_encode_path) + '\n' +
-                          canonical_query(req.query) + '\n' + canonical_headers + '\n' +
+                          canonical_query(query) + '\n' + canonical_headers + '\n' +
                           signed_headers + '\n' + payload_hash;
-    const std::string date = r.amz_date.substr(0, 8);
-    const std::string scope = date + '/' + p.region + '/' + p.service + "/aws4_request";
     r.string_to_sign = std::string(algorithm) + '\n' + r.amz_date + '\n' + scope + '\n' +
                        sha256_hex(r.canonical_request);
     const std::string k_date = hmac_sha256("AWS4" + p.creds.secret_access_key, date);
@@ -325,8 +361,12 @@ result sign(const request& req, const params& p) {
     const std::string k_service = hmac_sha256(k_region, p.service);
     const std::string k_signing = hmac_sha256(k_service, "aws4_request");
     r.signature = hex(hmac_sha256(k_signing, r.string_to_sign));
-    r.authorization = std::string(algorithm) + " Credential=" + p.creds.access_key_id + '/' + scope +
-                      ", SignedHeaders=" + signed_headers + ", Signature=" + r.signature;
+    if (presign) {
+        r.presigned_query = query + unsigned_token + "&X-Amz-Signature=" + r.signature;
+        return r;
+    }
+    r.authorization = std::string(algorithm) + " Credential=" + p.creds.access_key_id + '/' +
+                      scope + ", SignedHeaders=" + signed_headers + ", Signature=" + r.signature;
     r.add_headers.push_back({"Authorization", r.authorization});
     return r;
 }

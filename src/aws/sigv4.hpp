@@ -24,10 +24,10 @@ struct header {
 };
 
 struct request {
-    std::string method;            // GET, POST...
-    std::string path = "/";        // exactly as on the request line, before '?'
-    std::string query;             // raw query string after '?', may be empty
-    std::vector<header> headers;   // as sent; must contain Host. Every one of them is signed.
+    std::string method;           // GET, POST...
+    std::string path = "/";       // exactly as on the request line, before '?'
+    std::string query;            // raw query string after '?', may be empty
+    std::vector<header> headers;  // as sent; must contain Host. Every one of them is signed.
     std::string body;
 };
 
@@ -36,17 +36,21 @@ struct params {
     std::string region, service;
     // Signing time. When unset: the request's own X-Amz-Date header if it has one, else now.
     std::optional<std::chrono::system_clock::time_point> time;
-    bool normalize_path = true;      // RFC 3986 dot-segment removal; S3 wants false
-    bool double_encode_path = true;  // encode the (already encoded) path again; S3 wants false
-    bool sign_body = false;          // add and sign x-amz-content-sha256
-    bool omit_session_token = false; // send X-Amz-Security-Token but leave it out of the signature
-    std::string payload_hash;        // override, e.g. "UNSIGNED-PAYLOAD"; empty: SHA-256 of body
+    bool normalize_path = true;       // RFC 3986 dot-segment removal; S3 wants false
+    bool double_encode_path = true;   // encode the (already encoded) path again; S3 wants false
+    bool sign_body = false;           // add and sign x-amz-content-sha256
+    bool omit_session_token = false;  // send X-Amz-Security-Token but leave it out of the signature
+    std::string payload_hash;         // override, e.g. "UNSIGNED-PAYLOAD"; empty: SHA-256 of body
+    // Presigned-URL flavour: the signature travels in the query string (X-Amz-Signature) and
+    // is valid for this many seconds; nothing is added to the headers.
+    std::optional<int> presign_expires_s;
 };
 
 struct result {
     std::string canonical_request, string_to_sign, signature, authorization;
     std::string amz_date;             // 20150830T123600Z
     std::vector<header> add_headers;  // to add to the request before sending, Authorization last
+    std::string presigned_query;      // presign only: the query string to send instead
 };
 
 result sign(const request& req, const params& p);

@@ -35,9 +35,11 @@ using source_ptr = std::unique_ptr<zip_source_t, source_closer>;
 
 void set_attributes(zip_t* z, zip_int64_t idx, mode_t mode, const std::string& name) {
     const auto ui = static_cast<zip_uint64_t>(idx);
-    if (zip_file_set_external_attributes(z, ui, 0, ZIP_OPSYS_UNIX, static_cast<zip_uint32_t>(mode) << 16) < 0)
+    if (zip_file_set_external_attributes(z, ui, 0, ZIP_OPSYS_UNIX,
+                                         static_cast<zip_uint32_t>(mode) << 16) < 0)
         fail("zip_file_set_external_attributes(" + name + ")", zip_get_error(z));
-    if (zip_file_set_mtime(z, ui, fixed_mtime, 0) < 0) fail("zip_file_set_mtime(" + name + ")", zip_get_error(z));
+    if (zip_file_set_mtime(z, ui, fixed_mtime, 0) < 0)
+        fail("zip_file_set_mtime(" + name + ")", zip_get_error(z));
 }
 
 }  // namespace
@@ -75,7 +77,8 @@ std::vector<std::uint8_t> zip_directory(const std::string& dir_in) {
         const std::string name = path.lexically_relative(dir).generic_string();
         struct stat st {};
         if (::lstat(path.c_str(), &st) != 0)
-            throw std::runtime_error("zip_directory: lstat(" + path.string() + "): " + std::strerror(errno));
+            throw std::runtime_error("zip_directory: lstat(" + path.string() +
+                                     "): " + std::strerror(errno));
         zip_int64_t idx = -1;
         if (S_ISDIR(st.st_mode)) {
             idx = zip_dir_add(archive.get(), name.c_str(), ZIP_FL_ENC_UTF_8);
@@ -84,7 +87,8 @@ std::vector<std::uint8_t> zip_directory(const std::string& dir_in) {
             std::string target(static_cast<std::size_t>(st.st_size) + 256, '\0');
             const ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
             if (n < 0)
-                throw std::runtime_error("zip_directory: readlink(" + path.string() + "): " + std::strerror(errno));
+                throw std::runtime_error("zip_directory: readlink(" + path.string() +
+                                         "): " + std::strerror(errno));
             target.resize(static_cast<std::size_t>(n));
             link_targets.push_back(std::make_unique<std::string>(std::move(target)));
             zip_source_t* src = zip_source_buffer(archive.get(), link_targets.back()->data(),
@@ -96,7 +100,8 @@ std::vector<std::uint8_t> zip_directory(const std::string& dir_in) {
                 fail("zip_file_add(" + name + ")", zip_get_error(archive.get()));
             }
             // A link's data is tiny; store it so unzip restores it verbatim.
-            zip_set_file_compression(archive.get(), static_cast<zip_uint64_t>(idx), ZIP_CM_STORE, 0);
+            zip_set_file_compression(archive.get(), static_cast<zip_uint64_t>(idx), ZIP_CM_STORE,
+                                     0);
         } else if (S_ISREG(st.st_mode)) {
             zip_source_t* src = zip_source_file(archive.get(), path.c_str(), 0, -1);
             if (!src) fail("zip_source_file(" + path.string() + ")", zip_get_error(archive.get()));
@@ -116,12 +121,14 @@ std::vector<std::uint8_t> zip_directory(const std::string& dir_in) {
 
     zip_stat_t zs;
     zip_stat_init(&zs);
-    if (zip_source_stat(buffer.get(), &zs) < 0) fail("zip_source_stat", zip_source_error(buffer.get()));
+    if (zip_source_stat(buffer.get(), &zs) < 0)
+        fail("zip_source_stat", zip_source_error(buffer.get()));
     std::vector<std::uint8_t> out(static_cast<std::size_t>(zs.size));
     if (zip_source_open(buffer.get()) < 0) fail("zip_source_open", zip_source_error(buffer.get()));
     const zip_int64_t n = zip_source_read(buffer.get(), out.data(), out.size());
     zip_source_close(buffer.get());
-    if (n < 0 || static_cast<std::size_t>(n) != out.size()) fail("zip_source_read", zip_source_error(buffer.get()));
+    if (n < 0 || static_cast<std::size_t>(n) != out.size())
+        fail("zip_source_read", zip_source_error(buffer.get()));
     return out;
 }
 

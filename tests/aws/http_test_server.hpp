@@ -23,7 +23,7 @@
 namespace lambench::aws::test {
 
 class unique_fd {
-public:
+  public:
     explicit unique_fd(int fd = -1) : fd_(fd) {}
     ~unique_fd() { reset(); }
     unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
@@ -42,7 +42,7 @@ public:
         fd_ = -1;
     }
 
-private:
+  private:
     int fd_;
 };
 
@@ -71,7 +71,7 @@ struct http_response {
 };
 
 class http_test_server {
-public:
+  public:
     using handler = std::function<http_response(const http_request&)>;
 
     explicit http_test_server(handler h) : handler_(std::move(h)) {
@@ -81,10 +81,12 @@ public:
         addr.sin_family = AF_INET;
         addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         addr.sin_port = 0;
-        if (::bind(listen_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw_errno("bind");
+        if (::bind(listen_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+            throw_errno("bind");
         if (::listen(listen_.get(), 16) != 0) throw_errno("listen");
         socklen_t len = sizeof addr;
-        if (::getsockname(listen_.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) throw_errno("getsockname");
+        if (::getsockname(listen_.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+            throw_errno("getsockname");
         port_ = ntohs(addr.sin_port);
         stop_ = unique_fd(::eventfd(0, EFD_CLOEXEC));
         if (stop_.get() < 0) throw_errno("eventfd");
@@ -109,7 +111,7 @@ public:
         return connections_;
     }
 
-private:
+  private:
     // Waits until fd is readable; false when asked to stop.
     bool wait_readable(int fd) const {
         pollfd fds[2] = {{fd, POLLIN, 0}, {stop_.get(), POLLIN, 0}};
@@ -162,7 +164,8 @@ private:
                 if (q != std::string::npos) req.query = req.target.substr(q + 1);
                 while (pos != std::string::npos && pos < head.size()) {
                     const auto next = head.find("\r\n", pos + 2);
-                    const std::string h = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
+                    const std::string h = head.substr(
+                        pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
                     pos = next;
                     const auto colon = h.find(':');
                     if (colon == std::string::npos) continue;
@@ -170,7 +173,8 @@ private:
                     value.erase(0, value.find_first_not_of(' '));
                     req.headers.emplace_back(h.substr(0, colon), value);
                 }
-                if (auto cl = req.header("content-length"); !cl.empty()) content_length = std::stoul(cl);
+                if (auto cl = req.header("content-length"); !cl.empty())
+                    content_length = std::stoul(cl);
             }
             buf.erase(0, head_end + 4);
             while (buf.size() < content_length)
@@ -185,7 +189,8 @@ private:
             }
             std::string out = "HTTP/1.1 " + std::to_string(resp.status) + " X\r\n";
             for (const auto& [n, v] : resp.headers) out += n + ": " + v + "\r\n";
-            if (resp.status != 204) out += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n";
+            if (resp.status != 204)
+                out += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n";
             out += "\r\n";
             if (resp.status != 204) out += resp.body;
             for (std::size_t off = 0; off < out.size();) {

@@ -1,6 +1,6 @@
 // base64 (RFC 4648 vectors, bad input) and zip_directory (read back with libzip and unzip(1)).
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
@@ -15,9 +15,13 @@ using namespace lambench::aws;
 using test::temp_dir;
 
 TEST(base64, rfc4648_vectors_round_trip) {
-    const std::pair<const char*, const char*> vectors[] = {
-        {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
-        {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+    const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                           {"f", "Zg=="},
+                                                           {"fo", "Zm8="},
+                                                           {"foo", "Zm9v"},
+                                                           {"foob", "Zm9vYg=="},
+                                                           {"fooba", "Zm9vYmE="},
+                                                           {"foobar", "Zm9vYmFy"}};
     for (const auto& [plain, encoded] : vectors) {
         EXPECT_EQ(base64_encode(std::string_view(plain)), encoded);
         EXPECT_EQ(base64_decode_to_string(encoded), plain);
@@ -106,8 +110,9 @@ TEST(zip_directory, unzip_restores_an_executable_bootstrap_and_the_link) {
     make_tree(dir.path() / "src");
     const auto bytes = zip_directory((dir.path() / "src").string() + "/");
     const auto zip_path = dir.path() / "fn.zip";
-    std::ofstream(zip_path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                                     static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(zip_path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
     const std::string cmd = "unzip -q " + zip_path.string() + " -d " + out.path().string();
     ASSERT_EQ(std::system(cmd.c_str()), 0);
     EXPECT_EQ(::access((out.path() / "bootstrap").c_str(), X_OK), 0);

@@ -101,7 +101,8 @@ TEST(credentials, home_dot_aws_is_the_default_file) {
     clean_env env;
     temp_dir dir;
     std::filesystem::create_directories(dir.path() / ".aws");
-    write(dir, ".aws/credentials", "[default]\naws_access_key_id=AKIDHOME\naws_secret_access_key=s\n");
+    write(dir, ".aws/credentials",
+          "[default]\naws_access_key_id=AKIDHOME\naws_secret_access_key=s\n");
     scoped_env home{"HOME", dir.path().string()};
     EXPECT_EQ(shared_credentials_path(), (dir.path() / ".aws/credentials").string());
     const auto c = load_credentials();

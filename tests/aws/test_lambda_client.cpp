@@ -23,7 +23,8 @@ const credentials test_creds{"AKIDTEST", "test/secret+key", "session-token-1"};
 
 // Recompute the signature from the request as received, using only the headers the client
 // claims it signed. Returns "" when it matches, else what differs.
-std::string verify_signature(const http_request& req, const credentials& creds, const std::string& region) {
+std::string verify_signature(const http_request& req, const credentials& creds,
+                             const std::string& region) {
     const std::string auth = req.header("authorization");
     const auto sh = auth.find("SignedHeaders=");
     if (sh == std::string::npos) return "no SignedHeaders in '" + auth + "'";
@@ -51,11 +52,13 @@ std::string verify_signature(const http_request& req, const credentials& creds, 
     p.region = region;
     p.service = "lambda";
     const auto expected = sigv4::sign(r, p);
-    return expected.authorization == auth ? "" : "want " + expected.authorization + "\n got " + auth;
+    return expected.authorization == auth ? ""
+                                          : "want " + expected.authorization + "\n got " + auth;
 }
 
 http_response json_response(int status, const json& body) {
-    return {status, {{"Content-Type", "application/json"}, {"x-amzn-RequestId", "req-1"}}, body.dump()};
+    return {
+        status, {{"Content-Type", "application/json"}, {"x-amzn-RequestId", "req-1"}}, body.dump()};
 }
 
 json config_json(const std::string& name) {
@@ -123,15 +126,20 @@ TEST(lambda_client, control_plane_paths_and_methods) {
     EXPECT_EQ(reqs[2].method + " " + reqs[2].path, "PUT /2015-03-31/functions/fn/code");
     EXPECT_EQ(json::parse(reqs[2].body)["ZipFile"], "AQID");
     EXPECT_EQ(reqs[3].method + " " + reqs[3].path, "DELETE /2015-03-31/functions/fn");
-    for (const auto& r : reqs) EXPECT_EQ(verify_signature(r, test_creds, "us-east-1"), "") << r.path;
+    for (const auto& r : reqs)
+        EXPECT_EQ(verify_signature(r, test_creds, "us-east-1"), "") << r.path;
 }
 
 TEST(lambda_client, invoke_sends_type_and_tail_and_decodes_log_result) {
-    const std::string log = "START RequestId: 1 Version: $LATEST\nEND RequestId: 1\nREPORT RequestId: 1\tDuration: 1.00 ms\n";
+    const std::string log =
+        "START RequestId: 1 Version: $LATEST\nEND RequestId: 1\nREPORT RequestId: 1\tDuration: "
+        "1.00 ms\n";
     http_test_server server([&](const http_request& r) {
-        return http_response{200,
-                             {{"X-Amz-Executed-Version", "$LATEST"}, {"X-Amz-Log-Result", base64_encode(std::string_view(log))}},
-                             R"({"message":"hello","payload_bytes":)" + std::to_string(r.body.size()) + "}"};
+        return http_response{
+            200,
+            {{"X-Amz-Executed-Version", "$LATEST"},
+             {"X-Amz-Log-Result", base64_encode(std::string_view(log))}},
+            R"({"message":"hello","payload_bytes":)" + std::to_string(r.body.size()) + "}"};
     });
     lambda_client client(server.endpoint(), "us-east-1", test_creds);
     const auto res = client.invoke("hello", R"({"a":1})");
@@ -148,12 +156,14 @@ TEST(lambda_client, invoke_sends_type_and_tail_and_decodes_log_result) {
     EXPECT_EQ(reqs[0].body, R"({"a":1})");
     EXPECT_EQ(verify_signature(reqs[0], test_creds, "us-east-1"), "");
     // The custom headers are part of the signature, so a proxy cannot change them.
-    EXPECT_NE(reqs[0].header("authorization").find("x-amz-invocation-type;x-amz-log-type"), std::string::npos);
+    EXPECT_NE(reqs[0].header("authorization").find("x-amz-invocation-type;x-amz-log-type"),
+              std::string::npos);
 }
 
 TEST(lambda_client, invoke_reports_function_error_with_status_200) {
     http_test_server server([](const http_request&) {
-        return http_response{200, {{"X-Amz-Function-Error", "Unhandled"}},
+        return http_response{200,
+                             {{"X-Amz-Function-Error", "Unhandled"}},
                              R"({"errorType":"NotFound","errorMessage":"no item"})"};
     });
     lambda_client client(server.endpoint(), "us-east-1", test_creds);
@@ -173,7 +183,8 @@ TEST(lambda_client, invoke_event_and_dry_run_statuses) {
     lambda_client client(server.endpoint(), "us-east-1", test_creds);
     EXPECT_EQ(client.invoke("fn", "{}", true, "Event").status, 202);
     EXPECT_EQ(client.invoke("fn", "{}", true, "DryRun").status, 204);
-    for (const auto& r : server.requests()) EXPECT_EQ(r.header("x-amz-log-type"), "");  // Tail is sync only
+    for (const auto& r : server.requests())
+        EXPECT_EQ(r.header("x-amz-log-type"), "");  // Tail is sync only
     EXPECT_THROW(client.invoke("fn", "{}", true, "Async"), std::invalid_argument);
     EXPECT_THROW(client.invoke("", "{}"), std::invalid_argument);
 }
@@ -187,16 +198,19 @@ TEST(lambda_client, qualified_names_and_arns_are_percent_encoded_and_signed) {
     ASSERT_EQ(reqs.size(), 2u);
     EXPECT_EQ(reqs[0].path, "/2015-03-31/functions/fn%3Alive/invocations");
     EXPECT_EQ(reqs[1].path,
-              "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Afn/invocations");
+              "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Afn/"
+              "invocations");
     for (const auto& r : reqs) EXPECT_EQ(verify_signature(r, test_creds, "us-east-1"), "");
 }
 
 TEST(lambda_client, not_found_becomes_api_error_with_code_stripped_of_suffix) {
     http_test_server server([](const http_request&) {
-        return http_response{404,
-                             {{"X-Amzn-ErrorType", "ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.lambda/"},
-                              {"x-amzn-RequestId", "r-404"}},
-                             R"({"Type":"User","Message":"Function not found: arn:aws:lambda:us-east-1:0:function:nope"})"};
+        return http_response{
+            404,
+            {{"X-Amzn-ErrorType",
+              "ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.lambda/"},
+             {"x-amzn-RequestId", "r-404"}},
+            R"({"Type":"User","Message":"Function not found: arn:aws:lambda:us-east-1:0:function:nope"})"};
     });
     lambda_client client(server.endpoint(), "us-east-1", test_creds);
     try {
@@ -206,7 +220,8 @@ TEST(lambda_client, not_found_becomes_api_error_with_code_stripped_of_suffix) {
         EXPECT_EQ(e.status, 404);
         EXPECT_EQ(e.type, "ResourceNotFoundException");
         EXPECT_EQ(std::string(e.what()),
-                  "ResourceNotFoundException: Function not found: arn:aws:lambda:us-east-1:0:function:nope");
+                  "ResourceNotFoundException: Function not found: "
+                  "arn:aws:lambda:us-east-1:0:function:nope");
     }
     EXPECT_THROW(client.get_function_configuration("nope"), api_error);
     EXPECT_THROW(client.delete_function("nope"), api_error);
@@ -217,10 +232,14 @@ TEST(lambda_client, error_message_lowercase_type_from_body_and_bare_status) {
     http_test_server server([&](const http_request&) {
         switch (n++) {
             case 0:
-                return http_response{400, {{"X-Amzn-ErrorType", "InvalidParameterValueException"}},
+                return http_response{400,
+                                     {{"X-Amzn-ErrorType", "InvalidParameterValueException"}},
                                      R"({"message":"MemorySize must be 128-10240"})"};
             case 1:
-                return http_response{409, {}, R"({"__type":"com.amazon#ResourceConflictException","Message":"busy"})"};
+                return http_response{
+                    409,
+                    {},
+                    R"({"__type":"com.amazon#ResourceConflictException","Message":"busy"})"};
             default:
                 return http_response{429, {{"Retry-After", "1"}}, ""};
         }
@@ -276,7 +295,8 @@ TEST(lambda_client, one_connection_is_reused_across_requests) {
 TEST(lambda_client, list_functions_follows_next_marker) {
     http_test_server server([](const http_request& r) {
         if (r.query.empty())
-            return json_response(200, {{"Functions", {config_json("a"), config_json("b")}}, {"NextMarker", "m+1/="}});
+            return json_response(200, {{"Functions", {config_json("a"), config_json("b")}},
+                                       {"NextMarker", "m+1/="}});
         return json_response(200, {{"Functions", {config_json("c")}}, {"NextMarker", nullptr}});
     });
     lambda_client client(server.endpoint(), "us-east-1", test_creds);

@@ -22,12 +22,15 @@ std::string read(const fs::path& p) {
     return ss.str();
 }
 
-fs::path suite_dir() { return fs::path(LAMBENCH_AWS_TESTDATA) / "aws-sigv4"; }
+fs::path suite_dir() {
+    return fs::path(LAMBENCH_AWS_TESTDATA) / "aws-sigv4";
+}
 
 std::vector<std::string> case_names() {
     std::vector<std::string> names;
     for (const auto& e : fs::directory_iterator(suite_dir()))
-        if (e.is_directory() && fs::exists(e.path() / "request.txt")) names.push_back(e.path().filename());
+        if (e.is_directory() && fs::exists(e.path() / "request.txt"))
+            names.push_back(e.path().filename());
     std::sort(names.begin(), names.end());
     return names;
 }
@@ -85,6 +88,28 @@ TEST_P(sigv4_suite, canonical_request_string_to_sign_and_authorization_match) {
         EXPECT_NE(expected.find(h.name + ":" + h.value + "\n"), std::string::npos) << h.name;
 }
 
+TEST_P(sigv4_suite, presigned_query_matches) {
+    const fs::path dir = suite_dir() / GetParam();
+    suite_case c = load(GetParam());
+    const auto ctx = nlohmann::json::parse(read(dir / "context.json"));
+    c.params.presign_expires_s = ctx.value("expiration_in_seconds", 3600);
+    c.params.sign_body = false;  // a presigned request carries no x-amz-content-sha256 header
+    const sigv4::result r = sigv4::sign(c.req, c.params);
+    EXPECT_EQ(r.canonical_request, read(dir / "query-canonical-request.txt"));
+    EXPECT_EQ(r.string_to_sign, read(dir / "query-string-to-sign.txt"));
+    EXPECT_EQ(r.signature, read(dir / "query-signature.txt"));
+    EXPECT_TRUE(r.add_headers.empty());
+    // The expected request line carries the same parameters (in the same encoding).
+    const std::string signed_request = read(dir / "query-signed-request.txt");
+    const std::string line = signed_request.substr(0, signed_request.find('\n'));
+    std::stringstream params(r.presigned_query);
+    for (std::string kv; std::getline(params, kv, '&');) {
+        if (kv.starts_with("X-Amz-")) {
+            EXPECT_NE(line.find(kv), std::string::npos) << kv;
+        }
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(aws, sigv4_suite, ::testing::ValuesIn(case_names()),
                          [](const auto& param_info) {
                              std::string n = param_info.param;
@@ -132,13 +157,15 @@ TEST(sigv4, empty_host_value_is_rejected) {
 }
 
 TEST(sigv4, bad_dates_are_rejected_with_the_expected_form) {
-    for (const char* bad : {"", "2015-08-30", "20150830T123600", "20151330T123600Z", "20150230T123600Z",
-                            "20150830T253600Z", "2015-08-30T12:36:00+02:00", "2015O830T123600Z"}) {
+    for (const char* bad :
+         {"", "2015-08-30", "20150830T123600", "20151330T123600Z", "20150230T123600Z",
+          "20150830T253600Z", "2015-08-30T12:36:00+02:00", "2015O830T123600Z"}) {
         try {
             sigv4::parse_amz_date(bad);
             ADD_FAILURE() << "accepted '" << bad << "'";
         } catch (const sigv4::sign_error& e) {
-            EXPECT_NE(std::string(e.what()).find("YYYYMMDDTHHMMSSZ"), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("YYYYMMDDTHHMMSSZ"), std::string::npos)
+                << e.what();
         }
     }
 }
@@ -161,8 +188,10 @@ TEST(sigv4, x_amz_date_header_of_the_request_wins_over_params_time) {
 }
 
 TEST(sigv4, both_date_forms_parse_to_the_same_instant) {
-    EXPECT_EQ(sigv4::parse_amz_date("2015-08-30T12:36:00Z"), sigv4::parse_amz_date("20150830T123600Z"));
-    EXPECT_EQ(sigv4::format_amz_date(sigv4::parse_amz_date("2024-02-29T23:59:59Z")), "20240229T235959Z");
+    EXPECT_EQ(sigv4::parse_amz_date("2015-08-30T12:36:00Z"),
+              sigv4::parse_amz_date("20150830T123600Z"));
+    EXPECT_EQ(sigv4::format_amz_date(sigv4::parse_amz_date("2024-02-29T23:59:59Z")),
+              "20240229T235959Z");
 }
 
 TEST(sigv4, missing_credentials_are_rejected) {
@@ -220,7 +249,8 @@ TEST(sigv4, signing_is_deterministic_and_secret_dependent) {
 }
 
 TEST(sigv4, known_sha256_and_hmac_vectors) {
-    EXPECT_EQ(sigv4::sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    EXPECT_EQ(sigv4::sha256_hex(""),
+              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     // RFC 4231 test case 2
     EXPECT_EQ(sigv4::hex(sigv4::hmac_sha256("Jefe", "what do ya want for nothing?")),
               "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");

@@ -11,9 +11,10 @@ namespace lambench::aws::test {
 
 // A fresh directory under $TMPDIR, removed with its contents on destruction.
 class temp_dir {
-public:
+  public:
     temp_dir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "lambench-aws-XXXXXX").string();
+        std::string tmpl =
+            (std::filesystem::temp_directory_path() / "lambench-aws-XXXXXX").string();
         if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
         path_ = tmpl;
     }
@@ -25,26 +26,30 @@ public:
     temp_dir& operator=(const temp_dir&) = delete;
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
 // Sets (or unsets, with nullopt) an environment variable for one scope, then restores it.
 class scoped_env {
-public:
+  public:
     scoped_env(std::string name, const std::optional<std::string>& value) : name_(std::move(name)) {
         if (const char* old = std::getenv(name_.c_str())) old_ = old;
-        if (value) setenv(name_.c_str(), value->c_str(), 1);
-        else unsetenv(name_.c_str());
+        if (value)
+            setenv(name_.c_str(), value->c_str(), 1);
+        else
+            unsetenv(name_.c_str());
     }
     ~scoped_env() {
-        if (old_) setenv(name_.c_str(), old_->c_str(), 1);
-        else unsetenv(name_.c_str());
+        if (old_)
+            setenv(name_.c_str(), old_->c_str(), 1);
+        else
+            unsetenv(name_.c_str());
     }
     scoped_env(const scoped_env&) = delete;
     scoped_env& operator=(const scoped_env&) = delete;
 
-private:
+  private:
     std::string name_;
     std::optional<std::string> old_;
 };
