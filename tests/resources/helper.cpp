@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
         sleep_forever();
     }
     if (mode == "segv") {
+        signal(SIGSEGV, SIG_DFL);  // a sanitizer build installs its own handler
         raise(SIGSEGV);
         return 1;
     }
