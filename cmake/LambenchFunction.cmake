@@ -37,6 +37,20 @@ function(lambench_profile_options target profile)
   endif()
 endfunction()
 
+# Links the project's warning set. A static profile takes the warnings without the sanitizers
+# (LAMBENCH_SANITIZE): ASan/UBSan runtimes cannot be linked with -static.
+function(lambench_profile_warnings target profile)
+  if(NOT TARGET lambench_warnings)
+    return()
+  endif()
+  if(profile STREQUAL "static" AND LAMBENCH_SANITIZE)
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wconversion -Wshadow
+      $<$<BOOL:${LAMBENCH_WERROR}>:-Werror>)
+  else()
+    target_link_libraries(${target} PRIVATE lambench_warnings)
+  endif()
+endfunction()
+
 function(lambench_add_function name)
   cmake_parse_arguments(PARSE_ARGV 1 arg ""  ""
     "SOURCES;INCLUDE_DIRS;LIBRARIES;STATIC_LIBRARIES;PROFILES;SKIP")
@@ -101,9 +115,7 @@ function(lambench_add_function name)
     add_executable(${target} ${arg_SOURCES})
     target_include_directories(${target} PRIVATE ${arg_INCLUDE_DIRS})
     lambench_profile_options(${target} ${profile})
-    if(TARGET lambench_warnings)
-      target_link_libraries(${target} PRIVATE lambench_warnings)
-    endif()
+    lambench_profile_warnings(${target} ${profile})
     if(profile STREQUAL "static")
       target_link_libraries(${target} PRIVATE lambench_runtime_lto ${arg_STATIC_LIBRARIES})
     else()
