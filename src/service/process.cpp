@@ -32,40 +32,46 @@ using namespace std::chrono_literals;
 // Go's names for signals (syscall.Signal.String on Linux): Lambda's "Runtime exited with error"
 // message is produced by Go's os.ProcessState, so "signal: killed", "signal: segmentation fault".
 const char* go_signal_name(int sig) {
-    switch (sig) {
-        case SIGHUP: return "hangup";
-        case SIGINT: return "interrupt";
-        case SIGQUIT: return "quit";
-        case SIGILL: return "illegal instruction";
-        case SIGTRAP: return "trace/breakpoint trap";
-        case SIGABRT: return "aborted";
-        case SIGBUS: return "bus error";
-        case SIGFPE: return "floating point exception";
-        case SIGKILL: return "killed";
-        case SIGUSR1: return "user defined signal 1";
-        case SIGSEGV: return "segmentation fault";
-        case SIGUSR2: return "user defined signal 2";
-        case SIGPIPE: return "broken pipe";
-        case SIGALRM: return "alarm clock";
-        case SIGTERM: return "terminated";
-        case SIGSTKFLT: return "stack fault";
-        case SIGCHLD: return "child exited";
-        case SIGCONT: return "continued";
-        case SIGSTOP: return "stopped (signal)";
-        case SIGTSTP: return "stopped";
-        case SIGTTIN: return "stopped (tty input)";
-        case SIGTTOU: return "stopped (tty output)";
-        case SIGURG: return "urgent I/O condition";
-        case SIGXCPU: return "CPU time limit exceeded";
-        case SIGXFSZ: return "file size limit exceeded";
-        case SIGVTALRM: return "virtual timer expired";
-        case SIGPROF: return "profiling timer expired";
-        case SIGWINCH: return "window changed";
-        case SIGIO: return "I/O possible";
-        case SIGPWR: return "power failure";
-        case SIGSYS: return "bad system call";
-        default: return nullptr;
-    }
+    struct entry {
+        int sig;
+        const char* name;
+    };
+    static constexpr entry names[] = {
+        {SIGHUP, "hangup"},
+        {SIGINT, "interrupt"},
+        {SIGQUIT, "quit"},
+        {SIGILL, "illegal instruction"},
+        {SIGTRAP, "trace/breakpoint trap"},
+        {SIGABRT, "aborted"},
+        {SIGBUS, "bus error"},
+        {SIGFPE, "floating point exception"},
+        {SIGKILL, "killed"},
+        {SIGUSR1, "user defined signal 1"},
+        {SIGSEGV, "segmentation fault"},
+        {SIGUSR2, "user defined signal 2"},
+        {SIGPIPE, "broken pipe"},
+        {SIGALRM, "alarm clock"},
+        {SIGTERM, "terminated"},
+        {SIGSTKFLT, "stack fault"},
+        {SIGCHLD, "child exited"},
+        {SIGCONT, "continued"},
+        {SIGSTOP, "stopped (signal)"},
+        {SIGTSTP, "stopped"},
+        {SIGTTIN, "stopped (tty input)"},
+        {SIGTTOU, "stopped (tty output)"},
+        {SIGURG, "urgent I/O condition"},
+        {SIGXCPU, "CPU time limit exceeded"},
+        {SIGXFSZ, "file size limit exceeded"},
+        {SIGVTALRM, "virtual timer expired"},
+        {SIGPROF, "profiling timer expired"},
+        {SIGWINCH, "window changed"},
+        {SIGIO, "I/O possible"},
+        {SIGPWR, "power failure"},
+        {SIGSYS, "bad system call"},
+    };
+    for (const auto& e : names)
+        if (e.sig == sig) return e.name;
+    return nullptr;
 }
 
 // What the child sends through the error pipe when a step before exec fails.
@@ -77,7 +83,7 @@ struct child_failure {
 enum : int { step_join = 1, step_chdir, step_stdio, step_execve, step_setpgid };
 
 class unique_fd {
-public:
+  public:
     unique_fd() = default;
     explicit unique_fd(int fd) : fd_(fd) {}
     unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
@@ -98,7 +104,7 @@ public:
         fd_ = -1;
     }
 
-private:
+  private:
     int fd_ = -1;
 };
 
@@ -127,7 +133,9 @@ exit_status from_wait_status(int st) {
     return s;
 }
 
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int pidfd_open(pid_t pid) {
+    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
 
 }  // namespace
 
@@ -155,7 +163,8 @@ child_process child_process::spawn(const spawn_options& opts) {
     std::vector<char*> envp;
     for (auto& e : env_storage) envp.push_back(e.data());
     envp.push_back(nullptr);
-    std::vector<std::string> join = opts.group ? opts.group->join_files() : std::vector<std::string>{};
+    std::vector<std::string> join =
+        opts.group ? opts.group->join_files() : std::vector<std::string>{};
     const char* cwd = opts.cwd.empty() ? nullptr : opts.cwd.c_str();
     const char* path = opts.argv[0].c_str();
 
@@ -167,7 +176,8 @@ child_process child_process::spawn(const spawn_options& opts) {
     // (pipe-max-size) just keeps the default 64 KiB.
     ::fcntl(out_r.get(), F_SETPIPE_SZ, 1 << 20);
     unique_fd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    if (devnull.get() < 0) throw std::system_error(errno, std::generic_category(), "open /dev/null");
+    if (devnull.get() < 0)
+        throw std::system_error(errno, std::generic_category(), "open /dev/null");
 
     // Block all signals across fork so no handler of the parent runs in the child before the
     // child resets dispositions; restored in both afterwards.
@@ -199,7 +209,8 @@ child_process child_process::spawn(const spawn_options& opts) {
             if (::write(fd, "0", 1) != 1) child_fail(efd, step_join, errno, static_cast<int>(i));
             ::close(fd);
         }
-        if (::dup2(devnull.get(), 0) < 0 || ::dup2(out_w.get(), 1) < 0 || ::dup2(out_w.get(), 2) < 0)
+        if (::dup2(devnull.get(), 0) < 0 || ::dup2(out_w.get(), 1) < 0 ||
+            ::dup2(out_w.get(), 2) < 0)
             child_fail(efd, step_stdio, errno);
         if (cwd && ::chdir(cwd) != 0) child_fail(efd, step_chdir, errno);
         // Close every other inherited descriptor (listening sockets, database connections) except
@@ -227,11 +238,21 @@ child_process child_process::spawn(const spawn_options& opts) {
         }
         std::string what;
         switch (f.step) {
-            case step_join: what = "write " + join.at(static_cast<std::size_t>(f.index)); break;
-            case step_chdir: what = "chdir " + opts.cwd; break;
-            case step_stdio: what = "dup2"; break;
-            case step_setpgid: what = "setpgid"; break;
-            default: what = "execve " + opts.argv[0]; break;
+            case step_join:
+                what = "write " + join.at(static_cast<std::size_t>(f.index));
+                break;
+            case step_chdir:
+                what = "chdir " + opts.cwd;
+                break;
+            case step_stdio:
+                what = "dup2";
+                break;
+            case step_setpgid:
+                what = "setpgid";
+                break;
+            default:
+                what = "execve " + opts.argv[0];
+                break;
         }
         throw std::system_error(f.err, std::generic_category(), what);
     }

@@ -56,7 +56,7 @@ constexpr double mb_per_vcpu = 1769.0;
 
 // Move-only file descriptor owner.
 class unique_fd {
-public:
+  public:
     unique_fd() = default;
     explicit unique_fd(int fd) : fd_(fd) {}
     unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
@@ -76,7 +76,7 @@ public:
         fd_ = -1;
     }
 
-private:
+  private:
     int fd_ = -1;
 };
 
@@ -174,8 +174,8 @@ std::string unescape_mount(std::string_view s) {
         for (std::size_t j = 1; octal && j <= 3; ++j)
             octal = i + j < s.size() && s[i + j] >= '0' && s[i + j] <= '7';
         if (octal) {
-            out.push_back(static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
-                                            (s[i + 3] - '0')));
+            out.push_back(
+                static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
             i += 3;
         } else {
             out.push_back(s[i]);
@@ -209,18 +209,18 @@ long cpu_period_us() {
 }
 
 struct mount_entry {
-    std::string root;        // root of the mount inside the hierarchy
-    std::string mountpoint;  // where it is mounted
+    std::string root;                      // root of the mount inside the hierarchy
+    std::string mountpoint;                // where it is mounted
     std::vector<std::string> controllers;  // v1 only
 };
 
 // Where one hierarchy keeps our groups.
 struct hierarchy {
-    std::string mount;       // mountpoint
-    std::string mount_root;  // root of the mount inside the hierarchy
-    std::string base;        // directory our parent chain starts from (exists)
-    std::string parent;      // base/lambench/<pid> (or the LAMBENCH_CGROUP_ROOT directory)
-    std::vector<std::string> chain;  // directories from base (exclusive) to parent (inclusive)
+    std::string mount;                // mountpoint
+    std::string mount_root;           // root of the mount inside the hierarchy
+    std::string base;                 // directory our parent chain starts from (exists)
+    std::string parent;               // base/lambench/<pid> (or the LAMBENCH_CGROUP_ROOT directory)
+    std::vector<std::string> chain;   // directories from base (exclusive) to parent (inclusive)
     std::vector<std::string> enable;  // v2: controllers to enable along the chain
 };
 
@@ -289,7 +289,8 @@ std::vector<mount_entry> cgroup_mounts(bool v2) {
         mount_entry m{unescape_mount(pre[3]), unescape_mount(pre[4]), {}};
         if (!v2) {
             for (auto& opt : split(post[2], ',')) {
-                if (opt == "cpu" || opt == "memory" || opt == "freezer") m.controllers.push_back(opt);
+                if (opt == "cpu" || opt == "memory" || opt == "freezer")
+                    m.controllers.push_back(opt);
             }
             if (m.controllers.empty()) continue;
         }
@@ -402,7 +403,8 @@ layout detect_v1(const std::vector<mount_entry>& mounts) {
     l.support.freezer = l.frz_h >= 0;
     if (l.support.memory) {
         l.v1_memsw = exists(l.hier[std::size_t(l.mem_h)].mount + "/memory.memsw.limit_in_bytes");
-        if (!l.v1_memsw) notes.push_back("memory.memsw missing (no swap accounting): swap not capped");
+        if (!l.v1_memsw)
+            notes.push_back("memory.memsw missing (no swap accounting): swap not capped");
     }
     std::string n;
     for (auto& s : notes) n += (n.empty() ? "" : "; ") + s;
@@ -416,7 +418,8 @@ layout detect_v2(const mount_entry& m) {
     l.support.mode = cgroup_mode::v2;
     std::vector<std::string> notes;
     auto own = own_cgroup("");
-    auto available = split(try_read_file(dir_for(m, own) + "/cgroup.controllers").value_or(""), ' ');
+    auto available =
+        split(try_read_file(dir_for(m, own) + "/cgroup.controllers").value_or(""), ' ');
     auto has = [&](const std::string& c) {
         return std::any_of(available.begin(), available.end(), [&](std::string s) {
             while (!s.empty() && s.back() == '\n') s.pop_back();
@@ -482,8 +485,7 @@ layout detect_v2(const mount_entry& m) {
     if (!l.support.memory) notes.push_back("memory controller not available in " + m.mountpoint);
     if (l.support.memory && !l.v2_peak)
         notes.push_back("memory.peak missing: Max Memory Used is sampled from memory.current");
-    if (l.support.memory && !l.v2_swap)
-        notes.push_back("memory.swap.max missing: swap not capped");
+    if (l.support.memory && !l.v2_swap) notes.push_back("memory.swap.max missing: swap not capped");
     std::string n;
     for (auto& s : notes) n += (n.empty() ? "" : "; ") + s;
     l.support.note = n;
@@ -501,7 +503,8 @@ layout detect() {
         return none;
     }
     if (want != "auto" && want != "v1" && want != "v2") {
-        none.support.note = "LAMBENCH_CGROUPS=" + want + " not understood (use auto, v1, v2 or off)";
+        none.support.note =
+            "LAMBENCH_CGROUPS=" + want + " not understood (use auto, v1, v2 or off)";
         return none;
     }
     auto v1 = cgroup_mounts(false);
@@ -539,8 +542,8 @@ layout detect() {
     } else {
         why = "no cgroup v1 hierarchy mounted";
     }
-    if (result.support.mode != cgroup_mode::none && !result.support.cpu &&
-        !result.support.memory && !result.support.freezer) {
+    if (result.support.mode != cgroup_mode::none && !result.support.cpu && !result.support.memory &&
+        !result.support.freezer) {
         why = result.support.note;  // a group we can create but not control is no use
         result = none;
     }
@@ -556,7 +559,9 @@ const layout& the_layout() {
     return l;
 }
 
-bool is_group_leader(pid_t pid) { return ::getpgid(pid) == pid; }
+bool is_group_leader(pid_t pid) {
+    return ::getpgid(pid) == pid;
+}
 
 // SIGSTOP/SIGCONT/SIGKILL a member: the whole process group when it leads one (child_process
 // makes every sandbox a group leader), so grandchildren are reached too.
@@ -604,16 +609,27 @@ std::string cgroup_support::describe() const {
     auto add = [](std::string& list, const char* what) {
         list += (list.empty() ? "" : ", ") + std::string(what);
     };
-    if (cpu) add(on, "cpu"); else add(off, "CPU share");
-    if (memory) add(on, "memory"); else add(off, "memory cap and Max Memory Used");
-    if (freezer) add(on, "freezer"); else add(off, "freezer (SIGSTOP/SIGCONT instead)");
+    if (cpu)
+        add(on, "cpu");
+    else
+        add(off, "CPU share");
+    if (memory)
+        add(on, "memory");
+    else
+        add(off, "memory cap and Max Memory Used");
+    if (freezer)
+        add(on, "freezer");
+    else
+        add(off, "freezer (SIGSTOP/SIGCONT instead)");
     s += on + ")";
     if (!off.empty()) s += "; off: " + off;
     if (!note.empty()) s += "; " + note;
     return s;
 }
 
-const cgroup_support& detect_cgroups() { return the_layout().support; }
+const cgroup_support& detect_cgroups() {
+    return the_layout().support;
+}
 
 int host_cpu_count() {
     cpu_set_t set;
@@ -667,7 +683,7 @@ struct resource_group::impl {
     std::vector<std::string> dirs;  // parallel to lay->hier
     std::vector<pid_t> tracked;     // pids added/noted, for the fallback
     bool frozen = false;
-    bool signal_stopped = false;  // frozen with SIGSTOP (fallback)
+    bool signal_stopped = false;                         // frozen with SIGSTOP (fallback)
     mutable std::atomic<std::uint64_t> sampled_peak{0};  // without memory.peak only
 
     std::string file(int h, const char* name_) const {
@@ -822,7 +838,8 @@ resource_group::~resource_group() {
 resource_group resource_group::create(const std::string& name, int memory_mb) {
     if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
         name.find('\n') != std::string::npos)
-        throw std::invalid_argument("resource_group name must be a plain file name: '" + name + "'");
+        throw std::invalid_argument("resource_group name must be a plain file name: '" + name +
+                                    "'");
     if (memory_mb <= 0) throw std::invalid_argument("resource_group memory size must be positive");
     const layout& lay = the_layout();
     auto p = std::make_unique<impl>();
@@ -849,7 +866,8 @@ resource_group resource_group::create(const std::string& name, int memory_mb) {
         if (lay.support.mode == cgroup_mode::v1) {
             write_file(g.impl_->file(lay.mem_h, "memory.limit_in_bytes"), bytes);
             // memsw = memory + swap; equal to the memory limit means no swap at all.
-            if (lay.v1_memsw) write_file(g.impl_->file(lay.mem_h, "memory.memsw.limit_in_bytes"), bytes);
+            if (lay.v1_memsw)
+                write_file(g.impl_->file(lay.mem_h, "memory.memsw.limit_in_bytes"), bytes);
         } else {
             write_file(g.impl_->file(0, "memory.max"), bytes);
             if (lay.v2_swap) write_file(g.impl_->file(0, "memory.swap.max"), "0");
@@ -895,9 +913,9 @@ void resource_group::set_cpu_share(double cpus) {
     long quota = -1;
     if (cpus > 0) {
         cpus = std::min(cpus, static_cast<double>(host_cpu_count()));
-        period = std::clamp(
-            std::max(period, std::lround(std::ceil(double(min_cpu_quota_us) / cpus))),
-            min_cpu_quota_us, max_cpu_period_us);
+        period =
+            std::clamp(std::max(period, std::lround(std::ceil(double(min_cpu_quota_us) / cpus))),
+                       min_cpu_quota_us, max_cpu_period_us);
         quota = std::max(min_cpu_quota_us, std::lround(cpus * static_cast<double>(period)));
     }
     if (lay.support.mode == cgroup_mode::v1) {
@@ -915,7 +933,8 @@ void resource_group::set_cpu_share(double cpus) {
 // have thawed the group behind our back, and writing the state again costs microseconds.
 void resource_group::freeze() {
     // Without memory.peak, the end of each invocation is a good moment to sample the usage.
-    if (impl_->lay->support.mode == cgroup_mode::v2 && !impl_->lay->v2_peak && impl_->lay->mem_h >= 0)
+    if (impl_->lay->support.mode == cgroup_mode::v2 && !impl_->lay->v2_peak &&
+        impl_->lay->mem_h >= 0)
         memory_current_bytes();
     std::lock_guard lock(impl_->mu);
     if (impl_->lay->frz_h >= 0 && impl_->cgroups())
@@ -942,8 +961,9 @@ bool resource_group::frozen() const {
 std::uint64_t resource_group::memory_current_bytes() const {
     const layout& lay = *impl_->lay;
     if (lay.mem_h < 0) return 0;
-    auto v = parse_u64(read_file(impl_->file(
-        lay.mem_h, lay.support.mode == cgroup_mode::v1 ? "memory.usage_in_bytes" : "memory.current")));
+    auto v = parse_u64(read_file(impl_->file(lay.mem_h, lay.support.mode == cgroup_mode::v1
+                                                            ? "memory.usage_in_bytes"
+                                                            : "memory.current")));
     auto seen = impl_->sampled_peak.load();
     while (v > seen && !impl_->sampled_peak.compare_exchange_weak(seen, v)) {
     }
@@ -990,13 +1010,21 @@ void resource_group::kill_all() {
     }
 }
 
-const cgroup_support& resource_group::support() const { return impl_->lay->support; }
-const std::string& resource_group::name() const { return impl_->name; }
-int resource_group::memory_mb() const { return impl_->memory_mb; }
+const cgroup_support& resource_group::support() const {
+    return impl_->lay->support;
+}
+const std::string& resource_group::name() const {
+    return impl_->name;
+}
+int resource_group::memory_mb() const {
+    return impl_->memory_mb;
+}
 std::vector<pid_t> resource_group::members() const {
     std::lock_guard lock(impl_->mu);
     return impl_->members();
 }
-std::vector<std::string> resource_group::paths() const { return impl_->dirs; }
+std::vector<std::string> resource_group::paths() const {
+    return impl_->dirs;
+}
 
 }  // namespace lambench::service

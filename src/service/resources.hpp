@@ -47,7 +47,7 @@ void make_killable(pid_t pid) noexcept;
 // Move-only owner of one cgroup (in each v1 hierarchy, or one v2 group). The destructor kills
 // every process still inside, waits for them to go, and removes the group(s).
 class resource_group {
-public:
+  public:
     // name must be unique per service instance (e.g. "<function>-<sandbox id>").
     static resource_group create(const std::string& name, int memory_mb);
     resource_group(resource_group&&) noexcept;
@@ -56,7 +56,7 @@ public:
     resource_group& operator=(const resource_group&) = delete;
     ~resource_group();
 
-    void add_process(pid_t pid);     // moves pid (and its future children) into the group
+    void add_process(pid_t pid);      // moves pid (and its future children) into the group
     void set_cpu_share(double cpus);  // <= 0 means unlimited (used for init_cpu = "full")
     void freeze();                    // cgroup freezer, else SIGSTOP to every member
     void thaw();
@@ -69,7 +69,7 @@ public:
     // Additions beyond the first draft:
     const std::string& name() const;
     int memory_mb() const;
-    std::vector<pid_t> members() const;     // pids in the group (cgroup.procs; else tracked pids)
+    std::vector<pid_t> members() const;      // pids in the group (cgroup.procs; else tracked pids)
     std::vector<std::string> paths() const;  // the group's directories (empty without cgroups)
     bool frozen() const;
     // For child_process: the cgroup.procs files a forked child writes "0" into before exec
@@ -78,7 +78,7 @@ public:
     std::vector<std::string> join_files() const;
     void note_member(pid_t pid);
 
-private:
+  private:
     struct impl;
     explicit resource_group(std::unique_ptr<impl> p);
     std::unique_ptr<impl> impl_;

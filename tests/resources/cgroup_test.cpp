@@ -7,10 +7,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <mutex>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <mutex>
 #include <system_error>
 #include <thread>
 
@@ -72,7 +72,8 @@ TEST(Cgroups, HybridHostWithoutV2ControllersUsesV1) {
 TEST(Cgroups, CpuShareIsMemoryOver1769CappedAtCores) {
     EXPECT_DOUBLE_EQ(cpu_share_for_memory(1769), 1.0);
     EXPECT_NEAR(cpu_share_for_memory(256), 256.0 / 1769.0, 1e-12);
-    EXPECT_DOUBLE_EQ(cpu_share_for_memory(10240), std::min(10240.0 / 1769.0, double(host_cpu_count())));
+    EXPECT_DOUBLE_EQ(cpu_share_for_memory(10240),
+                     std::min(10240.0 / 1769.0, double(host_cpu_count())));
     EXPECT_THROW(cpu_share_for_memory(0), std::invalid_argument);
     EXPECT_THROW(cpu_share_for_memory(-128), std::invalid_argument);
 }
@@ -181,9 +182,10 @@ TEST(Cgroups, CpuQuotaScalesWallTimeWithMemory) {
                 target = t;
             }
         }
-        std::printf("[ figures ] %4d MB: expected share %.3f (host gives %.3f), measured %.3f "
-                    "(%+.1f%%)\n",
-                    mb, want, target, got, 100.0 * (got - target) / target);
+        std::printf(
+            "[ figures ] %4d MB: expected share %.3f (host gives %.3f), measured %.3f "
+            "(%+.1f%%)\n",
+            mb, want, target, got, 100.0 * (got - target) / target);
         EXPECT_NEAR(got, target, 0.15 * target) << mb << " MB";
     }
 }
@@ -197,7 +199,8 @@ TEST(Cgroups, SmallSizesStretchThePeriodToTheMinimumQuota) {
         period = std::stol(slurp(find_path(g, "cpu.cfs_period_us")));
         quota = std::stol(slurp(find_path(g, "cpu.cfs_quota_us")));
     } else {
-        ASSERT_EQ(std::sscanf(slurp(find_path(g, "cpu.max")).c_str(), "%ld %ld", &quota, &period), 2);
+        ASSERT_EQ(std::sscanf(slurp(find_path(g, "cpu.max")).c_str(), "%ld %ld", &quota, &period),
+                  2);
     }
     // 128/1769 of 10 ms is under the kernel's 1 ms minimum quota: the period grows instead.
     EXPECT_EQ(quota, 1000);
@@ -274,7 +277,8 @@ struct shared_counter {
     volatile std::uint64_t* value = nullptr;
     shared_counter() {
         int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0 || ::ftruncate(fd, 4096) != 0) throw std::system_error(errno, std::generic_category(), "counter file");
+        if (fd < 0 || ::ftruncate(fd, 4096) != 0)
+            throw std::system_error(errno, std::generic_category(), "counter file");
         value = static_cast<volatile std::uint64_t*>(
             ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
         ::close(fd);
@@ -303,14 +307,16 @@ TEST(Cgroups, FreezeStopsProgressAndThawResumes) {
     ASSERT_GT(counter.get(), 0u);
     auto t0 = std::chrono::steady_clock::now();
     g.freeze();
-    auto freeze_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    auto freeze_us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     EXPECT_TRUE(g.frozen());
     auto v1 = counter.get();
     std::this_thread::sleep_for(200ms);
     EXPECT_EQ(counter.get(), v1);
     t0 = std::chrono::steady_clock::now();
     g.thaw();
-    auto thaw_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    auto thaw_us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     std::printf("[ figures ] freeze %.0f us, thaw %.0f us\n", freeze_us, thaw_us);
     EXPECT_FALSE(g.frozen());
     std::this_thread::sleep_for(100ms);
@@ -453,10 +459,9 @@ TEST(Cgroups, ConcurrentCreateSpawnDestroyFromManyThreads) {
         threads.emplace_back([&, t] {
             for (int i = 0; i < 8; ++i) {
                 try {
-                    auto g = resource_group::create(
-                        "mt-" + std::to_string(::getpid()) + "-" + std::to_string(t) + "-" +
-                            std::to_string(i),
-                        128);
+                    auto g = resource_group::create("mt-" + std::to_string(::getpid()) + "-" +
+                                                        std::to_string(t) + "-" + std::to_string(i),
+                                                    128);
                     auto c = child_process::spawn(helper_opts({"exit", "0"}, &g));
                     if (c.wait().code == 0) ++runs;
                 } catch (const std::exception& e) {
@@ -512,10 +517,11 @@ TEST(Cgroups, CreateDestroyAndSpawnCostsAreReported) {
     }
     for (auto* v : {&create_us, &destroy_us, &spawn_us, &spawn_plain_us, &run_us, &run_plain_us})
         std::sort(v->begin(), v->end());
-    std::printf("[ figures ] medians of %d: resource_group create %.0f us, destroy %.0f us; "
-                "spawn() into a group %.0f us (no group %.0f us); spawn+exit+reap in a group "
-                "%.0f us (no group %.0f us)\n",
-                n, create_us[n / 2], destroy_us[n / 2], spawn_us[n / 2], spawn_plain_us[n / 2],
-                run_us[n / 2], run_plain_us[n / 2]);
+    std::printf(
+        "[ figures ] medians of %d: resource_group create %.0f us, destroy %.0f us; "
+        "spawn() into a group %.0f us (no group %.0f us); spawn+exit+reap in a group "
+        "%.0f us (no group %.0f us)\n",
+        n, create_us[n / 2], destroy_us[n / 2], spawn_us[n / 2], spawn_plain_us[n / 2],
+        run_us[n / 2], run_plain_us[n / 2]);
     EXPECT_LT(create_us[n / 2], 100'000.0);
 }

@@ -16,10 +16,10 @@ bool has_cgroup2_mount() {
 }
 }  // namespace
 
-#define REQUIRE_V2()                                                                   \
-    do {                                                                               \
-        if (!has_cgroup2_mount()) GTEST_SKIP() << "no cgroup2 mount on this host";     \
-        REQUIRE_CGROUPS();                                                             \
+#define REQUIRE_V2()                                                                      \
+    do {                                                                                  \
+        if (!has_cgroup2_mount()) GTEST_SKIP() << "no cgroup2 mount on this host";        \
+        REQUIRE_CGROUPS();                                                                \
         ASSERT_EQ(detect_cgroups().mode, cgroup_mode::v2) << detect_cgroups().describe(); \
     } while (0)
 

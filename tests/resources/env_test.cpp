@@ -7,7 +7,8 @@ using namespace lambench::service;
 TEST(CgroupEnv, UnknownModeIsOffAndExplained) {
     const auto& s = detect_cgroups();
     EXPECT_EQ(s.mode, cgroup_mode::none);
-    EXPECT_NE(s.describe().find("LAMBENCH_CGROUPS=sideways not understood (use auto, v1, v2 or off)"),
-              std::string::npos)
+    EXPECT_NE(
+        s.describe().find("LAMBENCH_CGROUPS=sideways not understood (use auto, v1, v2 or off)"),
+        std::string::npos)
         << s.describe();
 }

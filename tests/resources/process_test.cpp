@@ -40,7 +40,9 @@ TEST(Process, ExitCodeIsWordedExitStatus) {
     EXPECT_EQ(s.describe(), "exit status 3");
 }
 
-TEST(Process, ExitZeroIsWordedExitStatus0) { EXPECT_EQ(run_to_end({"exit", "0"}).describe(), "exit status 0"); }
+TEST(Process, ExitZeroIsWordedExitStatus0) {
+    EXPECT_EQ(run_to_end({"exit", "0"}).describe(), "exit status 0");
+}
 
 TEST(Process, SigkillIsWordedSignalKilled) {
     auto c = child_process::spawn(helper_opts({"sleep"}));
@@ -55,7 +57,9 @@ TEST(Process, SegfaultIsWordedLikeGo) {
     EXPECT_EQ(run_to_end({"segv"}).describe(), "signal: segmentation fault");
 }
 
-TEST(Process, AbortIsWordedLikeGo) { EXPECT_EQ(run_to_end({"abort"}).describe(), "signal: aborted"); }
+TEST(Process, AbortIsWordedLikeGo) {
+    EXPECT_EQ(run_to_end({"abort"}).describe(), "signal: aborted");
+}
 
 TEST(Process, DescribeCoversOtherSignals) {
     EXPECT_EQ((exit_status{true, SIGTERM}).describe(), "signal: terminated");
@@ -134,8 +138,8 @@ TEST(Process, EnvironmentIsExactlyAsGiven) {
     EXPECT_EQ(c.wait().describe(), "exit status 0");
     auto got = lines(out);
     std::sort(got.begin(), got.end());
-    EXPECT_EQ(got, (std::vector<std::string>{"AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001", "EMPTY=",
-                                             "TZ=:UTC"}));
+    EXPECT_EQ(got, (std::vector<std::string>{"AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001",
+                                             "EMPTY=", "TZ=:UTC"}));
 }
 
 TEST(Process, CwdIsApplied) {

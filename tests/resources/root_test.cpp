@@ -10,7 +10,9 @@ using namespace lambench::service;
 using namespace lambench::service::test;
 
 namespace {
-std::string root_name() { return "lambench-ctest-root-" + std::to_string(::getpid()); }
+std::string root_name() {
+    return "lambench-ctest-root-" + std::to_string(::getpid());
+}
 // Built with append: `"/" + std::string` trips g++ 12's -Wrestrict false positive (PR 105329).
 std::string slash_root() {
     std::string s(1, '/');

@@ -17,7 +17,9 @@
 
 namespace lambench::service::test {
 
-inline const char* helper_path() { return LAMBENCH_RESOURCES_HELPER; }
+inline const char* helper_path() {
+    return LAMBENCH_RESOURCES_HELPER;
+}
 
 inline spawn_options helper_opts(std::vector<std::string> args, resource_group* group = nullptr) {
     spawn_options o;
@@ -86,7 +88,9 @@ inline char process_state(pid_t pid) {
     return s[close + 2];
 }
 
-inline bool dir_exists(const std::string& p) { return ::access(p.c_str(), F_OK) == 0; }
+inline bool dir_exists(const std::string& p) {
+    return ::access(p.c_str(), F_OK) == 0;
+}
 
 inline std::string slurp(const std::string& path) {
     std::ifstream f(path);
@@ -102,12 +106,12 @@ inline bool cgroups_required() {
 
 // Skips when cgroups are unavailable, except under LAMBENCH_REQUIRE_CGROUPS=1 (CI), where that
 // is a failure.
-#define REQUIRE_CGROUPS()                                                                   \
-    do {                                                                                    \
-        const auto& s_ = ::lambench::service::detect_cgroups();                             \
-        if (s_.mode == ::lambench::service::cgroup_mode::none) {                            \
-            if (::lambench::service::test::cgroups_required())                              \
-                FAIL() << "LAMBENCH_REQUIRE_CGROUPS=1 but " << s_.describe();               \
-            GTEST_SKIP() << s_.describe();                                                  \
-        }                                                                                   \
+#define REQUIRE_CGROUPS()                                                     \
+    do {                                                                      \
+        const auto& s_ = ::lambench::service::detect_cgroups();               \
+        if (s_.mode == ::lambench::service::cgroup_mode::none) {              \
+            if (::lambench::service::test::cgroups_required())                \
+                FAIL() << "LAMBENCH_REQUIRE_CGROUPS=1 but " << s_.describe(); \
+            GTEST_SKIP() << s_.describe();                                    \
+        }                                                                     \
     } while (0)
