@@ -1,14 +1,20 @@
 // The credential chain and region defaults, as the AWS CLI resolves them (the subset we need):
-// environment first, then the shared credentials file. load_credentials() (lambda_client.hpp)
-// runs the whole chain.
+// environment first, then the shared credentials file, then the config file. load_credentials()
+// (lambda_client.hpp) runs the whole chain.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 
 #include "aws/lambda_client.hpp"
 
 namespace lambench::aws {
+
+// The keys of one [profile] (or [profile name]) of an AWS INI file; nullopt when the file or the
+// section does not exist.
+std::optional<std::map<std::string, std::string>> read_profile(const std::string& path,
+                                                               const std::string& profile);
 
 // AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN). Both keys or nothing.
 std::optional<credentials> credentials_from_env();
@@ -20,10 +26,13 @@ std::optional<credentials> credentials_from_file(const std::string& path,
 
 // $AWS_SHARED_CREDENTIALS_FILE, else $HOME/.aws/credentials.
 std::string shared_credentials_path();
+// $AWS_CONFIG_FILE, else $HOME/.aws/config.
+std::string shared_config_path();
 // $AWS_PROFILE, else "default".
 std::string profile_name();
 
-// $AWS_REGION, else $AWS_DEFAULT_REGION, else us-east-1.
+// $AWS_REGION, else $AWS_DEFAULT_REGION, else `region` of the profile in the config file,
+// else us-east-1.
 std::string default_region();
 // https://lambda.<region>.amazonaws.com
 std::string default_endpoint(const std::string& region);

@@ -16,7 +16,9 @@ namespace lambench::aws {
 struct credentials {
     std::string access_key_id, secret_access_key, session_token;
 };
-// Environment (AWS_ACCESS_KEY_ID...), then ~/.aws/credentials [AWS_PROFILE or default].
+// Environment (AWS_ACCESS_KEY_ID...), then ~/.aws/credentials, then ~/.aws/config
+// [AWS_PROFILE or default]; the files can be moved with
+// AWS_SHARED_CREDENTIALS_FILE/AWS_CONFIG_FILE.
 std::optional<credentials> load_credentials();
 
 // A service error answered by the API (X-Amzn-ErrorType + JSON body).

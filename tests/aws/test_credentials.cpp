@@ -17,7 +17,10 @@ struct clean_env {
     scoped_env a{"AWS_ACCESS_KEY_ID", std::nullopt}, b{"AWS_SECRET_ACCESS_KEY", std::nullopt},
         c{"AWS_SESSION_TOKEN", std::nullopt}, d{"AWS_PROFILE", std::nullopt},
         e{"AWS_SHARED_CREDENTIALS_FILE", std::nullopt}, f{"AWS_REGION", std::nullopt},
-        g{"AWS_DEFAULT_REGION", std::nullopt};
+        g{"AWS_DEFAULT_REGION", std::nullopt}, h{"AWS_CONFIG_FILE", std::nullopt};
+    // ...nor the developer's ~/.aws.
+    temp_dir home_dir;
+    scoped_env home{"HOME", home_dir.path().string()};
 };
 
 std::string write(const temp_dir& dir, const std::string& name, const std::string& text) {
@@ -127,4 +130,36 @@ TEST(region, aws_region_then_default_region_then_us_east_1) {
         EXPECT_EQ(default_region(), "ap-southeast-2");
     }
     EXPECT_EQ(default_endpoint("eu-central-1"), "https://lambda.eu-central-1.amazonaws.com");
+}
+
+TEST(credentials, config_file_is_the_last_resort) {
+    clean_env env;
+    temp_dir dir;
+    scoped_env config{"AWS_CONFIG_FILE",
+                      write(dir, "config",
+                            "[profile ci]\nregion = eu-north-1\naws_access_key_id = AKIDCFG\n"
+                            "aws_secret_access_key = cfgsecret\n")};
+    scoped_env profile{"AWS_PROFILE", "ci"};
+    const auto c = load_credentials();
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->access_key_id, "AKIDCFG");
+    // The credentials file wins when it has the profile.
+    scoped_env file{
+        "AWS_SHARED_CREDENTIALS_FILE",
+        write(dir, "credentials", "[ci]\naws_access_key_id=A\naws_secret_access_key=B\n")};
+    EXPECT_EQ(load_credentials()->access_key_id, "A");
+}
+
+TEST(region, config_file_region_of_the_profile_after_the_environment) {
+    clean_env env;
+    temp_dir dir;
+    scoped_env config{
+        "AWS_CONFIG_FILE",
+        write(dir, "config",
+              "[default]\nregion = sa-east-1\n[profile bench]\nregion=ca-central-1\n")};
+    EXPECT_EQ(default_region(), "sa-east-1");
+    scoped_env profile{"AWS_PROFILE", "bench"};
+    EXPECT_EQ(default_region(), "ca-central-1");
+    scoped_env r{"AWS_DEFAULT_REGION", "eu-west-3"};
+    EXPECT_EQ(default_region(), "eu-west-3");
 }
