@@ -375,6 +375,12 @@ bool probe(const hierarchy& h, const std::vector<std::string>& must_write) {
     }
 }
 
+// /proc/swaps has a header line, then one line per active swap area.
+bool host_has_swap() {
+    auto text = try_read_file("/proc/swaps").value_or("");
+    return std::count(text.begin(), text.end(), '\n') > 1;
+}
+
 layout detect_v1(const std::vector<mount_entry>& mounts) {
     layout l;
     l.support.mode = cgroup_mode::v1;
@@ -403,8 +409,9 @@ layout detect_v1(const std::vector<mount_entry>& mounts) {
     l.support.freezer = l.frz_h >= 0;
     if (l.support.memory) {
         l.v1_memsw = exists(l.hier[std::size_t(l.mem_h)].mount + "/memory.memsw.limit_in_bytes");
-        if (!l.v1_memsw)
-            notes.push_back("memory.memsw missing (no swap accounting): swap not capped");
+        if (!l.v1_memsw && host_has_swap())
+            notes.push_back(
+                "memory.memsw missing (no swap accounting): swap only discouraged (swappiness 0)");
     }
     std::string n;
     for (auto& s : notes) n += (n.empty() ? "" : "; ") + s;
@@ -485,7 +492,8 @@ layout detect_v2(const mount_entry& m) {
     if (!l.support.memory) notes.push_back("memory controller not available in " + m.mountpoint);
     if (l.support.memory && !l.v2_peak)
         notes.push_back("memory.peak missing: Max Memory Used is sampled from memory.current");
-    if (l.support.memory && !l.v2_swap) notes.push_back("memory.swap.max missing: swap not capped");
+    if (l.support.memory && !l.v2_swap && host_has_swap())
+        notes.push_back("memory.swap.max missing: swap not capped");
     std::string n;
     for (auto& s : notes) n += (n.empty() ? "" : "; ") + s;
     l.support.note = n;
@@ -868,6 +876,8 @@ resource_group resource_group::create(const std::string& name, int memory_mb) {
             // memsw = memory + swap; equal to the memory limit means no swap at all.
             if (lay.v1_memsw)
                 write_file(g.impl_->file(lay.mem_h, "memory.memsw.limit_in_bytes"), bytes);
+            else  // best effort: keeps the group's pages in RAM where swap is not accounted
+                try_write_file(g.impl_->file(lay.mem_h, "memory.swappiness"), "0");
         } else {
             write_file(g.impl_->file(0, "memory.max"), bytes);
             if (lay.v2_swap) write_file(g.impl_->file(0, "memory.swap.max"), "0");
