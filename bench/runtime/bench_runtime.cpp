@@ -4,7 +4,8 @@
 //   (b) per-invocation client overhead: a no-op function against a fast in-process Runtime API
 //       server; child CPU (getrusage user+sys) and wall time per round trip, for our runtime
 //       (static and shared) and for a libcurl client written like aws-lambda-cpp's.
-// Usage: bench_runtime [--cold-runs N] [--invocations N]
+// Usage: bench_runtime [--cold-runs N] [--invocations N] [--functions-dir DIR]
+//   DIR holds hello/<profile>/bootstrap (default: this build's functions directory).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -280,12 +281,16 @@ int main(int argc, char** argv) {
     if (argc == 2 && std::string_view(argv[1]) == "--floor-client") return floor_client();
     int cold_runs = 200;
     int invocations = 20000;
+    fs::path functions = LAMBENCH_FUNCTIONS_DIR;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string_view a = argv[i];
         if (a == "--cold-runs") cold_runs = std::atoi(argv[i + 1]);
         else if (a == "--invocations") invocations = std::atoi(argv[i + 1]);
+        else if (a == "--functions-dir") functions = argv[i + 1];
         else {
-            std::fprintf(stderr, "usage: %s [--cold-runs N] [--invocations N]\n", argv[0]);
+            std::fprintf(stderr,
+                         "usage: %s [--cold-runs N] [--invocations N] [--functions-dir DIR]\n",
+                         argv[0]);
             return 2;
         }
     }
@@ -293,7 +298,6 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "bench_runtime: --cold-runs and --invocations must be positive\n");
         return 2;
     }
-    const fs::path functions = LAMBENCH_FUNCTIONS_DIR;
     try {
         std::printf("lambench runtime benchmark (%u cores; figures in microseconds)\n\n",
                     std::thread::hardware_concurrency());

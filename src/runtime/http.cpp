@@ -71,7 +71,9 @@ std::string_view http_response::header(std::string_view name) const {
 // ---------------------------------------------------------------------------------------------
 // response_reader
 
-response_reader::response_reader() : buf_(max_head_bytes * 2, '\0') {}
+// Start small: every page touched before the first /next is cold-start time. The buffer
+// grows (up to max_buffer_bytes) only when a response head needs it.
+response_reader::response_reader() : buf_(initial_buffer_bytes, '\0') {}
 
 void response_reader::attach(int fd) {
     fd_ = fd;
@@ -80,10 +82,15 @@ void response_reader::attach(int fd) {
 
 std::expected<std::size_t, http_error> response_reader::fill() {
     if (end_ == buf_.size()) {
-        if (begin_ == 0) return fail(http_errc::too_large, "HTTP line or head exceeds buffer");
-        std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
-        end_ -= begin_;
-        begin_ = 0;
+        if (begin_ > 0) {
+            std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+            end_ -= begin_;
+            begin_ = 0;
+        } else if (buf_.size() < max_buffer_bytes) {
+            buf_.resize(std::min(buf_.size() * 2, max_buffer_bytes));
+        } else {
+            return fail(http_errc::too_large, "HTTP line or head exceeds buffer");
+        }
     }
     for (;;) {
         ssize_t n = ::recv(fd_, buf_.data() + end_, buf_.size() - end_, 0);

@@ -56,6 +56,8 @@ public:
     static constexpr std::size_t max_head_bytes = 64 * 1024;
     static constexpr std::size_t max_body_bytes = 64 * 1024 * 1024;
     static constexpr std::size_t max_line_bytes = 4096;  // chunk-size and trailer lines
+    static constexpr std::size_t initial_buffer_bytes = 16 * 1024;
+    static constexpr std::size_t max_buffer_bytes = 2 * max_head_bytes;
 
     response_reader();
     void attach(int fd);  // a new connection: drop anything buffered from the old one
