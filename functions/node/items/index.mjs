@@ -29,11 +29,33 @@ const by_id = {
 const database_url = process.env.DATABASE_URL;
 if (!database_url) throw new FunctionError("Runtime.InitError", "DATABASE_URL is not set");
 
+// DATABASE_URL as the C++ functions take it (libpq): a URL, or "host=... dbname=..." keywords.
+// sslmode keeps libpq's meaning (require = encrypted, not verified), which node-postgres only
+// gives with uselibpqcompat; without it RDS would need its CA bundle here but not in C++.
+function client_config(conninfo) {
+  if (conninfo.includes("://")) {
+    const url = /[?&]sslmode=/.test(conninfo) && !/[?&]uselibpqcompat=/.test(conninfo)
+      ? conninfo + (conninfo.includes("?") ? "&" : "?") + "uselibpqcompat=true"
+      : conninfo;
+    return { connectionString: url };
+  }
+  const keys = { host: "host", hostaddr: "host", port: "port", dbname: "database", user: "user", password: "password" };
+  const config = {};
+  const re = /(\w+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\S+))/g;
+  for (const m of conninfo.matchAll(re)) {
+    const value = m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[3];
+    if (keys[m[1]]) config[keys[m[1]]] = m[1] === "port" ? Number(value) : value;
+    else if (m[1] === "sslmode" && value !== "disable") config.ssl = { rejectUnauthorized: value === "verify-full" || value === "verify-ca" };
+  }
+  return config;
+}
+const config = client_config(database_url);
+
 let client = null;
 let broken = false;
 
 async function connect() {
-  const c = new pg.Client({ connectionString: database_url });
+  const c = new pg.Client(config);
   // A connection dropped while the sandbox is frozen surfaces as an 'error' event; without a
   // listener Node would crash the process. Mark it and reconnect on the next query.
   c.on("error", () => {

@@ -97,13 +97,27 @@ test("malformed events are InvalidEvent errors naming the field", async () => {
   }
 });
 
+const backends = () =>
+  pg.psql("lambench", "SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE datname = 'lambench' AND backend_type = 'client backend' AND pid <> pg_backend_pid()").trim();
+
+test("the connection opened during init is reused by every invocation", async () => {
+  const before = backends();
+  assert.match(before, /^\d+$/, "exactly one connection");
+  for (let i = 0; i < 5; i++) await api.invoke('{"category":1,"limit":1}');
+  assert.equal(backends(), before);
+});
+
 test("a dropped connection is reopened once, transparently", async () => {
+  const old = backends();
   pg.psql("lambench", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'lambench' AND pid <> pg_backend_pid()");
   await new Promise((ok) => setTimeout(ok, 100));
   const r = await api.invoke('{"category":7,"limit":1}');
   assert.equal(r.kind, "response", r.body);
   assert.equal(r.body, `[${expectedItem(9957)}]`);
   assert.equal(child.exitCode, null);
+  const now = backends();
+  assert.match(now, /^\d+$/);
+  assert.notEqual(now, old);
 });
 
 test("without DATABASE_URL the init fails with Runtime.InitError", async () => {
@@ -114,6 +128,21 @@ test("without DATABASE_URL the init fails with Runtime.InitError", async () => {
     const e = await api2.waitInitError();
     assert.equal(JSON.parse(e.body).errorType, "Runtime.InitError");
     assert.match(JSON.parse(e.body).errorMessage, /DATABASE_URL/);
+  } finally {
+    await stopChild(c);
+    await api2.stop();
+  }
+});
+
+test("a libpq keyword DATABASE_URL works too (as the C++ functions accept it)", async () => {
+  const api2 = new RuntimeApi();
+  const ep = await api2.start();
+  const conninfo = `host=${pg.dir} port=${pg.port} dbname=lambench user=postgres`;
+  const c = startBootstrap(path.join(dest, "node-items/jit"), ep, { DATABASE_URL: conninfo });
+  try {
+    const r = await api2.invoke('{"category":7,"limit":1}');
+    assert.equal(r.kind, "response", `${r.body}\n${c.output}`);
+    assert.equal(r.body, `[${expectedItem(9957)}]`);
   } finally {
     await stopChild(c);
     await api2.stop();
