@@ -164,29 +164,28 @@ TEST(Cgroups, CpuQuotaScalesWallTimeWithMemory) {
     // Fixed CPU work: at share s it should take work/s of wall time (1769/memory times the
     // full-CPU time). The burner measures its own CPU time, so the host's speed drops out.
     // Other load on a shared host can only take CPU away, which shows at a whole-CPU share:
-    // an unlimited run just before says how much CPU the host gives now, and the quota must
-    // deliver min(share, that). Closest of up to three attempts.
+    // unlimited runs just before and after say how much CPU the host gives now, and the quota
+    // must deliver min(share, that) within 15%. On a quiet host that is the share itself.
     auto ref = resource_group::create(unique_name("cpuref"), 1769);
     ref.set_cpu_share(0);
     for (int mb : {256, 512, 1024, 1769}) {
         auto g = resource_group::create(unique_name("cpu" + std::to_string(mb)), mb);
         const double want = cpu_share_for_memory(mb);
-        double best_err = 1e9, got = 0, target = want;
-        for (int attempt = 0; attempt < 3 && best_err > 0.15; ++attempt) {
-            const double host = measured_share(ref, 0.1);
-            const double t = std::min(want, host);
-            const double m = measured_share(g, 0.25);
-            if (std::abs(m - t) / t < best_err) {
-                best_err = std::abs(m - t) / t;
-                got = m;
-                target = t;
-            }
+        bool ok = false;
+        double got = 0, lo = 0, hi = 0;
+        for (int attempt = 0; attempt < 5 && !ok; ++attempt) {
+            const double before = measured_share(ref, 0.1);
+            got = measured_share(g, 0.25);
+            const double after = measured_share(ref, 0.1);
+            lo = 0.85 * std::min(want, std::min(before, after));
+            hi = 1.15 * std::min(want, std::max(before, after));
+            ok = got >= lo && got <= hi;
         }
         std::printf(
-            "[ figures ] %4d MB: expected share %.3f (host gives %.3f), measured %.3f "
-            "(%+.1f%%)\n",
-            mb, want, target, got, 100.0 * (got - target) / target);
-        EXPECT_NEAR(got, target, 0.15 * target) << mb << " MB";
+            "[ figures ] %4d MB: expected share %.3f, measured %.3f (%+.1f%%; accepted "
+            "%.3f..%.3f given the host's load)\n",
+            mb, want, got, 100.0 * (got - want) / want, lo, hi);
+        EXPECT_TRUE(ok) << mb << " MB: share " << got << " outside " << lo << ".." << hi;
     }
 }
 
