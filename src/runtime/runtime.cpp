@@ -249,9 +249,11 @@ private:
         invocation_path("response");
         const std::array<http_header, 1> headers = {
             http_header{"Content-Type", result.content_type()}};
+        // No Content-Type at all rather than an empty one.
+        const std::size_t header_count = result.content_type().empty() ? 0 : 1;
         const std::size_t size = result.body().size();
-        auto r = client_.request("POST", path_, headers, result.body(), resp_, resp_body_,
-                                 then_next(size));
+        auto r = client_.request("POST", path_, std::span(headers).first(header_count),
+                                 result.body(), resp_, resp_body_, then_next(size));
         const auto too_large = [&] {
             // The caller must still get an answer, so the invocation becomes a function error,
             // as Lambda's own runtimes report it.
@@ -304,15 +306,16 @@ std::terminate_handler previous_terminate = nullptr;
     std::abort();
 }
 
-const bool terminate_installed = [] {
-    previous_terminate = std::set_terminate(&on_terminate);
-    return true;
-}();
+// init_priority(101): before the user's own globals (default priority), so an exception thrown
+// by one of their constructors is reported too.
+struct terminate_installer {
+    terminate_installer() { previous_terminate = std::set_terminate(&on_terminate); }
+};
+__attribute__((init_priority(101))) terminate_installer install_terminate_handler;
 
 }  // namespace
 
 int run(const handler& fn) {
-    (void)terminate_installed;
     auto ep = endpoint_from_env();
     if (!ep) return 1;
     return loop(std::move(*ep)).run(fn);

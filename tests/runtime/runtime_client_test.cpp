@@ -162,6 +162,30 @@ TEST(RuntimeClient, ExceptionBeforeRunIsPostedAsInitError) {
     EXPECT_NE(fn.stderr_text().find("std::logic_error: bad configuration"), std::string::npos);
 }
 
+TEST(RuntimeClient, ExceptionInAGlobalConstructorIsPostedAsInitError) {
+    runtime_api_server server;
+    child fn({test_function}, {{"AWS_LAMBDA_RUNTIME_API", server.address()},
+                               {"RUNTIME_TEST_THROW_IN_GLOBAL", "1"}});
+    auto code = fn.exit_code(5s);
+    ASSERT_TRUE(code);
+    EXPECT_NE(*code, 0);
+    auto posts = server.posts();
+    ASSERT_EQ(posts.size(), 1u) << fn.stderr_text();
+    EXPECT_EQ(posts[0].path, "/2018-06-01/runtime/init/error");
+    EXPECT_EQ(posts[0].body,
+              R"({"errorMessage":"global constructor failed","errorType":"std::invalid_argument","stackTrace":[]})");
+}
+
+TEST(RuntimeClient, EmptyContentTypeSendsNoContentTypeHeader) {
+    runtime_api_server server;
+    server.push({"no_content_type", {}});
+    child fn({test_function}, {{"AWS_LAMBDA_RUNTIME_API", server.address()}});
+    ASSERT_TRUE(server.wait_for_posts(1, 5s)) << fn.stderr_text();
+    auto post = server.posts().at(0);
+    EXPECT_EQ(post.headers.count("content-type"), 0u);
+    EXPECT_EQ(post.body, "raw");
+}
+
 TEST(RuntimeClient, SixMegabytePayloadInAndOut) {
     runtime_api_server server;
     std::string payload(6 * 1024 * 1024, '\0');

@@ -6,7 +6,8 @@
 //   "fail:<m>"    → response::failure(m, "Custom.Error")
 //   "size:<n>"    → a response of n bytes
 //   anything else → the payload echoed
-// argv[1] selects an init behaviour: "init_error" or "throw_before_run".
+// argv[1] selects an init behaviour: "init_error" or "throw_before_run"; with
+// RUNTIME_TEST_THROW_IN_GLOBAL=1 a global constructor throws before main().
 #include <lambench/runtime.hpp>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,17 @@
 #include <string_view>
 
 using namespace lambench::runtime;
+
+namespace {
+struct throws_when_asked {
+    throws_when_asked() {
+        const char* v = std::getenv("RUNTIME_TEST_THROW_IN_GLOBAL");
+        if (v != nullptr && std::string_view(v) == "1")
+            throw std::invalid_argument("global constructor failed");
+    }
+};
+throws_when_asked global_object;
+}  // namespace
 
 int main(int argc, char** argv) {
     std::string_view mode = argc > 1 ? argv[1] : "";
@@ -44,6 +56,7 @@ int main(int argc, char** argv) {
         if (p.starts_with("throw:")) throw std::runtime_error(std::string(p.substr(6)));
         if (p == "throw_int") throw 42;
         if (p.starts_with("fail:")) return response::failure(std::string(p.substr(5)), "Custom.Error");
+        if (p == "no_content_type") return response::success("raw", "");
         if (p.starts_with("size:"))
             return response::success(std::string(std::stoull(std::string(p.substr(5))), 'x'),
                                      "application/octet-stream");
