@@ -8,6 +8,7 @@
 #       [PROFILES <shared|static|bundled...>]   # default: all three
 #       [SKIP <profile> "<reason>" ...]) # a profile that cannot exist: SKIPPED holds the reason
 #
+# Works in the lambench tree and, after find_package(lambench), in a user's project.
 # Each artifact is a directory ready to zip, ${CMAKE_BINARY_DIR}/functions/<name>/<profile>/,
 # with `bootstrap` at its root; the target is fn_<name>_<profile>, built by default.
 #   shared  -O2, dynamically linked like a distribution would build it.
@@ -47,7 +48,7 @@ function(lambench_profile_warnings target profile)
     target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wconversion -Wshadow
       $<$<BOOL:${LAMBENCH_WERROR}>:-Werror>)
   else()
-    target_link_libraries(${target} PRIVATE lambench_warnings)
+    target_link_libraries(${target} PRIVATE $<BUILD_INTERFACE:lambench_warnings>)
   endif()
 endfunction()
 
@@ -117,7 +118,7 @@ function(lambench_add_function name)
     lambench_profile_options(${target} ${profile})
     lambench_profile_warnings(${target} ${profile})
     if(profile STREQUAL "static")
-      target_link_libraries(${target} PRIVATE lambench_runtime_lto ${arg_STATIC_LIBRARIES})
+      target_link_libraries(${target} PRIVATE lambench::runtime_lto ${arg_STATIC_LIBRARIES})
     else()
       target_link_libraries(${target} PRIVATE lambench::runtime ${arg_LIBRARIES})
     endif()

@@ -41,4 +41,23 @@ execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=AWS_LAMBDA_RUNTIME_API
 if(NOT rc EQUAL 1 OR NOT err MATCHES "AWS_LAMBDA_RUNTIME_API is not set")
   message(FATAL_ERROR "example bootstrap misbehaved: rc=${rc} stderr=${err}")
 endif()
+# The build profiles from the installed package: three zip-ready artifact directories.
+run_step("configure example with all profiles" ${CMAKE_COMMAND} -S ${EXAMPLE_SOURCE_DIR}
+  -B ${WORK_DIR}/build-profiles -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${prefix}
+  -DALL_PROFILES=ON)
+run_step("build example profiles" ${CMAKE_COMMAND} --build ${WORK_DIR}/build-profiles)
+foreach(f shared/bootstrap static/bootstrap bundled/bootstrap bundled/bin/greet
+          bundled/lib/ld-linux-x86-64.so.2)
+  if(NOT EXISTS ${WORK_DIR}/build-profiles/functions/greet/${f})
+    message(FATAL_ERROR "profile build did not produce functions/greet/${f}")
+  endif()
+endforeach()
+foreach(profile shared static bundled)
+  execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=AWS_LAMBDA_RUNTIME_API
+    ${WORK_DIR}/build-profiles/functions/greet/${profile}/bootstrap
+    RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 1 OR NOT err MATCHES "AWS_LAMBDA_RUNTIME_API is not set")
+    message(FATAL_ERROR "greet/${profile} misbehaved: rc=${rc} stderr=${err}")
+  endif()
+endforeach()
 message(STATUS "example built against ${prefix}")
