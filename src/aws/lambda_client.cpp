@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -99,6 +100,7 @@ struct lambda_client::impl {
     std::string endpoint, region, host, base_path;
     credentials creds;
     CURL* curl = nullptr;
+    std::string no_proxy;
     char errbuf[CURL_ERROR_SIZE]{};
 
     impl(std::string endpoint_in, std::string region_in, std::optional<credentials> creds_in)
@@ -131,6 +133,15 @@ struct lambda_client::impl {
         global_init();
         curl = curl_easy_init();
         if (!curl) throw std::runtime_error("lambda_client: curl_easy_init failed");
+        // libcurl honours http_proxy/https_proxy; a CI proxy must not swallow requests to the
+        // local service, so loopback always bypasses it (on top of the user's no_proxy).
+        no_proxy = "localhost,127.0.0.1,::1";
+        for (const char* var : {"no_proxy", "NO_PROXY"})
+            if (const char* v = std::getenv(var); v && *v) {
+                no_proxy += ',';
+                no_proxy += v;
+                break;
+            }
     }
     ~impl() { curl_easy_cleanup(curl); }
     impl(const impl&) = delete;
@@ -191,6 +202,7 @@ struct lambda_client::impl {
         // The longest Lambda timeout is 900 s; past that with margin, the peer is stuck.
         curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 930000L);
         curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(curl, CURLOPT_NOPROXY, no_proxy.c_str());
         errbuf[0] = '\0';
 
         const auto t0 = std::chrono::steady_clock::now();

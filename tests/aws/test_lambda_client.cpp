@@ -10,6 +10,7 @@
 #include "aws/lambda_client.hpp"
 #include "aws/sigv4.hpp"
 #include "http_test_server.hpp"
+#include "test_util.hpp"
 
 using namespace lambench::aws;
 using test::http_request;
@@ -394,4 +395,13 @@ TEST(lambda_client, large_payload_goes_through_without_expect_continue) {
     lambda_client client(server.endpoint(), "us-east-1", test_creds);
     const std::string big(5 * 1024 * 1024, 'x');
     EXPECT_EQ(client.invoke("fn", big).payload, std::to_string(big.size()) + "|");
+}
+
+TEST(lambda_client, proxy_environment_does_not_capture_the_local_endpoint) {
+    http_test_server server([](const http_request&) { return http_response{200, {}, "{}"}; });
+    // A proxy that does not exist: going through it would fail to connect.
+    test::scoped_env a{"http_proxy", "http://127.0.0.1:1"}, b{"HTTP_PROXY", "http://127.0.0.1:1"},
+        c{"no_proxy", "example.com"};
+    lambda_client client(server.endpoint(), "us-east-1", test_creds);
+    EXPECT_EQ(client.invoke("fn", "{}").status, 200);
 }
