@@ -6,9 +6,10 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { RuntimeApi, startBootstrap, stopChild } from "./runtime_api.mjs";
 
-const source = process.env.LAMBENCH_SOURCE_DIR ?? path.resolve(import.meta.dirname, "../../..");
+const source = process.env.LAMBENCH_SOURCE_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 let dest, api, endpoint, child;
 
 before(async () => {

@@ -8,10 +8,11 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { RuntimeApi, startBootstrap, stopChild } from "./runtime_api.mjs";
 import { TempPostgres } from "./postgres.mjs";
 
-const source = process.env.LAMBENCH_SOURCE_DIR ?? path.resolve(import.meta.dirname, "../../..");
+const source = process.env.LAMBENCH_SOURCE_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 let dest, api, endpoint, child, pg;
 
 // Expected rows computed here from the seed definition, independently of SQL.
