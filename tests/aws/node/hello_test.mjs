@@ -65,3 +65,20 @@ test("the artifact is self-contained and small", () => {
   const kb = Number(execFileSync("du", ["-sk", dir]).toString().split("\t")[0]);
   assert.ok(kb < 5 * 1024, `artifact is ${kb} KiB`);
 });
+
+test("without Node.js, package.sh leaves a SKIPPED reason instead of an artifact", () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "lambench-node-skip-"));
+  try {
+    execFileSync(path.join(source, "functions/node/package.sh"), [out], {
+      env: { ...process.env, NODE: "/nonexistent/node" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    for (const fn of ["node-hello", "node-items"]) {
+      const reason = fs.readFileSync(path.join(out, fn, "jit/SKIPPED"), "utf8");
+      assert.match(reason, /Node\.js is not installed/);
+      assert.ok(!fs.existsSync(path.join(out, fn, "jit/bootstrap")));
+    }
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
