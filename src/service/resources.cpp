@@ -222,6 +222,7 @@ struct hierarchy {
     std::string parent;               // base/lambench/<pid> (or the LAMBENCH_CGROUP_ROOT directory)
     std::vector<std::string> chain;   // directories from base (exclusive) to parent (inclusive)
     std::vector<std::string> enable;  // v2: controllers to enable along the chain
+    bool chain_is_ours = true;        // "lambench/<pid>": remove when empty, whoever created it
 };
 
 struct layout {
@@ -235,7 +236,10 @@ struct layout {
 
 std::mutex parent_mutex;  // guards parent chain creation/removal and live_groups
 int live_groups = 0;
-std::vector<std::string> created_dirs;  // chain directories this process created, outermost first
+// Chain directories to remove when empty, outermost first: the ones this process created, and
+// the shared "lambench" directory, which another service instance may have created but which
+// must not outlive the last of them.
+std::vector<std::string> created_dirs;
 
 // v2: a group only gets cpu/memory files when its parent lists them in cgroup.subtree_control.
 // Already-enabled controllers are skipped: re-enabling is pointless and a group with processes
@@ -252,17 +256,26 @@ void enable_controllers(const std::string& dir, const std::vector<std::string>& 
     if (!add.empty()) write_file(file, add);
 }
 
-// mkdir -p of the parent chain; records what we created so we remove exactly that later.
+// mkdir -p of the parent chain; records what we may remove later (see created_dirs).
 void ensure_chain(const hierarchy& h) {
     if (!h.enable.empty()) enable_controllers(h.base, h.enable);
-    for (const auto& dir : h.chain) {
-        if (::mkdir(dir.c_str(), 0755) == 0) {
-            if (std::find(created_dirs.begin(), created_dirs.end(), dir) == created_dirs.end())
-                created_dirs.push_back(dir);
-        } else if (errno != EEXIST) {
-            throw_errno("mkdir " + dir, errno);
+    for (int attempt = 0;; ++attempt) {
+        bool raced = false;
+        for (const auto& dir : h.chain) {
+            if (::mkdir(dir.c_str(), 0755) == 0 || (errno == EEXIST && h.chain_is_ours)) {
+                if (std::find(created_dirs.begin(), created_dirs.end(), dir) == created_dirs.end())
+                    created_dirs.push_back(dir);
+            } else if (errno == ENOENT && attempt < 5) {
+                // Another service instance removed the shared "lambench" directory between our
+                // mkdir of it and of our own directory inside: start over.
+                raced = true;
+                break;
+            } else if (errno != EEXIST) {
+                throw_errno("mkdir " + dir, errno);
+            }
+            if (!h.enable.empty()) enable_controllers(dir, h.enable);
         }
-        if (!h.enable.empty()) enable_controllers(dir, h.enable);
+        if (!raced) return;
     }
 }
 
@@ -330,6 +343,7 @@ hierarchy make_hierarchy(const mount_entry& m, const std::string& own_path) {
         std::string r = root;
         if (r.starts_with(m.mountpoint + "/")) r = r.substr(m.mountpoint.size());
         h.base = m.mountpoint;
+        h.chain_is_ours = false;
         for (auto& part : split(r, '/'))
             if (!part.empty()) rel.push_back(part);
     } else {
@@ -345,34 +359,39 @@ hierarchy make_hierarchy(const mount_entry& m, const std::string& own_path) {
     return h;
 }
 
-// Creates a probe group to prove we may create groups and write the files we need.
-bool probe(const hierarchy& h, const std::vector<std::string>& must_write) {
+// Creates a probe group to prove we may create groups and write the files we need. Returns
+// what failed ("" when all is well), for the note describe() shows.
+std::string probe(const hierarchy& h, const std::vector<std::string>& must_write) {
+    std::lock_guard lock(parent_mutex);
+    std::string error;
     try {
-        std::lock_guard lock(parent_mutex);
         ensure_chain(h);
         std::string dir = h.parent + "/probe-" + std::to_string(::getpid());
         if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-            remove_chain_if_unused();
-            return false;
-        }
-        bool ok = true;
-        for (const auto& f : must_write) {
-            auto cur = try_read_file(dir + "/" + f);
-            if (!cur || try_write_file(dir + "/" + f, *cur) != 0) {
-                // Some files (cpu.max, freezer.state) echo a value that is fine to write back;
-                // failure means we lack permission or the controller is absent.
-                ok = false;
-                break;
+            error = "mkdir " + dir + ": " + std::strerror(errno);
+        } else {
+            for (const auto& f : must_write) {
+                // The files we probe (cpu.max, memory.max, freezer.state, ...) echo a value
+                // that is fine to write back; failure means no permission or no controller.
+                auto cur = try_read_file(dir + "/" + f);
+                int err = cur ? try_write_file(dir + "/" + f, *cur) : ENOENT;
+                if (err != 0) {
+                    error = "write " + dir + "/" + f + ": " + std::strerror(err);
+                    break;
+                }
             }
+            ::rmdir(dir.c_str());
         }
-        ::rmdir(dir.c_str());
-        remove_chain_if_unused();
-        return ok;
-    } catch (const std::system_error&) {
-        std::lock_guard lock(parent_mutex);
-        remove_chain_if_unused();
-        return false;
+    } catch (const std::system_error& e) {
+        error = e.what();
+        if (e.code().value() == EBUSY)
+            error +=
+                " (the group holds processes, so it may not enable controllers for "
+                "children: run the service in a leaf cgroup of its own, or set "
+                "LAMBENCH_CGROUP_ROOT)";
     }
+    remove_chain_if_unused();
+    return error;
 }
 
 // /proc/swaps has a header line, then one line per active swap area.
@@ -390,10 +409,11 @@ layout detect_v1(const std::vector<mount_entry>& mounts) {
             if (std::find(m.controllers.begin(), m.controllers.end(), ctrl) == m.controllers.end())
                 continue;
             for (std::size_t i = 0; i < l.hier.size(); ++i)
-                if (l.hier[i].mount == m.mountpoint) return probe(l.hier[i], files) ? int(i) : -1;
+                if (l.hier[i].mount == m.mountpoint)
+                    return probe(l.hier[i], files).empty() ? int(i) : -1;
             hierarchy h = make_hierarchy(m, own_cgroup(ctrl));
-            if (!probe(h, files)) {
-                notes.push_back(ctrl + " hierarchy at " + m.mountpoint + " is not writable");
+            if (auto err = probe(h, files); !err.empty()) {
+                notes.push_back(ctrl + " hierarchy not usable: " + err);
                 return -1;
             }
             l.hier.push_back(std::move(h));
@@ -441,11 +461,14 @@ layout detect_v2(const mount_entry& m) {
     if (has("cpu")) files.emplace_back("cpu.max");
     if (has("memory")) files.emplace_back("memory.max");
     bool ok = false;
+    std::string why;
     auto try_with = [&](hierarchy cand) {
-        if (probe(cand, files)) {
+        auto err = probe(cand, files);
+        if (err.empty()) {
             h = std::move(cand);
             return true;
         }
+        why += (why.empty() ? "" : "; ") + err;
         return false;
     };
     ok = try_with(h);
@@ -458,7 +481,7 @@ layout detect_v2(const mount_entry& m) {
     }
     if (!ok) {
         l.support.mode = cgroup_mode::none;
-        l.support.note = "cgroup2 at " + m.mountpoint + " is not writable";
+        l.support.note = "cgroup2 at " + m.mountpoint + " not usable: " + why;
         return l;
     }
     l.hier.push_back(h);
