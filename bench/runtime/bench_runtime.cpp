@@ -35,11 +35,13 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-[[noreturn]] void die(const char* call) { throw std::system_error(errno, std::generic_category(), call); }
+[[noreturn]] void die(const char* call) {
+    throw std::system_error(errno, std::generic_category(), call);
+}
 
 // A loopback listener on a kernel-chosen port.
 class listener {
-public:
+  public:
     listener() {
         fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd_ < 0) die("socket");
@@ -64,7 +66,7 @@ public:
     }
     const std::string& address() const { return address_; }
 
-private:
+  private:
     int fd_ = -1;
     std::string address_;
 };
@@ -99,7 +101,9 @@ cpu_time kill_and_reap(pid_t pid) {
     while (::wait4(pid, &status, 0, &ru) < 0) {
         if (errno != EINTR) die("wait4");
     }
-    auto us = [](timeval t) { return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_usec); };
+    auto us = [](timeval t) {
+        return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_usec);
+    };
     return {us(ru.ru_utime), us(ru.ru_stime)};
 }
 
@@ -116,7 +120,8 @@ bool read_request(int fd, std::string& buf, std::string_view& first_line) {
     std::string_view head(buf.data(), head_end);
     for (std::string_view key : {"Content-Length: ", "content-length: "}) {
         auto p = head.find(key);
-        if (p != std::string_view::npos) length = std::strtoull(head.data() + p + key.size(), nullptr, 10);
+        if (p != std::string_view::npos)
+            length = std::strtoull(head.data() + p + key.size(), nullptr, 10);
     }
     while (buf.size() < head_end + 4 + length) {
         ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
@@ -146,7 +151,8 @@ summary summarize(std::vector<double> v) {
     if (v.empty()) return s;
     std::size_t n = v.size();
     s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    s.p99 = v[std::min(n - 1, static_cast<std::size_t>(0.99 * static_cast<double>(n) + 0.999999) - 1)];
+    s.p99 =
+        v[std::min(n - 1, static_cast<std::size_t>(0.99 * static_cast<double>(n) + 0.999999) - 1)];
     s.min = v.front();
     s.max = v.back();
     return s;
@@ -195,17 +201,18 @@ int floor_client() {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<std::uint16_t>(std::atoi(std::string(a.substr(colon + 1)).c_str())));
+    addr.sin_port =
+        htons(static_cast<std::uint16_t>(std::atoi(std::string(a.substr(colon + 1)).c_str())));
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 1;
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    const std::string get = "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: " +
-                            std::string(a) + "\r\n\r\n";
+    const std::string get =
+        "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: " + std::string(a) + "\r\n\r\n";
     const std::string post_get =
         "POST /2018-06-01/runtime/invocation/8476a536-e9f4-11e8-9739-2dfe598c3fcd/response "
-        "HTTP/1.1\r\nHost: " + std::string(a) +
-        "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}" + get;
+        "HTTP/1.1\r\nHost: " +
+        std::string(a) + "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}" + get;
     char buf[4096];
     auto recv_exact = [&](std::size_t n) {
         while (n > 0) {
@@ -284,9 +291,12 @@ int main(int argc, char** argv) {
     fs::path functions = LAMBENCH_FUNCTIONS_DIR;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string_view a = argv[i];
-        if (a == "--cold-runs") cold_runs = std::atoi(argv[i + 1]);
-        else if (a == "--invocations") invocations = std::atoi(argv[i + 1]);
-        else if (a == "--functions-dir") functions = argv[i + 1];
+        if (a == "--cold-runs")
+            cold_runs = std::atoi(argv[i + 1]);
+        else if (a == "--invocations")
+            invocations = std::atoi(argv[i + 1]);
+        else if (a == "--functions-dir")
+            functions = argv[i + 1];
         else {
             std::fprintf(stderr,
                          "usage: %s [--cold-runs N] [--invocations N] [--functions-dir DIR]\n",
@@ -313,8 +323,8 @@ int main(int argc, char** argv) {
                 continue;
             }
             auto s = summarize(cold_starts(boot.string(), cold_runs));
-            std::printf("%-8s %10.0f %10.0f %10.0f %10.0f %14ju %14ju\n", profile, s.median,
-                        s.p99, s.min, s.max, fs::file_size(boot), tree_size(dir));
+            std::printf("%-8s %10.0f %10.0f %10.0f %10.0f %14ju %14ju\n", profile, s.median, s.p99,
+                        s.min, s.max, fs::file_size(boot), tree_size(dir));
         }
 
         std::printf("\n(b) per invocation, no-op handler, %d invocations, in-process Runtime API\n",
@@ -331,8 +341,8 @@ int main(int argc, char** argv) {
             {"lambench static (raw sockets, pipelined)", LAMBENCH_NOOP_STATIC, "", ""},
             {"lambench shared (raw sockets, pipelined)", LAMBENCH_NOOP_SHARED, "", ""},
             {"libcurl baseline (aws-lambda-cpp style)", LAMBENCH_CURL_BASELINE, "", ""},
-            {"lambench static, pipelining off", LAMBENCH_NOOP_STATIC,
-             "LAMBENCH_RUNTIME_PIPELINE=0", ""},
+            {"lambench static, pipelining off", LAMBENCH_NOOP_STATIC, "LAMBENCH_RUNTIME_PIPELINE=0",
+             ""},
             {"kernel floor (same syscalls, no HTTP)", fs::read_symlink("/proc/self/exe").string(),
              "", "--floor-client"}};
         std::vector<loop_result> results;

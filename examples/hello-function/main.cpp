@@ -1,6 +1,5 @@
 // Greets whoever the event names: {"name":"Ada"} → {"greeting":"hello, Ada"}.
 #include <lambench/runtime.hpp>
-
 #include <string>
 
 using namespace lambench::runtime;
@@ -16,4 +15,6 @@ static response greet(const invocation& inv) {
     return response::success(R"({"greeting":"hello, )" + name + R"("})");
 }
 
-int main() { return run(greet); }
+int main() {
+    return run(greet);
+}

@@ -1,6 +1,5 @@
 // hello: the smallest useful function — what the runtime and the packaging cost by themselves.
 #include <lambench/runtime.hpp>
-
 #include <string>
 
 int main() {

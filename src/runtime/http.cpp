@@ -14,7 +14,9 @@
 namespace lambench::runtime::detail {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
@@ -139,7 +141,7 @@ std::expected<void, http_error> response_reader::read_head(http_response& resp) 
                     "HTTP response head exceeds " + std::to_string(max_head_bytes) + " bytes");
 
     resp.head.assign(buf_.data() + begin_, head_end - begin_ - 2);  // keep the final CRLF of
-    begin_ = head_end;                                                // the last header line
+    begin_ = head_end;                                              // the last header line
     resp.headers.clear();
     resp.status = 0;
     resp.keep_alive = true;
@@ -227,8 +229,8 @@ std::expected<void, http_error> response_reader::read(http_response& resp, std::
             return fail(http_errc::malformed,
                         "bad Content-Length '" + std::string(cl_value.substr(0, 40)) + "'");
         if (n > max_body_bytes)
-            return fail(http_errc::too_large, "Content-Length " + std::to_string(n) +
-                                                  " exceeds " + std::to_string(max_body_bytes));
+            return fail(http_errc::too_large, "Content-Length " + std::to_string(n) + " exceeds " +
+                                                  std::to_string(max_body_bytes));
         return read_exact(body, n);
     }
     resp.keep_alive = false;
@@ -270,8 +272,8 @@ std::expected<std::string_view, http_error> response_reader::read_line() {
         }
         scanned = buffered() >= 1 ? buffered() - 1 : 0;  // a lone '\r' may end this read
         if (buffered() > max_line_bytes)
-            return fail(http_errc::too_large, "HTTP chunk line exceeds " +
-                                                  std::to_string(max_line_bytes) + " bytes");
+            return fail(http_errc::too_large,
+                        "HTTP chunk line exceeds " + std::to_string(max_line_bytes) + " bytes");
         auto n = fill();
         if (!n) return std::unexpected(std::move(n.error()));
         if (*n == 0) return fail(http_errc::malformed, "connection closed inside chunked body");
@@ -375,7 +377,9 @@ std::expected<endpoint, std::string> parse_endpoint(std::string_view host_port) 
 // ---------------------------------------------------------------------------------------------
 // http_client
 
-http_client::http_client(endpoint ep) : ep_(std::move(ep)) { req_.reserve(512); }
+http_client::http_client(endpoint ep) : ep_(std::move(ep)) {
+    req_.reserve(512);
+}
 
 std::expected<void, http_error> http_client::connect() {
     fd_.reset(::socket(ep_.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -472,8 +476,7 @@ void http_client::build_head(std::string& out, std::string_view method, std::str
     out += "\r\n";
 }
 
-std::expected<void, http_error> http_client::request(std::string_view method,
-                                                     std::string_view path,
+std::expected<void, http_error> http_client::request(std::string_view method, std::string_view path,
                                                      std::span<const http_header> headers,
                                                      std::string_view body, http_response& resp,
                                                      std::string& resp_body,

@@ -3,8 +3,6 @@
 // transient connection failures. Private to the runtime library: nothing here is public API.
 #pragma once
 
-#include "unique_fd.hpp"
-
 #include <netinet/in.h>
 
 #include <cstddef>
@@ -14,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "unique_fd.hpp"
 
 namespace lambench::runtime::detail {
 
@@ -52,7 +52,7 @@ struct http_response {
 // Reads responses from a connected stream socket. The buffer is reused across responses, so
 // the steady state allocates nothing beyond growing the caller's strings.
 class response_reader {
-public:
+  public:
     static constexpr std::size_t max_head_bytes = 64 * 1024;
     static constexpr std::size_t max_body_bytes = 64 * 1024 * 1024;
     static constexpr std::size_t max_line_bytes = 4096;  // chunk-size and trailer lines
@@ -65,7 +65,7 @@ public:
     // Reads one whole response; the body lands in `body` (replaced, capacity reused).
     std::expected<void, http_error> read(http_response& resp, std::string& body);
 
-private:
+  private:
     std::expected<void, http_error> read_head(http_response& resp);
     std::expected<void, http_error> read_chunked(std::string& body);
     std::expected<void, http_error> read_exact(std::string& body, std::size_t n);
@@ -93,7 +93,7 @@ std::expected<endpoint, std::string> parse_endpoint(std::string_view host_port);
 
 // One HTTP/1.1 connection, opened lazily and reopened when the server closes it.
 class http_client {
-public:
+  public:
     explicit http_client(endpoint ep);
 
     // Sends `method path` with the extra header lines (each "Name: value", no CRLF) and body,
@@ -105,8 +105,7 @@ public:
     std::expected<void, http_error> request(std::string_view method, std::string_view path,
                                             std::span<const http_header> headers,
                                             std::string_view body, http_response& resp,
-                                            std::string& resp_body,
-                                            std::string_view then_get = {});
+                                            std::string& resp_body, std::string_view then_get = {});
 
     // True when a pipelined GET was sent and its connection is still open.
     bool pending() const { return pending_; }
@@ -117,7 +116,7 @@ public:
 
     const std::string& target() const { return ep_.host_header; }
 
-private:
+  private:
     std::expected<void, http_error> connect();
     std::expected<void, http_error> send_request(std::string_view body);
     std::expected<void, http_error> attempt(std::string_view body, http_response& resp,

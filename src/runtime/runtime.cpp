@@ -3,8 +3,6 @@
 // what the handler itself allocates.
 #include "lambench/runtime.hpp"
 
-#include "http.hpp"
-
 #include <cxxabi.h>
 #include <unistd.h>
 
@@ -16,6 +14,8 @@
 #include <memory>
 #include <optional>
 #include <typeinfo>
+
+#include "http.hpp"
 
 namespace lambench::runtime {
 namespace {
@@ -56,11 +56,21 @@ void append_json_string(std::string& out, std::string_view s) {
     for (char ch : s) {
         auto c = static_cast<unsigned char>(ch);
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (c < 0x20) {
                     out += "\\u00";
@@ -109,8 +119,9 @@ exception_info describe_current_exception() {
 std::optional<detail::endpoint> endpoint_from_env() {
     const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API");
     if (api == nullptr || *api == '\0') {
-        log_line("AWS_LAMBDA_RUNTIME_API is not set: run this program as a Lambda bootstrap "
-                 "(or set AWS_LAMBDA_RUNTIME_API=host:port)");
+        log_line(
+            "AWS_LAMBDA_RUNTIME_API is not set: run this program as a Lambda bootstrap "
+            "(or set AWS_LAMBDA_RUNTIME_API=host:port)");
         return std::nullopt;
     }
     auto ep = detail::parse_endpoint(api);
@@ -122,7 +133,7 @@ std::optional<detail::endpoint> endpoint_from_env() {
 }
 
 class loop {
-public:
+  public:
     explicit loop(detail::endpoint ep) : client_(std::move(ep)) {
         path_.reserve(128);
         resp_body_.reserve(256);
@@ -142,8 +153,8 @@ public:
                            : client_.request("GET", next_path, {}, {}, resp_, inv_.payload);
             if (!got) return lost("GET " + next_path, got.error());
             if (resp_.status != 200) {
-                log_line("GET " + next_path + " answered " + std::to_string(resp_.status) +
-                         ": " + inv_.payload.substr(0, 200));
+                log_line("GET " + next_path + " answered " + std::to_string(resp_.status) + ": " +
+                         inv_.payload.substr(0, 200));
                 return 1;
             }
             if (!parse_invocation()) return 1;
@@ -175,7 +186,7 @@ public:
         return 1;
     }
 
-private:
+  private:
     int lost(const std::string& what, const detail::http_error& err) {
         log_line("Runtime API at " + client_.target() + " went away (" + what +
                  "): " + err.message + "; exiting");
@@ -298,8 +309,8 @@ std::terminate_handler previous_terminate = nullptr;
     if (!loop_started.load() && std::current_exception()) {
         auto info = describe_current_exception();
         log_line("uncaught exception during init: " + info.type + ": " + info.message);
-        if (auto ep = endpoint_from_env()) loop(std::move(*ep)).post_init_error(info.message,
-                                                                                info.type);
+        if (auto ep = endpoint_from_env())
+            loop(std::move(*ep)).post_init_error(info.message, info.type);
         std::_Exit(1);
     }
     if (previous_terminate != nullptr) previous_terminate();

@@ -1,11 +1,7 @@
 // The built hello artifacts, one per profile, run as a Lambda would run them: exec bootstrap
 // with AWS_LAMBDA_RUNTIME_API set.
-#include "child.hpp"
-#include "runtime_api_server.hpp"
-
-#include <gtest/gtest.h>
-
 #include <elf.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -13,6 +9,9 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+
+#include "child.hpp"
+#include "runtime_api_server.hpp"
 
 using namespace lambench::runtime::testing;
 using namespace std::chrono_literals;
@@ -64,8 +63,8 @@ TEST_P(HelloArtifact, AnswersEventsThenExitsWhenTheApiGoesAway) {
     runtime_api_server server(opts);
     server.push({"abc", {}});
     server.push({std::string(100000, 'p'), {}});
-    child fn({bootstrap.string()}, {{"AWS_LAMBDA_RUNTIME_API", server.address()},
-                                    {"LAMBDA_TASK_ROOT", child::unset}});
+    child fn({bootstrap.string()},
+             {{"AWS_LAMBDA_RUNTIME_API", server.address()}, {"LAMBDA_TASK_ROOT", child::unset}});
     auto code = fn.exit_code(10s);
     ASSERT_TRUE(code) << "bootstrap did not exit after the Runtime API went away";
     EXPECT_EQ(*code, 1);

@@ -24,7 +24,7 @@ extern char** environ;
 namespace lambench::runtime::testing {
 
 class child {
-public:
+  public:
     // env_overrides: name → value; a value of "\x01unset" removes the variable.
     static constexpr const char* unset = "\x01unset";
 
@@ -52,7 +52,8 @@ public:
         argvp.push_back(nullptr);
 
         int fds[2];
-        if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+        if (::pipe2(fds, O_CLOEXEC) != 0)
+            throw std::system_error(errno, std::generic_category(), "pipe2");
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_adddup2(&fa, fds[1], STDERR_FILENO);
@@ -107,7 +108,7 @@ public:
         return err_;
     }
 
-private:
+  private:
     void drain_stderr() {
         for (;;) {
             pollfd p{err_fd_, POLLIN, 0};

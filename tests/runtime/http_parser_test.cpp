@@ -1,9 +1,6 @@
 // The runtime's HTTP response reader against well-formed and malformed byte streams, fed
 // through a real socketpair.
-#include "http.hpp"
-
 #include <gtest/gtest.h>
-
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,13 +8,15 @@
 #include <string>
 #include <thread>
 
+#include "http.hpp"
+
 using namespace lambench::runtime::detail;
 
 namespace {
 
 // The reader's end of a socketpair whose other end received `bytes` and was closed.
 class fed_socket {
-public:
+  public:
     explicit fed_socket(const std::string& bytes, bool trickle = false) {
         int sv[2];
         if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
@@ -50,7 +49,7 @@ public:
     http_response resp;
     std::string body;
 
-private:
+  private:
     unique_fd reader_;
     std::thread writer_;
     response_reader r_;
@@ -59,8 +58,9 @@ private:
 }  // namespace
 
 TEST(HttpReader, ContentLengthBodyAndCaseInsensitiveHeaders) {
-    fed_socket s("HTTP/1.1 200 OK\r\nlambda-runtime-aws-request-id:  abc \r\n"
-                 "Content-Length: 5\r\n\r\nhello");
+    fed_socket s(
+        "HTTP/1.1 200 OK\r\nlambda-runtime-aws-request-id:  abc \r\n"
+        "Content-Length: 5\r\n\r\nhello");
     ASSERT_TRUE(s.read());
     EXPECT_EQ(s.resp.status, 200);
     EXPECT_EQ(s.resp.header("Lambda-Runtime-Aws-Request-Id"), "abc");
@@ -70,8 +70,9 @@ TEST(HttpReader, ContentLengthBodyAndCaseInsensitiveHeaders) {
 }
 
 TEST(HttpReader, TwoResponsesOnOneConnection) {
-    fed_socket s("HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n"
-                 "Content-Length: 3\r\n\r\nabc");
+    fed_socket s(
+        "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n"
+        "Content-Length: 3\r\n\r\nabc");
     ASSERT_TRUE(s.read());
     EXPECT_EQ(s.resp.status, 202);
     EXPECT_EQ(s.body, "ok");
@@ -81,9 +82,10 @@ TEST(HttpReader, TwoResponsesOnOneConnection) {
 }
 
 TEST(HttpReader, ChunkedWithExtensionsAndTrailers) {
-    fed_socket s("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                 "5;name=value\r\nhello\r\nA\r\n, chunked!\r\n0\r\nX-Trailer: 1\r\n\r\n",
-                 /*trickle=*/true);
+    fed_socket s(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "5;name=value\r\nhello\r\nA\r\n, chunked!\r\n0\r\nX-Trailer: 1\r\n\r\n",
+        /*trickle=*/true);
     ASSERT_TRUE(s.read()) << s.read().error().message;
     EXPECT_EQ(s.body, "hello, chunked!");
 }
@@ -151,8 +153,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "status code"},
         bad_case{"status_too_long", "HTTP/1.1 2000 OK\r\n\r\n", http_errc::malformed,
                  "status line"},
-        bad_case{"header_without_colon", "HTTP/1.1 200 OK\r\nNoColon\r\n\r\n",
-                 http_errc::malformed, "header line"},
+        bad_case{"header_without_colon", "HTTP/1.1 200 OK\r\nNoColon\r\n\r\n", http_errc::malformed,
+                 "header line"},
         bad_case{"space_in_header_name", "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
                  http_errc::malformed, "header name"},
         bad_case{"folded_header", "HTTP/1.1 200 OK\r\nA: 1\r\n  folded\r\n\r\n",
@@ -169,9 +171,8 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{"conflicting_content_length",
                  "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
                  http_errc::malformed, "conflicting"},
-        bad_case{"huge_content_length",
-                 "HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n", http_errc::too_large,
-                 "exceeds"},
+        bad_case{"huge_content_length", "HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n",
+                 http_errc::too_large, "exceeds"},
         bad_case{"truncated_body", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789",
                  http_errc::malformed, "10 of 100"},
         bad_case{"bad_chunk_size",
@@ -193,8 +194,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n",
                  http_errc::malformed, "chunked body"},
         bad_case{"endless_chunk_line",
-                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                     std::string(5000, '1'),
+                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + std::string(5000, '1'),
                  http_errc::too_large, "chunk line"},
         bad_case{"unsupported_transfer_encoding",
                  "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", http_errc::malformed,

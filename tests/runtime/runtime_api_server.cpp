@@ -123,7 +123,9 @@ runtime_api_server::~runtime_api_server() {
     for (auto& t : threads) t.join();
 }
 
-std::string runtime_api_server::address() const { return "127.0.0.1:" + std::to_string(port_); }
+std::string runtime_api_server::address() const {
+    return "127.0.0.1:" + std::to_string(port_);
+}
 
 void runtime_api_server::push(event ev) {
     std::lock_guard lock(mu_);
@@ -182,9 +184,10 @@ void runtime_api_server::serve(int fd) {
             if (rejected) {
                 const std::string body =
                     R"({"errorMessage":"Request body too large","errorType":"RequestEntityTooLarge"})";
-                write_all(fd, "HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
-                              "Connection: close\r\nContent-Length: " +
-                                  std::to_string(body.size()) + "\r\n\r\n" + body);
+                write_all(fd,
+                          "HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
+                          "Connection: close\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body);
                 req.answered = 413;
                 std::lock_guard lock(mu_);
                 posts_.push_back(std::move(req));
@@ -259,10 +262,10 @@ bool runtime_api_server::answer_next(int fd) {
 void runtime_api_server::handle_post(int fd, recorded_request req) {
     int status = 202;
     std::string body = R"({"status":"OK"})";
-    const bool is_response = req.path.starts_with("/2018-06-01/runtime/invocation/") &&
-                             req.path.ends_with("/response");
-    const bool is_error = req.path.ends_with("/error") &&
-                          req.path.starts_with("/2018-06-01/runtime/");
+    const bool is_response =
+        req.path.starts_with("/2018-06-01/runtime/invocation/") && req.path.ends_with("/response");
+    const bool is_error =
+        req.path.ends_with("/error") && req.path.starts_with("/2018-06-01/runtime/");
     if (req.method != "POST" || (!is_response && !is_error)) {
         status = 404;
         body = R"({"errorMessage":"not found","errorType":"NotFound"})";
@@ -270,11 +273,10 @@ void runtime_api_server::handle_post(int fd, recorded_request req) {
         status = 413;
         body = R"({"errorMessage":"payload too large","errorType":"RequestEntityTooLarge"})";
     }
-    std::string head = "HTTP/1.1 " + std::to_string(status) +
-                       (status == 202 ? " Accepted" : " Error") +
-                       "\r\nContent-Type: application/json\r\nContent-Length: " +
-                       std::to_string(body.size()) + "\r\n" +
-                       (opts_.close_after_response ? "Connection: close\r\n" : "") + "\r\n";
+    std::string head =
+        "HTTP/1.1 " + std::to_string(status) + (status == 202 ? " Accepted" : " Error") +
+        "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\n" + (opts_.close_after_response ? "Connection: close\r\n" : "") + "\r\n";
     req.answered = status;
     // Answer first, then record: a test that waits for this POST and then tears the server
     // down must not cut the runtime off before it got its 202.

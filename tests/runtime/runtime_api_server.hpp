@@ -33,7 +33,7 @@ struct event {
 };
 
 struct server_options {
-    bool chunked_next = false;         // /next bodies with Transfer-Encoding: chunked
+    bool chunked_next = false;          // /next bodies with Transfer-Encoding: chunked
     bool close_after_response = false;  // Connection: close on every answer
     bool go_away_when_drained = false;  // a /next with no queued event shuts the server down
     bool drop_after_post = false;       // close silently after answering a POST, ignoring any
@@ -45,14 +45,14 @@ struct server_options {
 };
 
 class runtime_api_server {
-public:
+  public:
     explicit runtime_api_server(server_options opts = {});
     ~runtime_api_server();
     runtime_api_server(const runtime_api_server&) = delete;
     runtime_api_server& operator=(const runtime_api_server&) = delete;
 
     std::string address() const;  // "127.0.0.1:<port>"
-    void push(event ev);           // request id defaults to "req-<n>"
+    void push(event ev);          // request id defaults to "req-<n>"
     // Closes the listener and every connection: the runtime sees the API go away.
     void go_away();
 
@@ -60,7 +60,7 @@ public:
     std::size_t next_requests() const;
     bool wait_for_posts(std::size_t n, std::chrono::milliseconds timeout) const;
 
-private:
+  private:
     void accept_loop();
     void serve(int fd);
     bool answer_next(int fd);

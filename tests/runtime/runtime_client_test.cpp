@@ -1,15 +1,14 @@
 // The runtime client in a real child process against the test Runtime API server.
-#include "child.hpp"
-#include "runtime_api_server.hpp"
-
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
+
+#include "child.hpp"
+#include "runtime_api_server.hpp"
 
 using namespace lambench::runtime::testing;
 using namespace std::chrono_literals;
@@ -103,8 +102,9 @@ TEST(RuntimeClient, HandlerExceptionIsPostedAsErrorAndTheLoopGoesOn) {
     ASSERT_TRUE(server.wait_for_posts(2, 5s)) << fn.stderr_text();
     auto posts = server.posts();
     EXPECT_EQ(posts[0].path, "/2018-06-01/runtime/invocation/r1/error");
-    EXPECT_EQ(posts[0].body,
-              R"({"errorMessage":"boom \"quoted\"\n","errorType":"std::runtime_error","stackTrace":[]})");
+    EXPECT_EQ(
+        posts[0].body,
+        R"({"errorMessage":"boom \"quoted\"\n","errorType":"std::runtime_error","stackTrace":[]})");
     EXPECT_EQ(posts[0].header("lambda-runtime-function-error-type"), "std::runtime_error");
     EXPECT_EQ(posts[1].path, "/2018-06-01/runtime/invocation/r2/response");
     EXPECT_EQ(posts[1].body, "after");
@@ -142,8 +142,9 @@ TEST(RuntimeClient, InitErrorIsPostedAndTheProcessExitsNonZero) {
     auto posts = server.posts();
     ASSERT_EQ(posts.size(), 1u);
     EXPECT_EQ(posts[0].path, "/2018-06-01/runtime/init/error");
-    EXPECT_EQ(posts[0].body,
-              R"({"errorMessage":"database unreachable","errorType":"Custom.InitError","stackTrace":[]})");
+    EXPECT_EQ(
+        posts[0].body,
+        R"({"errorMessage":"database unreachable","errorType":"Custom.InitError","stackTrace":[]})");
     EXPECT_EQ(posts[0].header("lambda-runtime-function-error-type"), "Custom.InitError");
     EXPECT_EQ(server.next_requests(), 0u);
 }
@@ -157,23 +158,25 @@ TEST(RuntimeClient, ExceptionBeforeRunIsPostedAsInitError) {
     auto posts = server.posts();
     ASSERT_EQ(posts.size(), 1u) << fn.stderr_text();
     EXPECT_EQ(posts[0].path, "/2018-06-01/runtime/init/error");
-    EXPECT_EQ(posts[0].body,
-              R"({"errorMessage":"bad configuration","errorType":"std::logic_error","stackTrace":[]})");
+    EXPECT_EQ(
+        posts[0].body,
+        R"({"errorMessage":"bad configuration","errorType":"std::logic_error","stackTrace":[]})");
     EXPECT_NE(fn.stderr_text().find("std::logic_error: bad configuration"), std::string::npos);
 }
 
 TEST(RuntimeClient, ExceptionInAGlobalConstructorIsPostedAsInitError) {
     runtime_api_server server;
-    child fn({test_function}, {{"AWS_LAMBDA_RUNTIME_API", server.address()},
-                               {"RUNTIME_TEST_THROW_IN_GLOBAL", "1"}});
+    child fn({test_function},
+             {{"AWS_LAMBDA_RUNTIME_API", server.address()}, {"RUNTIME_TEST_THROW_IN_GLOBAL", "1"}});
     auto code = fn.exit_code(5s);
     ASSERT_TRUE(code);
     EXPECT_NE(*code, 0);
     auto posts = server.posts();
     ASSERT_EQ(posts.size(), 1u) << fn.stderr_text();
     EXPECT_EQ(posts[0].path, "/2018-06-01/runtime/init/error");
-    EXPECT_EQ(posts[0].body,
-              R"({"errorMessage":"global constructor failed","errorType":"std::invalid_argument","stackTrace":[]})");
+    EXPECT_EQ(
+        posts[0].body,
+        R"({"errorMessage":"global constructor failed","errorType":"std::invalid_argument","stackTrace":[]})");
 }
 
 TEST(RuntimeClient, EmptyContentTypeSendsNoContentTypeHeader) {
@@ -284,8 +287,8 @@ TEST(RuntimeClient, WorksWithPipeliningTurnedOff) {
     runtime_api_server server;
     for (char c = '0'; c < '4'; ++c) server.push({std::string(1, c), {}});
     server.push({"throw:x", {}});
-    child fn({test_function}, {{"AWS_LAMBDA_RUNTIME_API", server.address()},
-                               {"LAMBENCH_RUNTIME_PIPELINE", "0"}});
+    child fn({test_function},
+             {{"AWS_LAMBDA_RUNTIME_API", server.address()}, {"LAMBENCH_RUNTIME_PIPELINE", "0"}});
     ASSERT_TRUE(server.wait_for_posts(5, 5s)) << fn.stderr_text();
     auto posts = server.posts();
     for (std::size_t i = 0; i < 4; ++i)

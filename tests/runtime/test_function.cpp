@@ -8,11 +8,9 @@
 //   anything else → the payload echoed
 // argv[1] selects an init behaviour: "init_error" or "throw_before_run"; with
 // RUNTIME_TEST_THROW_IN_GLOBAL=1 a global constructor throws before main().
-#include <lambench/runtime.hpp>
-
-#include <nlohmann/json.hpp>
-
 #include <cstdlib>
+#include <lambench/runtime.hpp>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -55,7 +53,8 @@ int main(int argc, char** argv) {
         }
         if (p.starts_with("throw:")) throw std::runtime_error(std::string(p.substr(6)));
         if (p == "throw_int") throw 42;
-        if (p.starts_with("fail:")) return response::failure(std::string(p.substr(5)), "Custom.Error");
+        if (p.starts_with("fail:"))
+            return response::failure(std::string(p.substr(5)), "Custom.Error");
         if (p == "no_content_type") return response::success("raw", "");
         if (p.starts_with("size:"))
             return response::success(std::string(std::stoull(std::string(p.substr(5))), 'x'),
