@@ -326,6 +326,13 @@ int main(int argc, char** argv) {
             std::printf("%-8s %10.0f %10.0f %10.0f %10.0f %14ju %14ju\n", profile, s.median, s.p99,
                         s.min, s.max, fs::file_size(boot), tree_size(dir));
         }
+        {
+            // The libcurl client's own start-up (dynamic libcurl + curl_global_init), for scale.
+            const std::string curl = LAMBENCH_CURL_BASELINE;
+            auto s = summarize(cold_starts(curl, cold_runs));
+            std::printf("%-8s %10.0f %10.0f %10.0f %10.0f %14ju %14s  (libcurl baseline)\n", "curl",
+                        s.median, s.p99, s.min, s.max, fs::file_size(curl), "-");
+        }
 
         std::printf("\n(b) per invocation, no-op handler, %d invocations, in-process Runtime API\n",
                     invocations);
