@@ -188,7 +188,10 @@ class loop {
 
   private:
     int lost(const std::string& what, const detail::http_error& err) {
-        log_line("Runtime API at " + client_.target() + " went away (" + what +
+        const bool protocol = err.code == detail::http_errc::malformed ||
+                              err.code == detail::http_errc::too_large;
+        log_line("Runtime API at " + client_.target() +
+                 (protocol ? " sent an unusable response (" : " went away (") + what +
                  "): " + err.message + "; exiting");
         return 1;
     }
