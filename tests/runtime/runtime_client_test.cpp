@@ -327,6 +327,38 @@ TEST(RuntimeClient, RefusedConnectionIsRetriedThenExitsNonZero) {
     EXPECT_NE(err.find("6 attempts"), std::string::npos) << err;
 }
 
+TEST(RuntimeClient, GarbageFromTheRuntimeApiGivesACleanNonZeroExit) {
+    // A raw listener that answers the first request with something that is not HTTP.
+    int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(lfd, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(::listen(lfd, 4), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
+    std::thread garbage([lfd] {
+        int c = ::accept(lfd, nullptr, nullptr);
+        if (c < 0) return;
+        char buf[1024];
+        (void)::recv(c, buf, sizeof buf, 0);
+        const char reply[] = "SSH-2.0-OpenSSH_9.2\r\n\r\n";
+        (void)::send(c, reply, sizeof reply - 1, MSG_NOSIGNAL);
+        std::this_thread::sleep_for(200ms);
+        ::close(c);
+    });
+    child fn({test_function},
+             {{"AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + std::to_string(ntohs(a.sin_port))}});
+    auto code = fn.exit_code(5s);
+    garbage.join();
+    ::close(lfd);
+    ASSERT_TRUE(code);
+    EXPECT_EQ(*code, 1);
+    EXPECT_NE(fn.stderr_text().find("unusable response"), std::string::npos) << fn.stderr_text();
+    EXPECT_NE(fn.stderr_text().find("bad HTTP status line"), std::string::npos);
+}
+
 TEST(RuntimeClient, MissingRuntimeApiVariableIsAClearError) {
     child fn({test_function}, {{"AWS_LAMBDA_RUNTIME_API", child::unset}});
     auto code = fn.exit_code(5s);
