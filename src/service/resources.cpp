@@ -6,6 +6,7 @@
 // root. The parent is created on demand and removed when the last group of this process goes.
 #include "resources.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -524,6 +525,48 @@ layout detect_v2(const mount_entry& m) {
     return l;
 }
 
+// Groups left by a service instance that died without cleaning up ("lambench/<pid>" whose pid
+// is gone): kill what still runs in them and remove them, so a crash does not leak sandboxes.
+// A pid that exists again (reused) is left alone.
+void reap_stale(const hierarchy& h) {
+    if (!h.chain_is_ours || h.chain.empty()) return;
+    const std::string& shared = h.chain.front();  // base/lambench
+    DIR* d = ::opendir(shared.c_str());
+    if (!d) return;
+    std::vector<std::string> stale;
+    while (dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n.empty() ||
+            !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            continue;
+        if (exists("/proc/" + n)) continue;
+        stale.push_back(shared + "/" + n);
+    }
+    ::closedir(d);
+    for (const auto& parent : stale) {
+        DIR* pd = ::opendir(parent.c_str());
+        if (!pd) continue;
+        std::vector<std::string> groups;
+        while (dirent* e = ::readdir(pd))
+            if (e->d_type == DT_DIR && e->d_name[0] != '.')
+                groups.push_back(parent + "/" + e->d_name);
+        ::closedir(pd);
+        for (const auto& g : groups) {
+            for (int round = 0; round < 100; ++round) {
+                auto pids = parse_pids(try_read_file(g + "/cgroup.procs").value_or(""));
+                if (pids.empty()) break;
+                for (pid_t p : pids) ::kill(p, SIGKILL);
+                try_write_file(g + "/cgroup.kill", "1");
+                try_write_file(g + "/freezer.state", "THAWED");  // v1: frozen tasks ignore SIGKILL
+                try_write_file(g + "/cgroup.freeze", "0");
+                std::this_thread::sleep_for(1ms);
+            }
+            ::rmdir(g.c_str());
+        }
+        ::rmdir(parent.c_str());
+    }
+}
+
 layout detect() {
     layout none;
     none.support.mode = cgroup_mode::none;
@@ -585,8 +628,20 @@ layout detect() {
     return result;
 }
 
+void reap_stale_in(const layout& l) {
+    // Freezer first: a v1-frozen task dies only once thawed, and only then leaves the other
+    // hierarchies' groups empty enough to remove.
+    if (l.frz_h >= 0) reap_stale(l.hier[static_cast<std::size_t>(l.frz_h)]);
+    for (std::size_t i = 0; i < l.hier.size(); ++i)
+        if (static_cast<int>(i) != l.frz_h) reap_stale(l.hier[i]);
+}
+
 const layout& the_layout() {
-    static const layout l = detect();
+    static const layout l = [] {
+        layout d = detect();
+        reap_stale_in(d);
+        return d;
+    }();
     return l;
 }
 
@@ -697,6 +752,12 @@ void make_killable(pid_t pid) noexcept {
         }
     } catch (...) {
     }
+}
+
+void reap_stale_groups() {
+    const layout& l = the_layout();  // before locking: detection takes the lock itself
+    std::lock_guard lock(parent_mutex);
+    reap_stale_in(l);
 }
 
 double cpu_share_for_memory(int memory_mb) {

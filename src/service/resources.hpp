@@ -39,6 +39,10 @@ const cgroup_support& detect_cgroups();
 double cpu_share_for_memory(int memory_mb);  // memory/1769, capped at host cores; throws if <= 0
 int host_cpu_count();                        // CPUs this process may run on (affinity mask)
 
+// Kills and removes groups left behind by service instances that died without cleaning up
+// ("lambench/<pid>" whose pid no longer exists). Runs once at detection; callable again.
+void reap_stale_groups();
+
 // Lets a signal reach `pid`: thaws the cgroup v1 freezer group holding it, if frozen. A frozen
 // v1 task acts on no signal, not even SIGKILL, until thawed (v2 and SIGSTOP-stopped tasks do
 // die), so child_process calls this before it waits for a killed child. Never throws.

@@ -479,6 +479,40 @@ TEST(Cgroups, ConcurrentCreateSpawnDestroyFromManyThreads) {
     }
 }
 
+TEST(Cgroups, StaleGroupsOfADeadServiceAreReaped) {
+    REQUIRE_CGROUPS();
+    if (std::getenv("LAMBENCH_CGROUP_ROOT")) GTEST_SKIP() << "only the default layout is reaped";
+    // A pid that is free now: a child we ran and reaped.
+    pid_t dead = 0;
+    {
+        auto c = child_process::spawn(helper_opts({"exit", "0"}));
+        dead = c.pid();
+        c.wait();
+    }
+    ASSERT_FALSE(dir_exists("/proc/" + std::to_string(dead)));
+    // Build what a crashed instance leaves: lambench/<dead pid>/<group> in every hierarchy,
+    // with a live (and, where there is a freezer, frozen) process inside.
+    auto keep = resource_group::create(unique_name("keep"), 128);  // holds lambench/ open
+    auto sleeper = child_process::spawn(helper_opts({"sleep"}));
+    std::vector<std::string> stale_dirs;
+    for (const auto& p : keep.paths()) {
+        std::string shared = p.substr(0, p.rfind('/'));
+        shared = shared.substr(0, shared.rfind('/'));
+        std::string parent = shared + "/" + std::to_string(dead);
+        ASSERT_EQ(::mkdir(parent.c_str(), 0755), 0) << parent;
+        ASSERT_EQ(::mkdir((parent + "/orphan").c_str(), 0755), 0);
+        std::ofstream(parent + "/orphan/cgroup.procs") << sleeper.pid() << std::flush;
+        stale_dirs.push_back(parent);
+    }
+    for (const auto& d : stale_dirs)
+        if (dir_exists(d + "/orphan/freezer.state"))
+            std::ofstream(d + "/orphan/freezer.state") << "FROZEN" << std::flush;
+    reap_stale_groups();
+    for (const auto& d : stale_dirs) EXPECT_FALSE(dir_exists(d)) << d;
+    EXPECT_EQ(sleeper.wait().describe(), "signal: killed");
+    for (const auto& p : keep.paths()) EXPECT_TRUE(dir_exists(p)) << p;  // ours stay
+}
+
 // Not a pass/fail figure: what a sandbox's resource group and process cost to set up.
 TEST(Cgroups, CreateDestroyAndSpawnCostsAreReported) {
     REQUIRE_CGROUPS();
