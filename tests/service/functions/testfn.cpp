@@ -248,6 +248,8 @@ int main() {
                  ",\"trace\":" + jstr(ev.header("Lambda-Runtime-Trace-Id").c_str()) +
                  ",\"client_context\":" + jstr(ev.header("Lambda-Runtime-Client-Context").c_str()) + "}";
             respond(j);
+        } else if (handler == "pid") {
+            respond("{\"pid\":" + std::to_string(::getpid()) + "}");
         } else if (handler == "flaky") {
             request("POST", "invocation/" + id + "/error", R"({"errorMessage":"always fails","errorType":"Flaky"})");
         } else {
