@@ -68,6 +68,7 @@ TEST_P(HelloArtifact, AnswersEventsThenExitsWhenTheApiGoesAway) {
     auto code = fn.exit_code(10s);
     ASSERT_TRUE(code) << "bootstrap did not exit after the Runtime API went away";
     EXPECT_EQ(*code, 1);
+    server.wait_for_posts(2, 5s);  // recorded just after being answered
     auto posts = server.posts();
     ASSERT_EQ(posts.size(), 2u) << fn.stderr_text();
     EXPECT_EQ(posts[0].body, R"({"message":"hello","payload_bytes":3})");
@@ -113,6 +114,7 @@ TEST(HelloBundled, RunsFromLambdaTaskRootWhateverTheWorkingDirectory) {
     child fn({"/bin/sh", "-c", "cd / && exec \"$0\"", (dir / "bootstrap").string()},
              {{"AWS_LAMBDA_RUNTIME_API", server.address()}, {"LAMBDA_TASK_ROOT", dir.string()}});
     ASSERT_TRUE(fn.exit_code(10s));
+    server.wait_for_posts(1, 5s);  // recorded just after being answered
     auto posts = server.posts();
     ASSERT_EQ(posts.size(), 1u) << fn.stderr_text();
     EXPECT_EQ(posts[0].body, R"({"message":"hello","payload_bytes":2})");

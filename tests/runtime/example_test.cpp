@@ -21,6 +21,7 @@ TEST(ExampleFunction, GreetsAndRejectsEventsWithoutAName) {
     server.push({R"({"age":3})", {{"Lambda-Runtime-Aws-Request-Id", "b"}}});
     child fn({bootstrap.string()}, {{"AWS_LAMBDA_RUNTIME_API", server.address()}});
     ASSERT_TRUE(fn.exit_code(10s));
+    server.wait_for_posts(2, 5s);  // recorded just after being answered
     auto posts = server.posts();
     ASSERT_EQ(posts.size(), 2u) << fn.stderr_text();
     EXPECT_EQ(posts[0].path, "/2018-06-01/runtime/invocation/a/response");

@@ -139,6 +139,8 @@ TEST(RuntimeClient, InitErrorIsPostedAndTheProcessExitsNonZero) {
     auto code = fn.exit_code(5s);
     ASSERT_TRUE(code);
     EXPECT_EQ(*code, 1);
+    // The server records a POST just after answering it: the child may be reaped first.
+    ASSERT_TRUE(server.wait_for_posts(1, 5s)) << fn.stderr_text();
     auto posts = server.posts();
     ASSERT_EQ(posts.size(), 1u);
     EXPECT_EQ(posts[0].path, "/2018-06-01/runtime/init/error");
@@ -155,6 +157,8 @@ TEST(RuntimeClient, ExceptionBeforeRunIsPostedAsInitError) {
     auto code = fn.exit_code(5s);
     ASSERT_TRUE(code);
     EXPECT_NE(*code, 0);
+    // The server records a POST just after answering it: the child may be reaped first.
+    ASSERT_TRUE(server.wait_for_posts(1, 5s)) << fn.stderr_text();
     auto posts = server.posts();
     ASSERT_EQ(posts.size(), 1u) << fn.stderr_text();
     EXPECT_EQ(posts[0].path, "/2018-06-01/runtime/init/error");
@@ -171,6 +175,8 @@ TEST(RuntimeClient, ExceptionInAGlobalConstructorIsPostedAsInitError) {
     auto code = fn.exit_code(5s);
     ASSERT_TRUE(code);
     EXPECT_NE(*code, 0);
+    // The server records a POST just after answering it: the child may be reaped first.
+    ASSERT_TRUE(server.wait_for_posts(1, 5s)) << fn.stderr_text();
     auto posts = server.posts();
     ASSERT_EQ(posts.size(), 1u) << fn.stderr_text();
     EXPECT_EQ(posts[0].path, "/2018-06-01/runtime/init/error");
