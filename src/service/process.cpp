@@ -108,11 +108,22 @@ class unique_fd {
     int fd_ = -1;
 };
 
+// A service started with stdin/stdout/stderr closed gets pipe ends numbered 0-2; the child's
+// dup2 onto 0-2 would then clobber them (or, for dup2(1, 1), keep CLOEXEC and lose stdout).
+unique_fd above_stdio(unique_fd fd, const char* what) {
+    if (fd.get() < 0) throw std::system_error(errno, std::generic_category(), what);
+    if (fd.get() > 2) return fd;
+    int moved = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 3);
+    if (moved < 0) throw std::system_error(errno, std::generic_category(), "fcntl F_DUPFD_CLOEXEC");
+    return unique_fd(moved);
+}
+
 std::pair<unique_fd, unique_fd> make_pipe() {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
         throw std::system_error(errno, std::generic_category(), "pipe2");
-    return {unique_fd(fds[0]), unique_fd(fds[1])};
+    unique_fd r(fds[0]), w(fds[1]);
+    return {above_stdio(std::move(r), "pipe2"), above_stdio(std::move(w), "pipe2")};
 }
 
 [[noreturn]] void child_fail(int fd, int step, int err, int index = 0) {
@@ -175,9 +186,8 @@ child_process child_process::spawn(const spawn_options& opts) {
     // A larger pipe lets a chatty function log without blocking while nobody reads; failure
     // (pipe-max-size) just keeps the default 64 KiB.
     ::fcntl(out_r.get(), F_SETPIPE_SZ, 1 << 20);
-    unique_fd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    if (devnull.get() < 0)
-        throw std::system_error(errno, std::generic_category(), "open /dev/null");
+    unique_fd devnull =
+        above_stdio(unique_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC)), "open /dev/null");
 
     // Block all signals across fork so no handler of the parent runs in the child before the
     // child resets dispositions; restored in both afterwards.

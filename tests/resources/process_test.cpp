@@ -176,6 +176,26 @@ TEST(Process, OnlyStdioIsInherited) {
     EXPECT_EQ(out, "0\n1\n2\n");
 }
 
+TEST(Process, WorksWhenTheParentHasNoStdio) {
+    // A daemonized service may run with 0-2 closed; the pipes then get those numbers.
+    int saved[3];
+    for (int fd = 0; fd < 3; ++fd) saved[fd] = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
+    for (int fd = 0; fd < 3; ++fd) ::close(fd);
+    std::string out;
+    exit_status st;
+    {
+        auto c = child_process::spawn(helper_opts({"both"}));
+        out = read_output(c, 5s);
+        st = c.wait();
+    }
+    for (int fd = 0; fd < 3; ++fd) {
+        ::dup2(saved[fd], fd);
+        ::close(saved[fd]);
+    }
+    EXPECT_EQ(out, "to-stdout\nto-stderr\n");
+    EXPECT_EQ(st.describe(), "exit status 0");
+}
+
 TEST(Process, SignalDispositionsAndMaskAreReset) {
     auto old_pipe = ::signal(SIGPIPE, SIG_IGN);
     sigset_t term, old_mask;
