@@ -119,7 +119,7 @@ unique_fd above_stdio(unique_fd fd, const char* what) {
 }
 
 std::pair<unique_fd, unique_fd> make_pipe() {
-    int fds[2];
+    int fds[2] = {-1, -1};
     if (::pipe2(fds, O_CLOEXEC) != 0)
         throw std::system_error(errno, std::generic_category(), "pipe2");
     unique_fd r(fds[0]), w(fds[1]);
@@ -162,6 +162,7 @@ child_process child_process::spawn(const spawn_options& opts) {
 
     // Everything the child touches is built here: no allocation after fork.
     std::vector<char*> argv;
+    argv.reserve(opts.argv.size() + 1);
     for (const auto& a : opts.argv) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     std::vector<std::string> env_storage;
@@ -172,6 +173,7 @@ child_process child_process::spawn(const spawn_options& opts) {
         env_storage.push_back(k + "=" + v);
     }
     std::vector<char*> envp;
+    envp.reserve(env_storage.size() + 1);
     for (auto& e : env_storage) envp.push_back(e.data());
     envp.push_back(nullptr);
     std::vector<std::string> join =
