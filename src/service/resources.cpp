@@ -19,6 +19,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -26,6 +27,7 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <stop_token>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -515,7 +517,8 @@ layout detect_v2(const mount_entry& m) {
     if (!l.support.cpu) notes.push_back("cpu controller not available in " + m.mountpoint);
     if (!l.support.memory) notes.push_back("memory controller not available in " + m.mountpoint);
     if (l.support.memory && !l.v2_peak)
-        notes.push_back("memory.peak missing: Max Memory Used is sampled from memory.current");
+        notes.push_back(
+            "memory.peak missing: Max Memory Used is polled from memory.current every 10 ms");
     if (l.support.memory && !l.v2_swap && host_has_swap())
         notes.push_back("memory.swap.max missing: swap not capped");
     std::string n;
@@ -782,6 +785,26 @@ struct resource_group::impl {
         return dirs[static_cast<std::size_t>(h)] + "/" + name_;
     }
     void track(pid_t pid);
+
+    void record_usage(std::uint64_t v) const {
+        auto seen = sampled_peak.load();
+        while (v > seen && !sampled_peak.compare_exchange_weak(seen, v)) {
+        }
+    }
+    // Kernels before 5.19 have no memory.peak: poll memory.current instead (10 ms), so
+    // Max Memory Used misses at most a spike shorter than that.
+    void start_poller() {
+        poller = std::jthread([this](std::stop_token st) {
+            std::mutex m;
+            std::condition_variable_any cv;
+            std::unique_lock lock(m);
+            const auto current = file(0, "memory.current");
+            while (!cv.wait_for(lock, st, 10ms, [&] { return st.stop_requested(); })) {
+                if (auto text = try_read_file(current)) record_usage(parse_u64(*text));
+            }
+        });
+    }
+    std::jthread poller;  // declared last: stops (and joins) before the rest goes
     bool cgroups() const { return !dirs.empty(); }
 
     std::vector<pid_t> members() const {
@@ -891,6 +914,10 @@ struct resource_group::impl {
 
     // Kill everything, wait until the groups are empty, remove them.
     void destroy() noexcept {
+        if (poller.joinable()) {
+            poller.request_stop();
+            poller.join();
+        }
         try {
             auto deadline = steady::now() + 5s;
             do {
@@ -971,6 +998,8 @@ resource_group resource_group::create(const std::string& name, int memory_mb) {
     }
     // Default to the proportional share; the service lifts it for init_cpu = "full".
     g.set_cpu_share(cpu_share_for_memory(memory_mb));
+    if (lay.support.mode == cgroup_mode::v2 && lay.mem_h >= 0 && !lay.v2_peak)
+        g.impl_->start_poller();
     return g;
 }
 
@@ -1058,9 +1087,7 @@ std::uint64_t resource_group::memory_current_bytes() const {
     auto v = parse_u64(read_file(impl_->file(lay.mem_h, lay.support.mode == cgroup_mode::v1
                                                             ? "memory.usage_in_bytes"
                                                             : "memory.current")));
-    auto seen = impl_->sampled_peak.load();
-    while (v > seen && !impl_->sampled_peak.compare_exchange_weak(seen, v)) {
-    }
+    impl_->record_usage(v);
     return v;
 }
 
