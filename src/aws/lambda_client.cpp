@@ -355,9 +355,12 @@ std::string lambda_client::wait_until_active(const std::string& name,
                             name + ": " + (reason.empty() ? "state Failed" : reason));
         }
         if (state == "Active" && update != "InProgress") return text;
-        if (std::chrono::steady_clock::now() + pause > deadline)
-            throw std::runtime_error("wait_until_active: " + name + " still " + state + "/" +
-                                     update + " after " + std::to_string(timeout.count()) + " ms");
+        if (std::chrono::steady_clock::now() + pause > deadline) {
+            std::string msg = "wait_until_active: ";
+            msg.append(name).append(" still ").append(state).append("/").append(update);
+            msg.append(" after ").append(std::to_string(timeout.count())).append(" ms");
+            throw std::runtime_error(msg);
+        }
         std::this_thread::sleep_for(pause);
         pause = std::min(pause * 2, std::chrono::milliseconds(2000));
     }

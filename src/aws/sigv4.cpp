@@ -72,7 +72,8 @@ std::string hex(std::string_view bytes) {
     static constexpr char digits_hex[] = "0123456789abcdef";
     std::string out;
     out.reserve(bytes.size() * 2);
-    for (unsigned char c : bytes) {
+    for (const char ch : bytes) {
+        const auto c = static_cast<unsigned char>(ch);
         out += digits_hex[c >> 4];
         out += digits_hex[c & 15];
     }
@@ -98,7 +99,8 @@ std::string uri_encode(std::string_view s, bool keep_slash) {
     static constexpr char digits_hex[] = "0123456789ABCDEF";
     std::string out;
     out.reserve(s.size());
-    for (unsigned char c : s) {
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
         if (is_unreserved(c) || (keep_slash && c == '/')) {
             out += static_cast<char>(c);
         } else {
@@ -327,7 +329,7 @@ result sign(const request& req, const params& p) {
 
     std::string canonical_headers, signed_headers;
     for (const auto& [name, value] : canon) {
-        canonical_headers += name + ':' + value + '\n';
+        canonical_headers.append(name).append(1, ':').append(value).append(1, '\n');
         if (!signed_headers.empty()) signed_headers += ';';
         signed_headers += name;
     }

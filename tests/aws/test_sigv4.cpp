@@ -110,7 +110,7 @@ TEST_P(sigv4_suite, presigned_query_matches) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(aws, sigv4_suite, ::testing::ValuesIn(case_names()),
+INSTANTIATE_TEST_SUITE_P(published, sigv4_suite, ::testing::ValuesIn(case_names()),
                          [](const auto& param_info) {
                              std::string n = param_info.param;
                              for (char& ch : n)
