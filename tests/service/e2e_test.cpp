@@ -1,0 +1,264 @@
+// End-to-end: the real AWS CLI, the real AWS SDK for JavaScript, the official Node.js runtime
+// interface client, and the lambench CLI itself, all against a real `lambench serve`.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "harness.hpp"
+
+using namespace lambench_test;
+using json = nlohmann::json;
+
+namespace {
+
+struct run_result {
+    int code = -1;
+    std::string out, err;
+};
+
+// Runs a shell command line; stdout and stderr captured separately.
+run_result run(const std::string& cmd, const fs::path& scratch) {
+    fs::path err_file = scratch / "stderr.txt";
+    run_result r;
+    FILE* p = ::popen((cmd + " 2>" + err_file.string()).c_str(), "r");
+    if (!p) return r;
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+    int status = ::pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.err = read_file(err_file);
+    return r;
+}
+
+std::string quote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+bool have(const std::string& tool) { return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0; }
+
+class EndToEnd : public ::testing::Test {
+protected:
+    temp_dir tmp;
+    fs::path code = make_code_dir(tmp.path());
+};
+
+TEST_F(EndToEnd, AwsCliCreatesInvokesUpdatesListsAndDeletes) {
+    if (!have("aws")) GTEST_SKIP() << "aws CLI not installed (scripts/install-deps installs awscli)";
+    service_process s("[service]\nidle_timeout = 60\n");
+    fs::path zip = tmp.path() / "fn.zip";
+    write_file(zip, make_zip({{"bootstrap", read_file(TESTFN_BIN), 0100755}}));
+    std::string env = "AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y AWS_DEFAULT_REGION=us-east-1 "
+                      "AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER= ";
+    std::string aws = env + "aws --endpoint-url " + s.url() + " --output json lambda ";
+    // v2 reads --payload as base64 unless told otherwise; v1 has no such option.
+    bool v2 = run("aws --version", tmp.path()).out.find("aws-cli/2") != std::string::npos ||
+              run("aws --version", tmp.path()).err.find("aws-cli/2") != std::string::npos;
+    std::string raw = v2 ? " --cli-binary-format raw-in-base64-out" : "";
+
+    auto c = run(aws + "create-function --function-name cli-fn --runtime provided.al2023 --handler echo "
+                       "--role arn:aws:iam::000000000000:role/lambench --memory-size 256 --zip-file fileb://" +
+                     zip.string(),
+                 tmp.path());
+    ASSERT_EQ(c.code, 0) << c.err;
+    auto cj = json::parse(c.out);
+    EXPECT_EQ(cj["FunctionName"], "cli-fn");
+    EXPECT_EQ(cj["MemorySize"], 256);
+    EXPECT_EQ(cj["State"], "Active");
+
+    fs::path out = tmp.path() / "out.json";
+    auto i = run(aws + "invoke --function-name cli-fn --log-type Tail --payload " + quote(R"({"via":"cli"})") +
+                     raw + " " + out.string(),
+                 tmp.path());
+    ASSERT_EQ(i.code, 0) << i.err;
+    auto ij = json::parse(i.out);
+    EXPECT_EQ(ij["StatusCode"], 200);
+    EXPECT_EQ(ij["ExecutedVersion"], "$LATEST");
+    EXPECT_EQ(read_file(out), R"({"via":"cli"})");
+    std::string log = unbase64(ij["LogResult"].get<std::string>());
+    EXPECT_NE(log.find("REPORT RequestId: "), std::string::npos) << log;
+    EXPECT_NE(log.find("Init Duration: "), std::string::npos) << log;
+
+    auto u = run(aws + "update-function-configuration --function-name cli-fn --memory-size 512 --timeout 11",
+                 tmp.path());
+    ASSERT_EQ(u.code, 0) << u.err;
+    EXPECT_EQ(json::parse(u.out)["MemorySize"], 512);
+
+    auto g = run(aws + "get-function-configuration --function-name cli-fn", tmp.path());
+    ASSERT_EQ(g.code, 0) << g.err;
+    auto gj = json::parse(g.out);
+    EXPECT_EQ(gj["MemorySize"], 512);
+    EXPECT_EQ(gj["Timeout"], 11);
+    EXPECT_EQ(gj["FunctionArn"], "arn:aws:lambda:us-east-1:000000000000:function:cli-fn");
+
+    auto i2 = run(aws + "invoke --function-name cli-fn --log-type Tail --payload " + quote("{}") + raw + " " +
+                      out.string(),
+                  tmp.path());
+    ASSERT_EQ(i2.code, 0) << i2.err;
+    std::string log2 = unbase64(json::parse(i2.out)["LogResult"].get<std::string>());
+    EXPECT_NE(log2.find("Memory Size: 512 MB"), std::string::npos) << log2;
+    EXPECT_NE(log2.find("Init Duration: "), std::string::npos) << "the update retired the old sandbox";
+
+    auto l = run(aws + "list-functions", tmp.path());
+    ASSERT_EQ(l.code, 0) << l.err;
+    EXPECT_EQ(json::parse(l.out)["Functions"][0]["FunctionName"], "cli-fn");
+
+    auto d = run(aws + "delete-function --function-name cli-fn", tmp.path());
+    EXPECT_EQ(d.code, 0) << d.err;
+    auto gone = run(aws + "get-function --function-name cli-fn", tmp.path());
+    EXPECT_NE(gone.code, 0);
+    EXPECT_NE(gone.err.find("ResourceNotFoundException"), std::string::npos) << gone.err;
+
+    auto bad = run(aws + "create-function --function-name bad --runtime provided.al2023 --handler x "
+                         "--role arn:aws:iam::000000000000:role/x --memory-size 64 --zip-file fileb://" +
+                       zip.string(),
+                   tmp.path());
+    EXPECT_NE(bad.code, 0);
+    // The CLI validates MemorySize itself (min 128) or reports the service's error; either names it.
+    EXPECT_NE(bad.err.find("MemorySize") == std::string::npos ? bad.err.find("memory") : 0, std::string::npos)
+        << bad.err;
+}
+
+TEST_F(EndToEnd, AwsSdkForJavaScriptInvokesAndSeesResourceNotFound) {
+    if (!fs::exists(fs::path(NODE_DIR) / "node_modules/@aws-sdk/client-lambda"))
+        GTEST_SKIP() << "run scripts/install-deps (npm install in tests/service/node)";
+    service_process s("[service]\n[[function]]\nname = \"sdk-fn\"\nhandler = \"echo\"\nmemory = 384\ncode = \"" +
+                      code.string() + "\"\n");
+    auto r = run("node " + std::string(NODE_DIR) + "/sdk_check.mjs " + s.url() + " sdk-fn", tmp.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto j = json::parse(r.out);
+    EXPECT_EQ(j["status"], 200);
+    EXPECT_EQ(j["payload"], R"({"from":"sdk"})");
+    EXPECT_TRUE(j["functionError"].is_null());
+    EXPECT_EQ(j["executedVersion"], "$LATEST");
+    EXPECT_NE(j["log"].get<std::string>().find("REPORT RequestId: "), std::string::npos);
+    EXPECT_EQ(j["memory"], 384);
+    EXPECT_EQ(j["missing"], "ResourceNotFoundException");
+    EXPECT_EQ(j["missingStatus"], 404);
+}
+
+TEST_F(EndToEnd, OfficialNodeRuntimeClientRunsThroughALauncher) {
+    fs::path ric = fs::path(PROJECT_DIR) / "functions/node/node_modules/aws-lambda-ric/bin/index.mjs";
+    if (!fs::exists(ric) || !have("node"))
+        GTEST_SKIP() << "aws-lambda-ric not installed (scripts/install-deps, functions/node)";
+    fs::path js = tmp.path() / "js";
+    fs::create_directories(js);
+    write_file(js / "index.mjs", R"(
+export const ok = async (event) => ({ got: event, node: process.version.startsWith("v") });
+export const boom = async () => { throw new TypeError("boom from node"); };
+)");
+    service_process s("[service]\nlaunchers = { \"nodejs20.x\" = \"node " + ric.string() + " {handler}\" }\n"
+                      "[[function]]\nname = \"node-ok\"\nruntime = \"nodejs20.x\"\nhandler = \"index.ok\"\n"
+                      "memory = 512\ncode = \"" + js.string() + "\"\n"
+                      "[[function]]\nname = \"node-boom\"\nruntime = \"nodejs20.x\"\nhandler = \"index.boom\"\n"
+                      "memory = 512\ncode = \"" + js.string() + "\"\n");
+    auto ok = s.invoke("node-ok", R"({"n":7})");
+    ASSERT_EQ(ok.status, 200) << ok.body;
+    EXPECT_EQ(json::parse(ok.body)["got"]["n"], 7) << ok.body;
+    EXPECT_NE(unbase64(ok.header("x-amz-log-result")).find("Init Duration"), std::string::npos);
+    auto warm = s.invoke("node-ok", R"({"n":8})");
+    EXPECT_EQ(json::parse(warm.body)["got"]["n"], 8);
+    auto boom = s.invoke("node-boom");
+    EXPECT_EQ(boom.header("x-amz-function-error"), "Unhandled");
+    auto bj = json::parse(boom.body);
+    EXPECT_EQ(bj["errorType"], "TypeError") << boom.body;
+    EXPECT_EQ(bj["errorMessage"], "boom from node");
+    EXPECT_TRUE(bj.contains("trace")) << "the Node client's own body, unchanged";
+}
+
+TEST_F(EndToEnd, LauncherPlaceholdersAndUnknownRuntimes) {
+    service_process s("[service]\nlaunchers = { \"custom.env\" = \"env {task_root}/bootstrap\" }\n"
+                      "[[function]]\nname = \"launched\"\nruntime = \"custom.env\"\nhandler = \"echo\"\ncode = \"" +
+                      code.string() + "\"\n");
+    auto r = s.invoke("launched", R"({"l":1})");
+    EXPECT_EQ(r.body, R"({"l":1})");
+    json b = {{"FunctionName", "nolauncher"},
+              {"Runtime", "python3.12"},
+              {"Handler", "app.handler"},
+              {"Role", "arn:aws:iam::000000000000:role/x"},
+              {"Code", {{"ZipFile", base64(make_zip({{"app.py", "x"}}))}}}};
+    auto c = http("POST", s.url() + "/2015-03-31/functions", b.dump());
+    EXPECT_EQ(c.status, 400);
+    EXPECT_EQ(c.header("x-amzn-errortype"), "InvalidParameterValueException");
+    EXPECT_NE(c.body.find("Runtime"), std::string::npos);
+}
+
+TEST_F(EndToEnd, LambenchInvokePrintsPayloadAndReport) {
+    service_process s("[[function]]\nname = \"cli-echo\"\nhandler = \"echo\"\ncode = \"" + code.string() + "\"\n");
+    auto r = run(std::string(LAMBENCH_BIN) + " invoke cli-echo --payload " + quote(R"({"k":"v"})") +
+                     " --endpoint " + s.url(),
+                 tmp.path());
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "{\"k\":\"v\"}\n");
+    EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(REPORT RequestId: [0-9a-f-]{36}\tDuration: )"))) << r.err;
+    auto missing = run(std::string(LAMBENCH_BIN) + " invoke nope --endpoint " + s.url(), tmp.path());
+    EXPECT_NE(missing.code, 0);
+    EXPECT_NE(missing.err.find("ResourceNotFoundException"), std::string::npos) << missing.err;
+
+    auto logs = run(std::string(LAMBENCH_BIN) + " logs cli-echo --state-dir " + s.state_dir().string(), tmp.path());
+    EXPECT_EQ(logs.code, 0) << logs.err;
+    EXPECT_NE(logs.out.find("START RequestId: "), std::string::npos);
+    EXPECT_NE(logs.out.find("REPORT RequestId: "), std::string::npos);
+    auto nolog = run(std::string(LAMBENCH_BIN) + " logs never-ran --state-dir " + s.state_dir().string(), tmp.path());
+    EXPECT_NE(nolog.code, 0);
+    EXPECT_NE(nolog.err.find("never-ran"), std::string::npos);
+}
+
+TEST_F(EndToEnd, ServeRejectsBadFlagsAndConfigs) {
+    std::string bin = LAMBENCH_BIN;
+    auto listen = run(bin + " serve --listen nonsense --state-dir " + tmp.path().string(), tmp.path());
+    EXPECT_NE(listen.code, 0);
+    EXPECT_NE(listen.err.find("--listen"), std::string::npos) << listen.err;
+    auto cpu = run(bin + " serve --init-cpu half --state-dir " + tmp.path().string(), tmp.path());
+    EXPECT_NE(cpu.code, 0);
+    EXPECT_NE(cpu.err.find("init-cpu"), std::string::npos) << cpu.err;
+    write_file(tmp.path() / "bad.toml", "[[function]]\nname = \"x\"\ncode = \"/nonexistent\"\nmemory = 99\n");
+    auto cfg = run(bin + " serve --listen 127.0.0.1:0 --config " + (tmp.path() / "bad.toml").string() +
+                       " --state-dir " + tmp.path().string(),
+                   tmp.path());
+    EXPECT_NE(cfg.code, 0);
+    EXPECT_NE(cfg.err.find("MemorySize"), std::string::npos) << cfg.err;
+    write_file(tmp.path() / "rt.toml", "[[function]]\nname = \"x\"\nruntime = \"ruby3.3\"\ncode = \"" +
+                                           code.string() + "\"\n");
+    auto rt = run(bin + " serve --listen 127.0.0.1:0 --config " + (tmp.path() / "rt.toml").string() +
+                      " --state-dir " + tmp.path().string(),
+                  tmp.path());
+    EXPECT_NE(rt.code, 0);
+    EXPECT_NE(rt.err.find("launcher"), std::string::npos) << rt.err;
+}
+
+TEST_F(EndToEnd, IncompleteCgroupsAreMarkedOrRefused) {
+    // Pointing the cgroup root at a directory that is not a cgroup makes the model incomplete.
+    std::map<std::string, std::string> env{{"LAMBENCH_CGROUP_ROOT", (tmp.path() / "not-a-cgroup").string()},
+                                           {"LAMBENCH_REQUIRE_CGROUPS", "0"}};
+    std::string cfg = "[[function]]\nname = \"e\"\nhandler = \"echo\"\ncode = \"" + code.string() + "\"\n";
+    std::unique_ptr<service_process> s;
+    try {
+        s = std::make_unique<service_process>(cfg, std::vector<std::string>{}, env);
+    } catch (const std::exception& e) {
+        FAIL() << e.what();
+    }
+    auto st = json::parse(http("GET", s->url() + "/2015-03-31/functions/e/lambench-stats").body);
+    if (st["ResourceModel"] == "full") GTEST_SKIP() << "LAMBENCH_CGROUP_ROOT did not reduce the model here";
+    auto r = s->invoke("e");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("x-lambench-resource-model"), "partial");
+    EXPECT_NE(unbase64(r.header("x-amz-log-result")).find("\tLambench Resource Model: partial"), std::string::npos);
+    s.reset();
+
+    env["LAMBENCH_REQUIRE_CGROUPS"] = "1";
+    auto refused = run("env LAMBENCH_CGROUP_ROOT=" + env["LAMBENCH_CGROUP_ROOT"] +
+                           " LAMBENCH_REQUIRE_CGROUPS=1 " + std::string(LAMBENCH_BIN) +
+                           " serve --listen 127.0.0.1:0 --state-dir " + tmp.path().string(),
+                       tmp.path());
+    EXPECT_NE(refused.code, 0);
+    EXPECT_NE(refused.err.find("LAMBENCH_REQUIRE_CGROUPS"), std::string::npos) << refused.err;
+    EXPECT_EQ(refused.out, "") << "no listening line when refusing to start";
+}
+
+}  // namespace
