@@ -25,9 +25,10 @@ struct cgroup_support {
     std::string describe() const;
     bool complete() const { return cpu && memory && freezer; }
     // Why a part is off or approximated (empty when complete and exact), e.g. "memory.peak
-    // missing: Max Memory Used is sampled from memory.current" or "disabled by LAMBENCH_CGROUPS".
+    // missing: Max Memory Used is polled from memory.current every 10 ms" or "disabled by
+    // LAMBENCH_CGROUPS=off". describe() includes it.
     std::string note;
-    // Directory (v2) or per-hierarchy cgroup path (v1) under which groups are created.
+    // Directory under which groups are created; v1: one per hierarchy, space-separated.
     std::string parent;
 };
 
@@ -49,10 +50,15 @@ void reap_stale_groups();
 void make_killable(pid_t pid) noexcept;
 
 // Move-only owner of one cgroup (in each v1 hierarchy, or one v2 group). The destructor kills
-// every process still inside, waits for them to go, and removes the group(s).
+// every process still inside, waits for them to go, and removes the group(s). Without cgroups
+// (mode none) it still works: freeze = SIGSTOP, kill = killpg of the members' process groups,
+// memory figures 0. A moved-from group may only be destroyed or assigned to. Methods may be
+// called from several threads.
 class resource_group {
   public:
-    // name must be unique per service instance (e.g. "<function>-<sandbox id>").
+    // name must be unique per service instance (e.g. "<function>-<sandbox id>") and a plain
+    // file name (no '/'); memory_mb > 0. Sets the memory cap (no swap) and the proportional CPU
+    // share. Throws std::invalid_argument for bad input, std::system_error naming the call.
     static resource_group create(const std::string& name, int memory_mb);
     resource_group(resource_group&&) noexcept;
     resource_group& operator=(resource_group&&) noexcept;
@@ -62,12 +68,12 @@ class resource_group {
 
     void add_process(pid_t pid);      // moves pid (and its future children) into the group
     void set_cpu_share(double cpus);  // <= 0 means unlimited (used for init_cpu = "full")
-    void freeze();                    // cgroup freezer, else SIGSTOP to every member
+    void freeze();  // cgroup freezer (returns once frozen), else SIGSTOP to every member
     void thaw();
     std::uint64_t memory_peak_bytes() const;  // 0 when memory accounting is off
     std::uint64_t memory_current_bytes() const;
     bool oom_killed() const;  // an OOM kill happened in this group
-    void kill_all();          // SIGKILL every member
+    void kill_all();          // SIGKILL every member; waits (<= 2 s) until none runs; thawed after
     const cgroup_support& support() const;
 
     // Additions beyond the first draft:
