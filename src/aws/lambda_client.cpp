@@ -323,6 +323,10 @@ invoke_result lambda_client::invoke(const std::string& name, const std::string& 
     out.status = static_cast<int>(r.status);
     out.payload = std::move(r.body);
     out.round_trip = r.round_trip;
+    if (auto it = r.headers.find("x-amzn-requestid"); it != r.headers.end())
+        out.request_id = it->second;
+    if (auto it = r.headers.find("x-amz-executed-version"); it != r.headers.end())
+        out.executed_version = it->second;
     if (auto it = r.headers.find("x-amz-function-error"); it != r.headers.end())
         out.function_error = it->second;
     if (auto it = r.headers.find("x-amz-log-result");

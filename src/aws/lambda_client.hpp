@@ -42,6 +42,8 @@ struct invoke_result {
     std::string function_error;             // X-Amz-Function-Error ("Unhandled") or empty
     std::string log_tail;                   // decoded X-Amz-Log-Result (when log tail requested)
     std::chrono::nanoseconds round_trip{};  // client-side, request written -> body read
+    std::string request_id;                 // x-amzn-RequestId (the RequestId of START/END/REPORT)
+    std::string executed_version;           // X-Amz-Executed-Version, e.g. $LATEST
 };
 
 class lambda_client {

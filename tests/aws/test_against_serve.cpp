@@ -147,6 +147,11 @@ TEST_F(against_serve, hello_lifecycle_create_invoke_update_delete) {
         EXPECT_NE(cold_report.find("Memory Size: 256 MB"), std::string::npos) << cold.log_tail;
         EXPECT_NE(cold_report.find("Init Duration: "), std::string::npos) << cold.log_tail;
         EXPECT_GT(cold.round_trip.count(), 0);
+        // The id the caller gets is the one the log lines carry.
+        EXPECT_FALSE(cold.request_id.empty());
+        EXPECT_NE(cold_report.find("RequestId: " + cold.request_id), std::string::npos)
+            << cold_report;
+        EXPECT_EQ(cold.executed_version, "$LATEST");
 
         const auto warm = client_->invoke(cfg.name, "{}");
         EXPECT_EQ(warm.payload, R"({"message":"hello","payload_bytes":2})");

@@ -139,6 +139,7 @@ TEST(lambda_client, invoke_sends_type_and_tail_and_decodes_log_result) {
         return http_response{
             200,
             {{"X-Amz-Executed-Version", "$LATEST"},
+             {"x-amzn-RequestId", "6f1b3c1e-0000-4000-8000-000000000001"},
              {"X-Amz-Log-Result", base64_encode(std::string_view(log))}},
             R"({"message":"hello","payload_bytes":)" + std::to_string(r.body.size()) + "}"};
     });
@@ -149,6 +150,8 @@ TEST(lambda_client, invoke_sends_type_and_tail_and_decodes_log_result) {
     EXPECT_EQ(res.function_error, "");
     EXPECT_EQ(res.log_tail, log);
     EXPECT_GT(res.round_trip.count(), 0);
+    EXPECT_EQ(res.request_id, "6f1b3c1e-0000-4000-8000-000000000001");
+    EXPECT_EQ(res.executed_version, "$LATEST");
     const auto reqs = server.requests();
     ASSERT_EQ(reqs.size(), 1u);
     EXPECT_EQ(reqs[0].path, "/2015-03-31/functions/hello/invocations");
