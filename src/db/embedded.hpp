@@ -34,6 +34,10 @@ struct status {
 
 status get_status(const std::string& state_dir);
 
+// Stops the server and deletes the cluster (the state directory's secrets stay). For tests and
+// `lambench db destroy`.
+void destroy(const std::string& state_dir);
+
 // $LAMBENCH_STATE_DIR, else $HOME/.local/state/lambench.
 std::string default_state_dir();
 

@@ -1,0 +1,602 @@
+// Embedded PostgreSQL: initdb / pg_ctl lifecycle, schema and deterministic seed.
+//
+// Layout of <state_dir>/db (always owned by the caller):
+//   lock                flock'ed by every call, so concurrent callers serialise
+//   password            the `lambench` role's password (0600)
+//   superuser-password  the cluster superuser's (`postgres`) password (0600)
+//   port                the remembered port
+//   cluster             path of the cluster directory (see cluster_dir_for)
+// The cluster directory holds data/ (PGDATA) and server.log.
+#include "db/embedded.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <utility>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace lambench::db {
+namespace {
+
+[[noreturn]] void fail_errno(const std::string& what) {
+    throw error(what + ": " + std::strerror(errno));
+}
+
+// ---- small RAII owners --------------------------------------------------------------------
+
+class fd_owner {
+public:
+    explicit fd_owner(int fd = -1) : fd_(fd) {}
+    fd_owner(fd_owner&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    fd_owner& operator=(fd_owner&& o) noexcept {
+        if (this != &o) {
+            reset();
+            fd_ = std::exchange(o.fd_, -1);
+        }
+        return *this;
+    }
+    fd_owner(const fd_owner&) = delete;
+    fd_owner& operator=(const fd_owner&) = delete;
+    ~fd_owner() { reset(); }
+    int get() const { return fd_; }
+    void reset() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+
+private:
+    int fd_;
+};
+
+// An exclusive flock held for the owner's lifetime. O_CLOEXEC matters: a postmaster started
+// while we hold the lock must not inherit the descriptor, or the lock would outlive us.
+class file_lock {
+public:
+    explicit file_lock(const fs::path& path)
+        : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+        if (fd_.get() < 0) fail_errno("open(" + path.string() + ")");
+        while (::flock(fd_.get(), LOCK_EX) != 0) {
+            if (errno != EINTR) fail_errno("flock(" + path.string() + ")");
+        }
+    }
+
+private:
+    fd_owner fd_;
+};
+
+struct pq_conn {
+    PGconn* c = nullptr;
+    explicit pq_conn(const std::string& conninfo) : c(PQconnectdb(conninfo.c_str())) {}
+    pq_conn(const pq_conn&) = delete;
+    pq_conn& operator=(const pq_conn&) = delete;
+    ~pq_conn() { PQfinish(c); }
+    bool ok() const { return c && PQstatus(c) == CONNECTION_OK; }
+    std::string message() const {
+        std::string m = c ? PQerrorMessage(c) : "out of memory";
+        while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+        return m;
+    }
+};
+
+struct pq_result {
+    PGresult* r;
+    explicit pq_result(PGresult* res) : r(res) {}
+    pq_result(const pq_result&) = delete;
+    pq_result& operator=(const pq_result&) = delete;
+    ~pq_result() { PQclear(r); }
+};
+
+// Runs one SQL string (possibly several statements); throws with the server's message.
+void exec(const pq_conn& conn, const std::string& sql, const std::string& step) {
+    pq_result res(PQexec(conn.c, sql.c_str()));
+    auto st = PQresultStatus(res.r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        throw error("db: " + step + ": " + conn.message());
+}
+
+std::string query_one(const pq_conn& conn, const std::string& sql, const std::string& step) {
+    pq_result res(PQexec(conn.c, sql.c_str()));
+    if (PQresultStatus(res.r) != PGRES_TUPLES_OK || PQntuples(res.r) != 1)
+        throw error("db: " + step + ": " + conn.message());
+    return PQgetisnull(res.r, 0, 0) ? std::string() : std::string(PQgetvalue(res.r, 0, 0));
+}
+
+// ---- files ----------------------------------------------------------------------------------
+
+std::optional<std::string> read_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    std::string s = ss.str();
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+// Write-then-rename, so a crash never leaves a half-written password or port.
+void write_file(const fs::path& p, const std::string& content, mode_t mode) {
+    fs::path tmp = p;
+    tmp += ".tmp";
+    fd_owner fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+    if (fd.get() < 0) fail_errno("open(" + tmp.string() + ")");
+    if (::fchmod(fd.get(), mode) != 0) fail_errno("fchmod(" + tmp.string() + ")");
+    std::string data = content + "\n";
+    const char* q = data.data();
+    size_t left = data.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd.get(), q, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail_errno("write(" + tmp.string() + ")");
+        }
+        q += n;
+        left -= static_cast<size_t>(n);
+    }
+    fd.reset();
+    if (::rename(tmp.c_str(), p.c_str()) != 0) fail_errno("rename(" + tmp.string() + ")");
+}
+
+std::string random_hex(size_t bytes) {
+    std::vector<unsigned char> buf(bytes);
+    size_t got = 0;
+    while (got < bytes) {
+        ssize_t n = ::getrandom(buf.data() + got, bytes - got, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail_errno("getrandom");
+        }
+        got += static_cast<size_t>(n);
+    }
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : buf) {
+        out += digits[b >> 4];
+        out += digits[b & 15];
+    }
+    return out;
+}
+
+// FNV-1a: a stable short name for a state directory's cluster under /var/tmp.
+std::string hash_hex(const std::string& s) {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char ch : s) {
+        h ^= ch;
+        h *= 1099511628211ULL;
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+// ---- the server's user and binaries ----------------------------------------------------------
+
+// PostgreSQL refuses to run as root. As root we run initdb/pg_ctl as Debian's `postgres` system
+// user; as anyone else, as ourselves.
+struct server_user {
+    bool switch_user = false;
+    uid_t uid = 0;
+    gid_t gid = 0;
+};
+
+server_user pick_server_user() {
+    server_user u;
+    u.uid = ::geteuid();
+    u.gid = ::getegid();
+    if (u.uid != 0) return u;
+    const char* name = std::getenv("LAMBENCH_PG_USER");
+    if (!name || !*name) name = "postgres";
+    struct passwd* pw = ::getpwnam(name);
+    if (!pw)
+        throw error(std::string("db: running as root, and PostgreSQL refuses to run as root; no '") +
+                    name + "' user to run it as (install postgresql, or set LAMBENCH_PG_USER)");
+    u.switch_user = true;
+    u.uid = pw->pw_uid;
+    u.gid = pw->pw_gid;
+    return u;
+}
+
+fs::path pg_bindir() {
+    if (const char* env = std::getenv("LAMBENCH_PG_BINDIR"); env && *env) return env;
+    // Debian installs each major version side by side; take the newest with an initdb.
+    fs::path best;
+    int best_version = -1;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/usr/lib/postgresql", ec)) {
+        const std::string v = entry.path().filename().string();
+        if (v.empty() || !std::all_of(v.begin(), v.end(), ::isdigit)) continue;
+        if (!fs::exists(entry.path() / "bin" / "initdb")) continue;
+        int n = std::stoi(v);
+        if (n > best_version) {
+            best_version = n;
+            best = entry.path() / "bin";
+        }
+    }
+    if (best_version < 0)
+        throw error("db: no PostgreSQL server found under /usr/lib/postgresql/*/bin "
+                    "(apt-get install postgresql, or set LAMBENCH_PG_BINDIR)");
+    return best;
+}
+
+struct run_result {
+    int code = -1;
+    std::string output;
+};
+
+// fork + (setgid/setuid) + exec, stdout+stderr captured. The child chdirs to `cwd` because
+// pg_ctl and initdb complain when they cannot stat the caller's (e.g. /root) directory.
+run_result run(const server_user& user, const std::vector<std::string>& argv, const fs::path& cwd) {
+    int pipefd[2];
+    if (::pipe2(pipefd, O_CLOEXEC) != 0) fail_errno("pipe2");
+    fd_owner rd(pipefd[0]), wr(pipefd[1]);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+
+    pid_t pid = ::fork();
+    if (pid < 0) fail_errno("fork");
+    if (pid == 0) {
+        // Only async-signal-safe calls from here on.
+        ::dup2(wr.get(), 1);
+        ::dup2(wr.get(), 2);
+        int devnull = ::open("/dev/null", O_RDONLY);
+        if (devnull >= 0) ::dup2(devnull, 0);
+        if (user.switch_user) {
+            if (::setgroups(0, nullptr) != 0 || ::setgid(user.gid) != 0 || ::setuid(user.uid) != 0) {
+                const char msg[] = "setgid/setuid to the postgres user failed\n";
+                (void)!::write(2, msg, sizeof msg - 1);
+                ::_exit(126);
+            }
+        }
+        if (::chdir(cwd.c_str()) != 0) (void)!::chdir("/");
+        ::execv(args[0], args.data());
+        const char msg[] = "execv failed\n";
+        (void)!::write(2, msg, sizeof msg - 1);
+        ::_exit(127);
+    }
+    wr.reset();
+    run_result r;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(rd.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        r.output.append(buf, static_cast<size_t>(n));
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) fail_errno("waitpid");
+    }
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return r;
+}
+
+void run_checked(const server_user& user, const std::vector<std::string>& argv, const fs::path& cwd,
+                 const std::string& step) {
+    run_result r = run(user, argv, cwd);
+    if (r.code != 0) {
+        std::string cmd;
+        for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+        while (!r.output.empty() && r.output.back() == '\n') r.output.pop_back();
+        throw error("db: " + step + " failed (" + cmd + ", exit " + std::to_string(r.code) +
+                    "): " + r.output);
+    }
+}
+
+// ---- ports ----------------------------------------------------------------------------------
+
+bool port_free(int port) {
+    fd_owner s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (s.get() < 0) fail_errno("socket");
+    int one = 1;
+    // SO_REUSEADDR as the postmaster sets it, so a port in TIME_WAIT counts as free.
+    ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    return ::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+}
+
+int free_port() {
+    fd_owner s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (s.get() < 0) fail_errno("socket");
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) fail_errno("bind(127.0.0.1:0)");
+    socklen_t len = sizeof a;
+    if (::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0) fail_errno("getsockname");
+    return ntohs(a.sin_port);
+}
+
+// ---- layout -----------------------------------------------------------------------------------
+
+struct layout {
+    fs::path db;       // <state>/db
+    fs::path cluster;  // holds data/ and server.log
+    fs::path data;
+    fs::path log;
+};
+
+fs::path canonical_state(const std::string& state_dir) {
+    if (state_dir.empty()) throw error("db: empty state directory");
+    std::error_code ec;
+    fs::create_directories(state_dir, ec);
+    if (ec) throw error("db: mkdir(" + state_dir + "): " + ec.message());
+    fs::path p = fs::canonical(state_dir, ec);
+    if (ec) throw error("db: realpath(" + state_dir + "): " + ec.message());
+    return p;
+}
+
+// Where the cluster lives. A server running as ourselves keeps it in the state directory. A
+// server running as `postgres` (we are root) usually cannot traverse the state directory (e.g.
+// /root is 0700, mkdtemp dirs are 0700), and loosening the caller's directory modes would be a
+// surprise; so its cluster goes to /var/tmp/lambench-db-<uid>-<hash of the state dir>, which
+// survives reboots (unlike /tmp on many systems) and is reused by the same state directory.
+fs::path cluster_dir_for(const fs::path& state, const server_user& user) {
+    if (!user.switch_user) return state / "db" / "cluster";
+    return fs::path("/var/tmp") / ("lambench-db-" + std::to_string(::geteuid()) + "-" +
+                                   hash_hex(state.string()));
+}
+
+layout make_layout(const fs::path& state, const server_user& user) {
+    layout l;
+    l.db = state / "db";
+    std::error_code ec;
+    fs::create_directories(l.db, ec);
+    if (ec) throw error("db: mkdir(" + l.db.string() + "): " + ec.message());
+    l.cluster = cluster_dir_for(state, user);
+    l.data = l.cluster / "data";
+    l.log = l.cluster / "server.log";
+    return l;
+}
+
+// postmaster.pid: line 1 pid, line 4 port. The server is running when that pid is alive.
+std::optional<int> running_port(const layout& l) {
+    std::ifstream in(l.data / "postmaster.pid");
+    if (!in) return std::nullopt;
+    std::string lines[4];
+    for (auto& line : lines) {
+        if (!std::getline(in, line)) return std::nullopt;
+    }
+    pid_t pid = static_cast<pid_t>(std::atol(lines[0].c_str()));
+    if (pid <= 0) return std::nullopt;
+    if (::kill(pid, 0) != 0 && errno != EPERM) return std::nullopt;
+    int port = std::atoi(lines[3].c_str());
+    return port > 0 ? std::optional<int>(port) : std::nullopt;
+}
+
+std::string make_url(const std::string& password, int port) {
+    // gssencmode=disable: there is no Kerberos here, and libpq would otherwise probe for GSS
+    // credentials on every connect (and a static libpq has no GSSAPI at all).
+    return "postgresql://lambench:" + password + "@127.0.0.1:" + std::to_string(port) +
+           "/lambench?sslmode=disable&gssencmode=disable";
+}
+
+std::string conninfo(const std::string& user, const std::string& password, int port,
+                     const std::string& dbname) {
+    return "host=127.0.0.1 port=" + std::to_string(port) + " user=" + user + " password=" +
+           password + " dbname=" + dbname + " sslmode=disable gssencmode=disable connect_timeout=10";
+}
+
+void chown_to(const fs::path& p, const server_user& user) {
+    if (user.switch_user && ::chown(p.c_str(), user.uid, user.gid) != 0)
+        fail_errno("chown(" + p.string() + ")");
+}
+
+void init_cluster(const layout& l, const server_user& user, const fs::path& bindir,
+                  const std::string& superuser_password) {
+    std::error_code ec;
+    // A data directory without PG_VERSION is a failed earlier initdb: start over.
+    fs::remove_all(l.data, ec);
+    fs::create_directories(l.cluster, ec);
+    if (ec) throw error("db: mkdir(" + l.cluster.string() + "): " + ec.message());
+    if (::chmod(l.cluster.c_str(), 0700) != 0) fail_errno("chmod(" + l.cluster.string() + ")");
+    chown_to(l.cluster, user);
+
+    // The server's user must read the password file, so it lives in the cluster directory,
+    // briefly, 0600.
+    fs::path pwfile = l.cluster / "pwfile";
+    write_file(pwfile, superuser_password, 0600);
+    chown_to(pwfile, user);
+    run_result r = run(user,
+                       {(bindir / "initdb").string(), "-D", l.data.string(), "-U", "postgres",
+                        "--pwfile=" + pwfile.string(), "--auth-host=scram-sha-256",
+                        "--auth-local=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync"},
+                       l.cluster);
+    fs::remove(pwfile, ec);
+    if (r.code != 0)
+        throw error("db: initdb failed (exit " + std::to_string(r.code) + "): " + r.output);
+
+    // As RDS: TCP on loopback only, SCRAM only. No Unix socket: nothing else to secure, and a
+    // socket path under a long state directory could exceed sun_path's 107 bytes.
+    std::ofstream conf(l.data / "postgresql.conf", std::ios::app);
+    conf << "\n# lambench\n"
+            "listen_addresses = '127.0.0.1'\n"
+            "unix_socket_directories = ''\n"
+            "password_encryption = 'scram-sha-256'\n"
+            "max_connections = 100\n"
+            "shared_buffers = 32MB\n"
+            "timezone = 'UTC'\n"
+            "log_timezone = 'UTC'\n"
+            "datestyle = 'iso, mdy'\n";
+    if (!conf) throw error("db: write(" + (l.data / "postgresql.conf").string() + ") failed");
+    conf.close();
+    std::ofstream hba(l.data / "pg_hba.conf", std::ios::trunc);
+    hba << "# lambench: loopback TCP with SCRAM-SHA-256 only, as RDS\n"
+           "host all all 127.0.0.1/32 scram-sha-256\n";
+    if (!hba) throw error("db: write(" + (l.data / "pg_hba.conf").string() + ") failed");
+    hba.close();
+}
+
+void start_server(const layout& l, const server_user& user, const fs::path& bindir, int port) {
+    run_checked(user,
+                {(bindir / "pg_ctl").string(), "start", "-D", l.data.string(), "-l", l.log.string(),
+                 "-w", "-t", "60", "-s", "-o", "-p " + std::to_string(port)},
+                l.cluster, "pg_ctl start (log: " + l.log.string() + ")");
+}
+
+constexpr const char* schema_and_seed = R"SQL(
+BEGIN;
+CREATE TABLE items (
+    id uuid PRIMARY KEY,
+    name text NOT NULL,
+    category int NOT NULL,
+    price numeric(10,2) NOT NULL,
+    created_at timestamptz NOT NULL
+);
+INSERT INTO items (id, name, category, price, created_at)
+SELECT md5('item-' || i)::uuid,
+       'item ' || i,
+       i % 50,
+       ((i * 37) % 100000) / 100.0,
+       timestamptz '2026-01-01 00:00:00+00' + i * interval '1 minute 1.5 second'
+FROM generate_series(1, 10000) AS i;
+CREATE INDEX items_category_idx ON items (category);
+COMMIT;
+ANALYZE items;
+)SQL";
+
+// Creates role and database (as the superuser), then schema and seed (as `lambench`, so the
+// table is the role's own, as on RDS). The seed is one transaction: a table that exists is a
+// table fully seeded, and a second call does nothing.
+void ensure_seeded(int port, const std::string& superuser_password, const std::string& password) {
+    {
+        // The common case, a cluster seeded earlier: one connection, one query.
+        pq_conn conn(conninfo("lambench", password, port, "lambench"));
+        if (conn.ok() &&
+            query_one(conn, "SELECT to_regclass('public.items') IS NOT NULL", "schema lookup") == "t")
+            return;
+    }
+    {
+        pq_conn su(conninfo("postgres", superuser_password, port, "postgres"));
+        if (!su.ok()) throw error("db: connect as superuser: " + su.message());
+        if (query_one(su, "SELECT count(*) FROM pg_roles WHERE rolname = 'lambench'", "role lookup") == "0")
+            exec(su, "CREATE ROLE lambench LOGIN PASSWORD '" + password + "'", "CREATE ROLE");
+        else
+            exec(su, "ALTER ROLE lambench LOGIN PASSWORD '" + password + "'", "ALTER ROLE");
+        if (query_one(su, "SELECT count(*) FROM pg_database WHERE datname = 'lambench'", "db lookup") == "0")
+            exec(su, "CREATE DATABASE lambench OWNER lambench", "CREATE DATABASE");
+    }
+    pq_conn conn(conninfo("lambench", password, port, "lambench"));
+    if (!conn.ok()) throw error("db: connect as lambench: " + conn.message());
+    if (query_one(conn, "SELECT to_regclass('public.items') IS NOT NULL", "schema lookup") == "t") return;
+    exec(conn, schema_and_seed, "schema and seed");
+}
+
+std::string load_or_make_secret(const fs::path& p) {
+    if (auto s = read_file(p); s && !s->empty()) return *s;
+    std::string secret = random_hex(16);
+    write_file(p, secret, 0600);
+    return secret;
+}
+
+}  // namespace
+
+std::string default_state_dir() {
+    if (const char* s = std::getenv("LAMBENCH_STATE_DIR"); s && *s) return s;
+    if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/state/lambench";
+    if (struct passwd* pw = ::getpwuid(::geteuid())) return std::string(pw->pw_dir) + "/.local/state/lambench";
+    throw error("db: neither LAMBENCH_STATE_DIR nor HOME is set; pass --state-dir");
+}
+
+std::string ensure_running(const std::string& state_dir) {
+    const fs::path state = canonical_state(state_dir);
+    const server_user user = pick_server_user();
+    const layout l = make_layout(state, user);
+    file_lock lock(l.db / "lock");
+
+    const std::string password = load_or_make_secret(l.db / "password");
+    const std::string su_password = load_or_make_secret(l.db / "superuser-password");
+    write_file(l.db / "cluster", l.cluster.string(), 0644);
+
+    if (auto port = running_port(l)) {
+        write_file(l.db / "port", std::to_string(*port), 0644);
+        ensure_seeded(*port, su_password, password);
+        return make_url(password, *port);
+    }
+
+    const fs::path bindir = pg_bindir();
+    if (!fs::exists(l.data / "PG_VERSION")) init_cluster(l, user, bindir, su_password);
+
+    int port = 0;
+    if (auto p = read_file(l.db / "port")) port = std::atoi(p->c_str());
+    if (port <= 0 || !port_free(port)) port = free_port();
+    write_file(l.db / "port", std::to_string(port), 0644);
+    // A port can be taken between our probe and the postmaster's bind; one retry on another.
+    try {
+        start_server(l, user, bindir, port);
+    } catch (const error&) {
+        if (port_free(port)) throw;
+        port = free_port();
+        write_file(l.db / "port", std::to_string(port), 0644);
+        start_server(l, user, bindir, port);
+    }
+    ensure_seeded(port, su_password, password);
+    return make_url(password, port);
+}
+
+void stop(const std::string& state_dir) {
+    const fs::path state = canonical_state(state_dir);
+    const server_user user = pick_server_user();
+    const layout l = make_layout(state, user);
+    file_lock lock(l.db / "lock");
+    if (!running_port(l)) return;
+    run_checked(user, {(pg_bindir() / "pg_ctl").string(), "stop", "-D", l.data.string(), "-m", "fast", "-w", "-s"},
+                l.cluster, "pg_ctl stop");
+}
+
+status get_status(const std::string& state_dir) {
+    const fs::path state = canonical_state(state_dir);
+    const server_user user = pick_server_user();
+    const layout l = make_layout(state, user);
+    file_lock lock(l.db / "lock");
+    status s;
+    s.data_dir = l.data.string();
+    if (auto p = read_file(l.db / "port")) s.port = std::atoi(p->c_str());
+    if (auto rp = running_port(l)) {
+        s.running = true;
+        s.port = *rp;
+    }
+    auto password = read_file(l.db / "password");
+    if (password && s.port > 0 && fs::exists(l.data / "PG_VERSION")) s.url = make_url(*password, s.port);
+    return s;
+}
+
+void destroy(const std::string& state_dir) {
+    stop(state_dir);
+    const fs::path state = canonical_state(state_dir);
+    const server_user user = pick_server_user();
+    const layout l = make_layout(state, user);
+    file_lock lock(l.db / "lock");
+    std::error_code ec;
+    fs::remove_all(l.cluster, ec);
+    if (ec) throw error("db: rm -rf " + l.cluster.string() + ": " + ec.message());
+}
+
+}  // namespace lambench::db
