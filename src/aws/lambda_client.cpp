@@ -227,9 +227,29 @@ struct lambda_client::impl {
 
     http_response call(const std::string& method, const std::string& path, const std::string& query,
                        const std::string& body, std::initializer_list<long> ok) {
-        http_response r = send(method, path, query, body);
-        if (std::find(ok.begin(), ok.end(), r.status) == ok.end()) throw to_api_error(r);
-        return r;
+        // Control-plane calls are rate-limited on AWS (TooManyRequestsException, 429); a
+        // deploy should wait and go on rather than abort a long run. Invocations are never
+        // retried here: a throttled sample is a result the caller must see.
+        for (int attempt = 1;; ++attempt) {
+            http_response r = send(method, path, query, body);
+            if (std::find(ok.begin(), ok.end(), r.status) != ok.end()) return r;
+            if (r.status != 429 || attempt >= max_attempts) throw to_api_error(r);
+            std::this_thread::sleep_for(retry_delay(r, attempt));
+        }
+    }
+
+    static constexpr int max_attempts = 4;
+    static std::chrono::milliseconds retry_delay(const http_response& r, int attempt) {
+        double seconds = 0.2 * attempt;  // without a Retry-After: 0.2, 0.4, 0.6 s
+        if (auto it = r.headers.find("retry-after"); it != r.headers.end()) {
+            try {
+                seconds = std::stod(it->second);
+            } catch (const std::exception&) {
+                // an HTTP date or garbage: keep the default
+            }
+        }
+        seconds = std::clamp(seconds, 0.05, 10.0);
+        return std::chrono::milliseconds(static_cast<long>(seconds * 1000));
     }
 };
 

@@ -408,3 +408,36 @@ TEST(lambda_client, proxy_environment_does_not_capture_the_local_endpoint) {
     lambda_client client(server.endpoint(), "us-east-1", test_creds);
     EXPECT_EQ(client.invoke("fn", "{}").status, 200);
 }
+
+TEST(lambda_client, control_plane_retries_throttling_but_invoke_does_not) {
+    int n = 0;
+    http_test_server server([&](const http_request&) {
+        if (n++ % 2 == 0)
+            return http_response{
+                429,
+                {{"X-Amzn-ErrorType", "TooManyRequestsException"}, {"Retry-After", "0"}},
+                R"({"message":"Rate exceeded"})"};
+        return json_response(200, config_json("fn"));
+    });
+    lambda_client client(server.endpoint(), "us-east-1", test_creds);
+    EXPECT_EQ(json::parse(client.get_function_configuration("fn"))["FunctionName"], "fn");
+    EXPECT_EQ(server.requests().size(), 2u);
+    try {
+        client.invoke("fn", "{}");
+        FAIL() << "throttled invoke not reported";
+    } catch (const api_error& e) {
+        EXPECT_EQ(e.status, 429);
+        EXPECT_EQ(e.type, "TooManyRequestsException");
+    }
+    EXPECT_EQ(server.requests().size(), 3u);
+}
+
+TEST(lambda_client, persistent_throttling_gives_up_after_four_attempts) {
+    http_test_server server([](const http_request&) {
+        return http_response{
+            429, {{"X-Amzn-ErrorType", "TooManyRequestsException"}, {"Retry-After", "0"}}, "{}"};
+    });
+    lambda_client client(server.endpoint(), "us-east-1", test_creds);
+    EXPECT_THROW(client.delete_function("fn"), api_error);
+    EXPECT_EQ(server.requests().size(), 4u);
+}
