@@ -52,7 +52,8 @@ class lambda_client {
     // region: empty -> AWS_REGION, AWS_DEFAULT_REGION, else us-east-1.
     // creds: nullopt with a local endpoint signs with dummy keys (the local service accepts any);
     // nullopt against AWS throws std::runtime_error saying how to provide credentials.
-    // Transport failures throw std::runtime_error; service errors throw api_error.
+    // Transport failures throw std::runtime_error; service errors throw api_error. Control-plane
+    // calls retry a 429 (honouring Retry-After, at most 4 attempts); invoke() never retries.
     // Not thread-safe: one client holds one keep-alive connection; use one client per thread.
     lambda_client(std::string endpoint, std::string region, std::optional<credentials> creds);
     ~lambda_client();
