@@ -17,6 +17,8 @@ std::string ms_value(double v) {
 
 std::string ms(double v) { return std::isnan(v) ? "-" : ms_value(v) + " ms"; }
 
+std::string whole_ms(double v) { return std::isnan(v) ? "-" : fmt::format("{:.0f} ms", v); }
+
 std::string percent(double fraction) {
     return std::isnan(fraction) ? "-" : fmt::format("{:.1f} %", fraction * 100);
 }

@@ -23,7 +23,7 @@ std::string cell_block(const variant_summary& v, const cell& c) {
     if (c.kind == phase::cold)
         detail = fmt::format("Init: {}, Duration: {}, ", format::ms(c.init.median),
                              format::ms(c.duration.median));
-    detail += fmt::format("Billed: {}, Max memory: {}", format::ms(c.billed.median),
+    detail += fmt::format("Billed: {}, Max memory: {}", format::whole_ms(c.billed.median),
                           format::mb(c.max_memory_mb));
     out += fmt::format("  Time (median ± MdAPE):  {:>9} ± {:>7}    [{}]\n", format::ms(c.total.median),
                        format::percent(c.total.mdape), detail);

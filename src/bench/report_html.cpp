@@ -301,7 +301,7 @@ std::string render_html(const run_summary& s) {
                    td(format::ms(t.min)) + td(format::ms(t.max)) + td(format::ms(t.p90)) +
                    td(std::to_string(t.n) + (c.failed ? fmt::format(" ({} failed)", c.failed) : "")) +
                    td(c.kind == phase::cold ? format::ms(c.init.median) : "") +
-                   td(format::ms(c.billed.median)) + td(format::mb(c.max_memory_mb)) +
+                   td(format::whole_ms(c.billed.median)) + td(format::mb(c.max_memory_mb)) +
                    td(format::usd(c.cost_per_million)) + "</tr>\n";
         }
     }

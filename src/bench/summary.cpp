@@ -190,6 +190,10 @@ run_summary summarize(const results& r) {
     if (m.build_type == "debug")
         s.warnings.push_back({warning_kind::debug_build, "", "lambench itself was a debug build",
                               "rebuild with -DCMAKE_BUILD_TYPE=Release"});
+    // Too few samples: one warning per phase for the whole run, not one per cell.
+    struct few_samples {
+        std::size_t cells = 0, min_n = 0;
+    } few[2];
     for (const auto& v : s.variants) {
         // Failures: one warning per variant, not per cell.
         std::size_t failed = 0, attempted = 0;
@@ -208,11 +212,11 @@ run_summary summarize(const results& r) {
             const std::string subject =
                 fmt::format("{} @ {} MB {}", v.info.id(), c.memory_mb, to_string(c.kind));
             const std::size_t needed = c.kind == phase::cold ? min_cold_samples : min_warm_samples;
-            if (c.has_data() && c.total.n < needed)
-                s.warnings.push_back(
-                    {warning_kind::too_few_samples, subject,
-                     fmt::format("only {} successful sample{}", c.total.n, c.total.n == 1 ? "" : "s"),
-                     fmt::format("take at least {} (--{} {})", needed, to_string(c.kind), needed)});
+            if (c.has_data() && c.total.n < needed) {
+                auto& f = few[c.kind == phase::cold ? 0 : 1];
+                ++f.cells;
+                f.min_n = f.cells == 1 ? c.total.n : std::min(f.min_n, c.total.n);
+            }
             if (c.total.n >= 3 && c.total.mdape > high_spread_mdape)
                 s.warnings.push_back(
                     {warning_kind::high_spread, subject,
@@ -224,6 +228,17 @@ run_summary summarize(const results& r) {
                      fmt::format("{} cold sample(s) reported no Init Duration", c.cold_without_init),
                      "the sandbox was reused: the target did not honour the configuration change"});
         }
+    }
+    for (phase kind : {phase::cold, phase::warm}) {
+        const auto& f = few[kind == phase::cold ? 0 : 1];
+        const std::size_t needed = kind == phase::cold ? min_cold_samples : min_warm_samples;
+        if (f.cells)
+            s.warnings.push_back(
+                {warning_kind::too_few_samples, "",
+                 fmt::format("{} {} cell{} with as few as {} successful sample{} (the median is shaky below {})",
+                             f.cells, to_string(kind), f.cells == 1 ? "" : "s", f.min_n,
+                             f.min_n == 1 ? "" : "s", needed),
+                 fmt::format("take at least {} (--{} {})", needed, to_string(kind), needed)});
     }
     return s;
 }
