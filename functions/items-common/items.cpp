@@ -500,6 +500,90 @@ result not_found(const std::string& id) { return result::failure("NotFound", "no
 
 result invalid(const invalid_event& e) { return result::failure("InvalidEvent", e.message); }
 
+namespace {
+std::string percent_decode(std::string_view s) {
+    std::string out;
+    for (size_t k = 0; k < s.size(); ++k) {
+        if (s[k] == '%') {
+            if (k + 2 >= s.size()) throw std::invalid_argument("bad percent escape in database URL");
+            int v = 0;
+            for (size_t j = 1; j <= 2; ++j) {
+                char c = s[k + j];
+                v <<= 4;
+                if (c >= '0' && c <= '9') v |= c - '0';
+                else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
+                else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
+                else throw std::invalid_argument("bad percent escape in database URL");
+            }
+            out += static_cast<char>(v);
+            k += 2;
+        } else {
+            out += s[k];
+        }
+    }
+    return out;
+}
+
+std::string env_or(const char* name, const std::string& fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? v : fallback;
+}
+}  // namespace
+
+pg_params parse_pg_url(const std::string& url) {
+    pg_params p;
+    if (url.empty()) {
+        p.host = env_or("PGHOST", p.host);
+        p.port = std::atoi(env_or("PGPORT", "5432").c_str());
+        p.user = env_or("PGUSER", env_or("USER", ""));
+        p.dbname = env_or("PGDATABASE", p.user);
+        p.password = env_or("PGPASSWORD", "");
+        return p;
+    }
+    std::string_view rest = url;
+    if (rest.starts_with("postgresql://")) rest.remove_prefix(13);
+    else if (rest.starts_with("postgres://")) rest.remove_prefix(11);
+    else throw std::invalid_argument("database URL must start with postgresql://");
+    std::string_view query;
+    if (auto q = rest.find('?'); q != std::string_view::npos) {
+        query = rest.substr(q + 1);
+        rest = rest.substr(0, q);
+    }
+    std::string_view path;
+    if (auto sl = rest.find('/'); sl != std::string_view::npos) {
+        path = rest.substr(sl + 1);
+        rest = rest.substr(0, sl);
+    }
+    if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+        std::string_view userinfo = rest.substr(0, at);
+        rest = rest.substr(at + 1);
+        if (auto colon = userinfo.find(':'); colon != std::string_view::npos) {
+            p.user = percent_decode(userinfo.substr(0, colon));
+            p.password = percent_decode(userinfo.substr(colon + 1));
+        } else {
+            p.user = percent_decode(userinfo);
+        }
+    }
+    if (auto colon = rest.rfind(':'); colon != std::string_view::npos && rest.find(']') == std::string_view::npos) {
+        std::string port(rest.substr(colon + 1));
+        p.port = std::atoi(port.c_str());
+        if (p.port <= 0 || p.port > 65535) throw std::invalid_argument("bad port in database URL");
+        rest = rest.substr(0, colon);
+    }
+    if (!rest.empty()) p.host = percent_decode(rest);
+    p.dbname = percent_decode(path);
+    if (p.dbname.empty()) p.dbname = p.user;
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        std::string_view kv = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        auto eq = kv.find('=');
+        if (eq == std::string_view::npos) continue;
+        p.options.emplace_back(percent_decode(kv.substr(0, eq)), percent_decode(kv.substr(eq + 1)));
+    }
+    return p;
+}
+
 std::string database_url() {
     const char* u = std::getenv("DATABASE_URL");
     return u ? u : "";

@@ -76,6 +76,16 @@ bool is_uuid(std::string_view s);
 result not_found(const std::string& id);
 result invalid(const invalid_event& e);
 
+// The parts of a postgresql:// URL, for libraries that take them one by one (ECPG, Qt). With an
+// empty URL, the usual PG* variables (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD) fill in.
+struct pg_params {
+    std::string host = "127.0.0.1";
+    int port = 5432;
+    std::string dbname, user, password;
+    std::vector<std::pair<std::string, std::string>> options;  // ?key=value&…
+};
+pg_params parse_pg_url(const std::string& url);  // throws std::invalid_argument
+
 // DATABASE_URL, else "" (libpq then takes the usual PG* variables).
 std::string database_url();
 
