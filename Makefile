@@ -31,7 +31,7 @@ format:
 	git ls-files '*.cpp' '*.hpp' '*.h' | xargs clang-format -i
 
 lint: $(BUILD)/CMakeCache.txt
-	git ls-files 'src/*.cpp' 'apps/*.cpp' | xargs clang-tidy -p $(BUILD) --quiet
+	git ls-files 'src/*.cpp' 'apps/*.cpp' | xargs clang-tidy -p $(BUILD) --quiet --extra-arg=-std=c++2b
 
 clean:
 	rm -rf $(BUILD)
