@@ -74,7 +74,7 @@ service_config load_config(const std::filesystem::path& file) {
     if (auto* svc = root["service"].as_table()) {
         check_keys(file, *svc,
                    {"listen", "state_dir", "region", "idle_timeout", "init_timeout", "init_cpu",
-                    "concurrency", "event_queue", "event_retry_delay", "event_max_retries",
+                    "concurrency", "event_queue", "event_retry_delay", "event_max_retries", "freeze_delay_ms",
                     "launchers"},
                    "[service]");
         for (auto&& [k, v] : *svc) {
@@ -84,6 +84,11 @@ service_config load_config(const std::filesystem::path& file) {
             else if (key == "region") cfg.region = get<std::string>(file, v, key);
             else if (key == "idle_timeout") cfg.idle_timeout_s = get<double>(file, v, key);
             else if (key == "init_timeout") cfg.init_timeout_s = get<double>(file, v, key);
+            else if (key == "freeze_delay_ms") {
+                double ms = get<double>(file, v, key);
+                if (ms < 0 || ms > 10000) fail(file, v.source(), "freeze_delay_ms must be 0..10000");
+                cfg.freeze_delay_s = ms / 1000;
+            }
             else if (key == "event_retry_delay") cfg.event_retry_delay_s = get<double>(file, v, key);
             else if (key == "event_max_retries")
                 cfg.event_max_retries = static_cast<int>(get<std::int64_t>(file, v, key));

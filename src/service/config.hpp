@@ -33,6 +33,7 @@ struct service_config {
     init_cpu_mode init_cpu = init_cpu_mode::full;
     double idle_timeout_s = 600;        // idle sandboxes are reaped after this
     double init_timeout_s = 10;         // Lambda's init limit
+    double freeze_delay_s = 0.001;      // an idle sandbox is frozen after this grace (0 = at once)
     int concurrency = 10;               // per function; beyond it: 429
     std::size_t event_queue = 1000;     // per function; beyond it: 429
     double event_retry_delay_s = 1;     // Lambda waits ~1 min then ~2 min; locally shorter

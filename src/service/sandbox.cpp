@@ -55,7 +55,8 @@ sandbox::sandbox(asio::io_context& io, function_ptr fn, const sandbox_settings& 
       hooks_(std::move(h)),
       serial_(serial),
       timeout_timer_(io),
-      init_timer_(io) {}
+      init_timer_(io),
+      freeze_timer_(io) {}
 
 sandbox::~sandbox() {
     // Destruction order matters: the process must die before its cgroup is removed.
@@ -159,7 +160,8 @@ void sandbox::start(invocation_ptr first) {
             asio::post(io_, [self = shared_from_this()] { self->hooks_.on_dead(*self); });
             return;
         }
-        if (detect_cgroups().mode != cgroup_mode::none) {
+        {
+            // Created even without cgroups: the group then freezes with SIGSTOP/SIGCONT.
             try {
                 group_.emplace(resource_group::create(
                     settings_.group_prefix + fn_->spec.name + "-" + std::to_string(serial_),
@@ -205,6 +207,7 @@ void sandbox::assign(invocation_ptr inv) {
     inv_ = std::move(inv);
     inv_log_.clear();
     state_ = state::busy;
+    freeze_timer_.cancel();
     if (frozen_) {
         if (group_) group_->thaw();
         frozen_ = false;
@@ -366,14 +369,26 @@ void sandbox::complete(bool function_error, std::string body, std::string error_
 
 void sandbox::became_idle() {
     if (hooks_.on_idle) hooks_.on_idle(*this);
-    // Freeze only when nothing was assigned meanwhile: Lambda freezes an idle environment.
-    if (state_ == state::idle && !frozen_ && group_) {
-        try {
-            group_->freeze();
-            frozen_ = true;
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "lambench serve: freeze %s: %s\n", fn_->spec.name.c_str(), e.what());
-        }
+    // Freeze only when nothing was assigned meanwhile: Lambda freezes an idle environment. A
+    // short grace (freeze_delay) keeps back-to-back invocations off the freezer: a cgroup v1
+    // freeze blocks the service loop for ~0.1 ms while the kernel parks the tasks.
+    if (state_ != state::idle || frozen_ || !group_) return;
+    if (settings_.freeze_delay_s <= 0) return freeze_now();
+    std::weak_ptr<sandbox> weak = weak_from_this();
+    freeze_timer_.expires_after(std::chrono::duration_cast<clock::duration>(
+        std::chrono::duration<double>(settings_.freeze_delay_s)));
+    freeze_timer_.async_wait([weak](boost::system::error_code ec) {
+        if (auto self = weak.lock(); self && !ec) self->freeze_now();
+    });
+}
+
+void sandbox::freeze_now() {
+    if (state_ != state::idle || frozen_ || !group_) return;
+    try {
+        group_->freeze();
+        frozen_ = true;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lambench serve: freeze %s: %s\n", fn_->spec.name.c_str(), e.what());
     }
 }
 

@@ -48,6 +48,7 @@ struct sandbox_settings {
     std::string region = "us-east-1";
     init_cpu_mode init_cpu = init_cpu_mode::full;
     double init_timeout_s = 10;
+    double freeze_delay_s = 0.001;  // idle this long before the freeze; 0 = at once
     bool partial_model = false;
     std::map<std::string, std::string> launchers;
     std::string group_prefix;  // unique per service instance
@@ -104,6 +105,7 @@ private:
     void on_timeout();
     void on_init_timeout();
     void became_idle();
+    void freeze_now();
     report_metrics metrics(bool with_duration);
     std::map<std::string, std::string> environment() const;
     std::vector<std::string> command() const;
@@ -135,6 +137,7 @@ private:
     double init_ms_ = 0;
     boost::asio::steady_timer timeout_timer_;
     boost::asio::steady_timer init_timer_;
+    boost::asio::steady_timer freeze_timer_;
 };
 
 }  // namespace lambench::service
