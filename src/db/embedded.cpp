@@ -5,7 +5,8 @@
 //   password            the `lambench` role's password (0600)
 //   superuser-password  the cluster superuser's (`postgres`) password (0600)
 //   port                the remembered port
-//   cluster             path of the cluster directory (see cluster_dir_for)
+//   cluster-path        path of the cluster directory (see cluster_dir_for)
+//   cluster/            the cluster itself, when the server runs as ourselves (not root)
 // The cluster directory holds data/ (PGDATA) and server.log.
 #include "db/embedded.hpp"
 
@@ -533,7 +534,7 @@ std::string ensure_running(const std::string& state_dir) {
 
     const std::string password = load_or_make_secret(l.db / "password");
     const std::string su_password = load_or_make_secret(l.db / "superuser-password");
-    write_file(l.db / "cluster", l.cluster.string(), 0644);
+    write_file(l.db / "cluster-path", l.cluster.string(), 0644);
 
     if (auto port = running_port(l)) {
         write_file(l.db / "port", std::to_string(*port), 0644);

@@ -3,9 +3,12 @@
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -229,6 +232,54 @@ TEST(DbStatus, NeverStartedIsStoppedWithoutUrl) {
     EXPECT_EQ(s.port, 0);
     EXPECT_TRUE(s.url.empty());
     EXPECT_FALSE(s.data_dir.empty());
+}
+
+// The uid owning the running postmaster of a data directory (postmaster.pid, line 1).
+uid_t postmaster_uid(const std::string& data_dir) {
+    std::ifstream pidfile(data_dir + "/postmaster.pid");
+    std::string pid;
+    std::getline(pidfile, pid);
+    std::ifstream status("/proc/" + pid + "/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("Uid:", 0) == 0) return static_cast<uid_t>(std::stoul(line.substr(4)));
+    return static_cast<uid_t>(-1);
+}
+
+TEST(DbUsers, AsRootTheServerRunsAsPostgresOutsideTheStateDir) {
+    if (::geteuid() != 0) GTEST_SKIP() << "root-only path; as non-root every other test runs the server as ourselves";
+    temp_state st;
+    lambench::db::ensure_running(st.path());
+    auto s = lambench::db::get_status(st.path());
+    EXPECT_EQ(s.data_dir.rfind("/var/tmp/lambench-db-0-", 0), 0u) << s.data_dir;
+    struct passwd* pw = ::getpwnam("postgres");
+    ASSERT_NE(pw, nullptr);
+    EXPECT_EQ(postmaster_uid(s.data_dir), pw->pw_uid);
+}
+
+TEST(DbUsers, AnUnprivilegedUserRunsItsOwnServerInItsStateDir) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to become another user; as non-root the other tests cover it";
+    temp_state st;
+    struct passwd* nobody = ::getpwnam("nobody");
+    ASSERT_NE(nobody, nullptr);
+    ASSERT_EQ(::chown(st.path().c_str(), nobody->pw_uid, nobody->pw_gid), 0);
+    ASSERT_EQ(::chmod(st.path().c_str(), 0755), 0);
+    const std::string state = st.path() + "/nobody-state";
+    const std::string tool = LAMBENCH_DB_TOOL;
+    std::string out;
+    {
+        std::unique_ptr<FILE, int (*)(FILE*)> p(
+            ::popen(("runuser -u nobody -- " + tool + " start " + state + " 2>&1").c_str(), "r"), ::pclose);
+        ASSERT_TRUE(p);
+        char buf[512];
+        while (std::fgets(buf, sizeof buf, p.get())) out += buf;
+    }
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    ASSERT_EQ(out.rfind("postgresql://lambench:", 0), 0u) << out;
+    auto c = connect(out);
+    EXPECT_EQ(PQstatus(c.get()), CONNECTION_OK) << PQerrorMessage(c.get());
+    EXPECT_EQ(postmaster_uid(state + "/db/cluster/data"), nobody->pw_uid);
+    EXPECT_EQ(std::system(("runuser -u nobody -- " + tool + " destroy " + state).c_str()), 0);
 }
 
 TEST(DbStatus, DefaultStateDirHonoursEnvironment) {
