@@ -126,6 +126,29 @@ TEST_P(ItemsArtifact, NoDatabaseIsAnInitError) {
     EXPECT_NE(posts[0].body.find("cannot connect to the database"), std::string::npos) << posts[0].body;
 }
 
+// The static libpq has stub GSSAPI (see functions/items-libpq/README.md): with libpq's default
+// gssencmode=prefer it must find "no credentials" and carry on over plain TCP + SCRAM.
+TEST(ItemsStaticLibpq, ConnectsWithDefaultGssencmode) {
+    for (const std::string lib : {"libpq", "libpqxx", "soci", "ecpg"}) {
+        const fs::path dir = functions_dir / ("items-" + lib) / "static";
+        ASSERT_TRUE(fs::exists(dir / "bootstrap")) << dir;
+        std::string url = lambench::db::ensure_running(LAMBENCH_ITEMS_TEST_STATE);
+        url = url.substr(0, url.find("&gssencmode=disable"));
+        server_options opts;
+        opts.go_away_when_drained = true;
+        runtime_api_server server(opts);
+        server.push({R"({"category":7,"limit":3})", {}});
+        child fn({(dir / "bootstrap").string()}, {{"AWS_LAMBDA_RUNTIME_API", server.address()},
+                                                 {"LAMBDA_TASK_ROOT", dir.string()},
+                                                 {"DATABASE_URL", url}});
+        ASSERT_TRUE(fn.exit_code(30s)) << lib;
+        server.wait_for_posts(1, 5s);
+        auto posts = server.posts();
+        ASSERT_EQ(posts.size(), 1u) << lib << ": " << fn.stderr_text();
+        EXPECT_EQ(posts[0].body, category7_limit3) << lib;
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Cells, ItemsArtifact, ::testing::ValuesIn(cells()),
                          [](const ::testing::TestParamInfo<cell>& p) {
                              return p.param.library + "_" + p.param.profile;

@@ -1,6 +1,9 @@
 // Unit tests of the shared items code: number/time formats, the strict event parser.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <utility>
+
 #include "items.hpp"
 
 namespace {
@@ -78,6 +81,38 @@ TEST(ItemsParse, EventShapes) {
     // deep nesting is refused rather than recursing without bound
     std::string deep = R"({"x":)" + std::string(100, '[') + std::string(100, ']') + "}";
     EXPECT_TRUE(std::holds_alternative<items::invalid_event>(items::parse_event(deep)));
+}
+
+TEST(ItemsUrl, PostgresqlUrlIsSplit) {
+    auto p = items::parse_pg_url("postgresql://lambench:p%40ss@127.0.0.1:5433/lambench?sslmode=disable&gssencmode=disable");
+    EXPECT_EQ(p.user, "lambench");
+    EXPECT_EQ(p.password, "p@ss");
+    EXPECT_EQ(p.host, "127.0.0.1");
+    EXPECT_EQ(p.port, 5433);
+    EXPECT_EQ(p.dbname, "lambench");
+    ASSERT_EQ(p.options.size(), 2u);
+    EXPECT_EQ(p.options[0], (std::pair<std::string, std::string>{"sslmode", "disable"}));
+    auto q = items::parse_pg_url("postgres://u@db.example");
+    EXPECT_EQ(q.host, "db.example");
+    EXPECT_EQ(q.port, 5432);
+    EXPECT_EQ(q.dbname, "u");
+    EXPECT_THROW(items::parse_pg_url("mysql://x"), std::invalid_argument);
+    EXPECT_THROW(items::parse_pg_url("postgresql://h:99999/db"), std::invalid_argument);
+    EXPECT_THROW(items::parse_pg_url("postgresql://u:%zz@h/db"), std::invalid_argument);
+}
+
+TEST(ItemsUrl, EmptyUrlTakesPgVariables) {
+    ::setenv("PGHOST", "10.0.0.1", 1);
+    ::setenv("PGPORT", "6543", 1);
+    ::setenv("PGUSER", "alice", 1);
+    ::setenv("PGPASSWORD", "pw", 1);
+    ::setenv("PGDATABASE", "shop", 1);
+    auto p = items::parse_pg_url("");
+    EXPECT_EQ(p.host, "10.0.0.1");
+    EXPECT_EQ(p.port, 6543);
+    EXPECT_EQ(p.user, "alice");
+    EXPECT_EQ(p.password, "pw");
+    EXPECT_EQ(p.dbname, "shop");
 }
 
 }  // namespace
