@@ -314,8 +314,6 @@ int main(int argc, char** argv) {
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(200));
             long rss_after = svc.rss_kb();
-            long live_sandboxes = 10 + 0;  // fn0 and fn1 were already warm; count the service delta only
-            (void)live_sandboxes;
             long children = sandbox_rss_kb(svc.pid());
 
             std::printf("lambench service benchmark (%d requests per round trip series, %.1f s throughput)\n\n",
@@ -327,10 +325,10 @@ int main(int argc, char** argv) {
                         pi.p99 / pr.p99, pi.mean / pr.mean);
             std::printf("throughput, 2 sandboxes, 2 clients:  %.0f invocations/s  (%ld errors; target >= 5000)\n\n",
                         rate, errors.load());
-            std::printf("service RSS idle, 10 functions:      %.1f MB  (target <= 30)\n", rss_idle / 1024.0);
-            std::printf("service RSS with 12 live sandboxes:  %.1f MB  (+%.1f KB per sandbox over %.1f MB)\n",
-                        rss_after / 1024.0, static_cast<double>(rss_after - rss_before) / 10.0, rss_before / 1024.0);
-            std::printf("sandbox processes' own RSS:          %.1f MB total\n", children / 1024.0);
+            std::printf("service RSS idle, 10 functions:      %.1f MB  (target <= 30)\n", static_cast<double>(rss_idle) / 1024.0);
+            std::printf("service RSS with 12 live sandboxes:  %.1f MB  (+%.1f KB per new sandbox, from %.1f MB)\n",
+                        static_cast<double>(rss_after) / 1024.0, static_cast<double>(rss_after - rss_before) / 10.0, static_cast<double>(rss_before) / 1024.0);
+            std::printf("sandbox processes' own RSS:          %.1f MB total\n\n", static_cast<double>(children) / 1024.0);
             json << "{\"raw_p50_us\":" << pr.p50 << ",\"raw_p99_us\":" << pr.p99 << ",\"invoke_p50_us\":" << pi.p50
                  << ",\"invoke_p99_us\":" << pi.p99 << ",\"ratio_p50\":" << pi.p50 / pr.p50
                  << ",\"throughput_per_s\":" << rate << ",\"rss_idle_kb\":" << rss_idle
