@@ -306,7 +306,7 @@ int main(int argc, char** argv) {
             double rate = static_cast<double>(end_count - start_count) /
                           std::chrono::duration<double>(t1 - t0).count();
 
-            // 3. memory: one live sandbox for each of the 10 functions
+            // 3. memory: one live sandbox for each of the 10 functions (fn0 had one, fn1 two: 8 are new)
             long rss_before = svc.rss_kb();
             for (int i = 0; i < 10; ++i) {
                 client c(svc.port());
@@ -326,13 +326,13 @@ int main(int argc, char** argv) {
             std::printf("throughput, 2 sandboxes, 2 clients:  %.0f invocations/s  (%ld errors; target >= 5000)\n\n",
                         rate, errors.load());
             std::printf("service RSS idle, 10 functions:      %.1f MB  (target <= 30)\n", static_cast<double>(rss_idle) / 1024.0);
-            std::printf("service RSS with 12 live sandboxes:  %.1f MB  (+%.1f KB per new sandbox, from %.1f MB)\n",
-                        static_cast<double>(rss_after) / 1024.0, static_cast<double>(rss_after - rss_before) / 10.0, static_cast<double>(rss_before) / 1024.0);
+            std::printf("service RSS with 11 live sandboxes:  %.1f MB  (+%.1f KB per new sandbox, from %.1f MB)\n",
+                        static_cast<double>(rss_after) / 1024.0, static_cast<double>(rss_after - rss_before) / 8.0, static_cast<double>(rss_before) / 1024.0);
             std::printf("sandbox processes' own RSS:          %.1f MB total\n\n", static_cast<double>(children) / 1024.0);
             json << "{\"raw_p50_us\":" << pr.p50 << ",\"raw_p99_us\":" << pr.p99 << ",\"invoke_p50_us\":" << pi.p50
                  << ",\"invoke_p99_us\":" << pi.p99 << ",\"ratio_p50\":" << pi.p50 / pr.p50
                  << ",\"throughput_per_s\":" << rate << ",\"rss_idle_kb\":" << rss_idle
-                 << ",\"rss_per_sandbox_kb\":" << static_cast<double>(rss_after - rss_before) / 10.0 << "}\n";
+                 << ",\"rss_per_sandbox_kb\":" << static_cast<double>(rss_after - rss_before) / 8.0 << "}\n";
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_service: %s\n", e.what());
