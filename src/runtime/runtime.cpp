@@ -6,10 +6,12 @@
 #include <cxxabi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -132,6 +134,53 @@ std::optional<detail::endpoint> endpoint_from_env() {
     return std::move(*ep);
 }
 
+// _X_AMZN_TRACE_ID, which tracing SDKs read from the environment. Lambda (and lambench serve)
+// send a fresh trace id with every invocation, and setenv() would then leak: glibc keeps every
+// "name=value" string it ever built (a getenv() result may still be in use), so one allocation
+// per invocation is never freed. Instead one buffer of ours sits in the environment (putenv
+// keeps the pointer) and is rewritten in place: no allocation, no lock, no tree insert.
+class trace_env_entry {
+  public:
+    void set(const std::string& value) {
+        if (value.empty()) {
+            if (std::getenv(name) != nullptr) ::unsetenv(name);
+            return;
+        }
+        const std::size_t need = name_len + 1 + value.size() + 1;
+        if (need > capacity_ || !owned()) {
+            if (need > capacity_) {
+                // Old buffers are never freed: a handler may still hold a getenv() pointer into
+                // one. Capacity doubles, so this happens a handful of times at most.
+                capacity_ = std::max<std::size_t>(need, std::max<std::size_t>(256, capacity_ * 2));
+                buf_ = new char[capacity_];
+                std::memcpy(buf_, name, name_len);
+                buf_[name_len] = '=';
+            }
+            write_value(value);
+            ::putenv(buf_);
+            return;
+        }
+        write_value(value);
+    }
+
+  private:
+    static constexpr char name[] = "_X_AMZN_TRACE_ID";
+    static constexpr std::size_t name_len = sizeof name - 1;
+
+    // Still our buffer in the environment? User code may have setenv()/unsetenv() it since.
+    bool owned() const { return buf_ != nullptr && std::getenv(name) == buf_ + name_len + 1; }
+    void write_value(const std::string& value) {
+        std::memcpy(buf_ + name_len + 1, value.c_str(), value.size() + 1);
+    }
+
+    char* buf_ = nullptr;  // "_X_AMZN_TRACE_ID=<value>\0", deliberately never freed
+    std::size_t capacity_ = 0;
+};
+
+// One per process, like the environment itself (and reachable from a global, so leak checkers
+// do not flag the buffer after an unsetenv()).
+constinit trace_env_entry trace_env;
+
 class loop {
   public:
     explicit loop(detail::endpoint ep) : client_(std::move(ep)) {
@@ -188,8 +237,8 @@ class loop {
 
   private:
     int lost(const std::string& what, const detail::http_error& err) {
-        const bool protocol = err.code == detail::http_errc::malformed ||
-                              err.code == detail::http_errc::too_large;
+        const bool protocol =
+            err.code == detail::http_errc::malformed || err.code == detail::http_errc::too_large;
         log_line("Runtime API at " + client_.target() +
                  (protocol ? " sent an unusable response (" : " went away (") + what +
                  "): " + err.message + "; exiting");
@@ -214,16 +263,11 @@ class loop {
             ms = 0;  // unknown deadline: remaining_time() is then negative, never a crash
         inv_.deadline = std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
 
-        // Tracing SDKs read the trace id from the environment; setenv allocates, so only when
-        // it changes.
         std::string_view trace = resp_.header("Lambda-Runtime-Trace-Id");
         if (first_ || trace != inv_.xray_trace_id) {
             first_ = false;
             inv_.xray_trace_id.assign(trace);
-            if (trace.empty())
-                ::unsetenv("_X_AMZN_TRACE_ID");
-            else
-                ::setenv("_X_AMZN_TRACE_ID", inv_.xray_trace_id.c_str(), 1);
+            trace_env.set(inv_.xray_trace_id);
         }
         return true;
     }

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -169,6 +170,10 @@ void runtime_api_server::accept_loop() {
             if (fd < 0 && errno == EINTR && !stopping_) continue;
             break;
         }
+        // The event goes out as two writes (head, payload): without NODELAY the second waits
+        // for the client's delayed ACK, 40 ms per invocation.
+        int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         conn_fds_.push_back(fd);
         threads_.emplace_back([this, fd] { serve(fd); });
     }

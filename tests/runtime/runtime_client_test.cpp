@@ -84,6 +84,49 @@ TEST(RuntimeClient, TraceIdEnvironmentFollowsEachInvocation) {
     EXPECT_EQ(nlohmann::json::parse(posts[2].body)["env_trace"], "<unset>");
 }
 
+TEST(RuntimeClient, TraceIdEnvironmentSurvivesLongIdsAndAHandlerThatSetsItItself) {
+    runtime_api_server server;
+    const std::string long_trace = "Root=1-" + std::string(600, 'a') + ";Sampled=1";
+    server.push({"info", {{"Lambda-Runtime-Trace-Id", "Root=short"}}});
+    server.push({"info", {{"Lambda-Runtime-Trace-Id", long_trace}}});  // outgrows the buffer
+    server.push({"setenv_trace", {{"Lambda-Runtime-Trace-Id", "Root=C"}}});
+    server.push({"info", {{"Lambda-Runtime-Trace-Id", "Root=D"}}});
+    server.push({"info", {{"Lambda-Runtime-Trace-Id", ""}}});
+    server.push({"info", {{"Lambda-Runtime-Trace-Id", "Root=E"}}});
+    child fn({test_function}, {{"AWS_LAMBDA_RUNTIME_API", server.address()}});
+    ASSERT_TRUE(server.wait_for_posts(6, 5s)) << fn.stderr_text();
+    auto posts = server.posts();
+    auto env_trace = [&](std::size_t i) {
+        return nlohmann::json::parse(posts.at(i).body)["env_trace"].get<std::string>();
+    };
+    EXPECT_EQ(env_trace(0), "Root=short");
+    EXPECT_EQ(env_trace(1), long_trace);
+    EXPECT_EQ(env_trace(3), "Root=D");
+    EXPECT_EQ(env_trace(4), "<unset>");
+    EXPECT_EQ(env_trace(5), "Root=E");
+}
+
+// Lambda sends a fresh trace id with every event. glibc's setenv() keeps every string it ever
+// built, so copying each id with it leaked ~100 bytes per invocation.
+TEST(RuntimeClient, FreshTraceIdsDoNotGrowTheHeap) {
+    runtime_api_server server;
+    constexpr int invocations = 3000;
+    auto trace = [](int i) {
+        return "Root=1-5bef4de7-" + std::to_string(1000000 + i) + ";Sampled=1";
+    };
+    server.push({"heap", {{"Lambda-Runtime-Trace-Id", trace(0)}}});
+    for (int i = 1; i < invocations; ++i)
+        server.push({"{}", {{"Lambda-Runtime-Trace-Id", trace(i)}}});
+    server.push({"heap", {{"Lambda-Runtime-Trace-Id", trace(invocations)}}});
+    child fn({test_function}, {{"AWS_LAMBDA_RUNTIME_API", server.address()}});
+    ASSERT_TRUE(server.wait_for_posts(invocations + 1, 30s)) << fn.stderr_text();
+    auto posts = server.posts();
+    const long long before = std::stoll(posts.at(0).body);
+    const long long after = std::stoll(posts.at(invocations).body);
+    EXPECT_LT(after - before, 16 * 1024) << "heap in use grew from " << before << " to " << after
+                                         << " bytes over " << invocations << " invocations";
+}
+
 TEST(RuntimeClient, ResponseContentTypeComesFromTheResponse) {
     runtime_api_server server;
     server.push({"plain text", {}});

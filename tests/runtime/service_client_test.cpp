@@ -37,9 +37,10 @@ class RuntimeUnderService : public ::testing::Test {
     static void SetUpTestSuite() {
         svc = std::make_unique<lambench_service>(LAMBENCH_BIN);
         const std::string code = zipped_function_b64();
-        for (auto [name, env] : {std::pair{"rt", R"({})"},
-                                 std::pair{"rt-init-error", R"({"RUNTIME_TEST_INIT":"init_error"})"},
-                                 std::pair{"rt-init-throw", R"({"RUNTIME_TEST_INIT":"throw"})"}}) {
+        for (auto [name, env] :
+             {std::pair{"rt", R"({})"},
+              std::pair{"rt-init-error", R"({"RUNTIME_TEST_INIT":"init_error"})"},
+              std::pair{"rt-init-throw", R"({"RUNTIME_TEST_INIT":"throw"})"}}) {
             auto r = svc->create_function(name, code, 256, timeout_s, env);
             ASSERT_EQ(r.status, 201) << name << ": " << r.body;
         }
@@ -59,17 +60,19 @@ class RuntimeUnderService : public ::testing::Test {
 
 TEST_F(RuntimeUnderService, RoundTripPassesEveryInvocationFieldToTheHandler) {
     const std::string context = R"({"client":{"app_title":"lambench"},"custom":{"k":"v"}})";
-    auto r = svc->invoke("rt", R"({"op":"info"})",
-                         {"X-Amz-Client-Context: " + base64_encode(context)});
+    auto r =
+        svc->invoke("rt", R"({"op":"info"})", {"X-Amz-Client-Context: " + base64_encode(context)});
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.header("x-amz-function-error"), "");
     auto j = json::parse(r.body);
 
     EXPECT_EQ(j["request_id"], r.header("x-amzn-requestid"));
-    auto cfg = json::parse(http_call("GET", svc->url() + "/2015-03-31/functions/rt/configuration").body);
+    auto cfg =
+        json::parse(http_call("GET", svc->url() + "/2015-03-31/functions/rt/configuration").body);
     EXPECT_EQ(j["invoked_function_arn"], cfg["FunctionArn"]);
     const std::string trace = j["xray_trace_id"];
-    EXPECT_TRUE(std::regex_match(trace, std::regex(R"(Root=1-[0-9a-f]{8}-[0-9a-f]{24};Sampled=[01])")))
+    EXPECT_TRUE(
+        std::regex_match(trace, std::regex(R"(Root=1-[0-9a-f]{8}-[0-9a-f]{24};Sampled=[01])")))
         << trace;
     EXPECT_EQ(j["env_trace"], trace) << "_X_AMZN_TRACE_ID must follow Lambda-Runtime-Trace-Id";
     EXPECT_EQ(json::parse(j["client_context"].get<std::string>()), json::parse(context));
@@ -95,8 +98,9 @@ TEST_F(RuntimeUnderService, HandlerExceptionIsAnUnhandledFunctionError) {
     auto r = svc->invoke("rt", R"({"op":"throw","message":"boom \"quoted\"\nline 2"})");
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.header("x-amz-function-error"), "Unhandled");
-    EXPECT_EQ(r.body,
-              R"({"errorMessage":"boom \"quoted\"\nline 2","errorType":"std::runtime_error","stackTrace":[]})");
+    EXPECT_EQ(
+        r.body,
+        R"({"errorMessage":"boom \"quoted\"\nline 2","errorType":"std::runtime_error","stackTrace":[]})");
     // The loop goes on in the same process.
     EXPECT_EQ(svc->invoke("rt", R"({"after":"throw"})").body, R"({"after":"throw"})");
 }
@@ -105,8 +109,9 @@ TEST_F(RuntimeUnderService, InitErrorIsWhatTheColdInvokeGets) {
     auto r = svc->invoke("rt-init-error", R"({})");
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.header("x-amz-function-error"), "Unhandled");
-    EXPECT_EQ(r.body,
-              R"({"errorMessage":"database unreachable","errorType":"Custom.InitError","stackTrace":[]})");
+    EXPECT_EQ(
+        r.body,
+        R"({"errorMessage":"database unreachable","errorType":"Custom.InitError","stackTrace":[]})");
     EXPECT_NE(log_tail(r).find("init error: Custom.InitError: database unreachable"),
               std::string::npos)
         << log_tail(r);
@@ -116,8 +121,9 @@ TEST_F(RuntimeUnderService, ExceptionEscapingMainIsAnInitError) {
     auto r = svc->invoke("rt-init-throw", R"({})");
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.header("x-amz-function-error"), "Unhandled");
-    EXPECT_EQ(r.body,
-              R"({"errorMessage":"bad configuration","errorType":"std::logic_error","stackTrace":[]})");
+    EXPECT_EQ(
+        r.body,
+        R"({"errorMessage":"bad configuration","errorType":"std::logic_error","stackTrace":[]})");
 }
 
 TEST_F(RuntimeUnderService, PayloadJustUnderSixMegabytesIsEchoed) {

@@ -77,7 +77,7 @@ inline std::string zip_bootstrap(const fs::path& executable) {
         throw std::runtime_error("zip_file_add failed");
     }
     zip_file_set_external_attributes(za, static_cast<zip_uint64_t>(idx), 0, ZIP_OPSYS_UNIX,
-                                      static_cast<zip_uint32_t>(0100755) << 16);
+                                     static_cast<zip_uint32_t>(0100755) << 16);
     if (zip_close(za) != 0) {
         zip_discard(za);
         throw std::runtime_error("zip_close failed");
@@ -168,32 +168,33 @@ inline http_reply http_call(const std::string& method, const std::string& url,
     curl_easy_setopt(c.get(), CURLOPT_NOPROXY, "*");
     if (method == "POST" || method == "PUT") {
         curl_easy_setopt(c.get(), CURLOPT_POSTFIELDS, body.data());
-        curl_easy_setopt(c.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+        curl_easy_setopt(c.get(), CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(body.size()));
     }
     curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, hl.get());
     curl_easy_setopt(c.get(), CURLOPT_TIMEOUT, timeout_s);
-    curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION,
-                     +[](char* p, size_t s, size_t n, void* ud) {
-                         static_cast<std::string*>(ud)->append(p, s * n);
-                         return s * n;
-                     });
+    curl_easy_setopt(
+        c.get(), CURLOPT_WRITEFUNCTION, +[](char* p, size_t s, size_t n, void* ud) {
+            static_cast<std::string*>(ud)->append(p, s * n);
+            return s * n;
+        });
     curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, &r.body);
-    curl_easy_setopt(c.get(), CURLOPT_HEADERFUNCTION,
-                     +[](char* p, size_t s, size_t n, void* ud) {
-                         std::string line(p, s * n);
-                         auto colon = line.find(':');
-                         if (colon != std::string::npos) {
-                             std::string name = line.substr(0, colon);
-                             for (auto& ch : name)
-                                 ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-                             std::string value = line.substr(colon + 1);
-                             while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-                             while (!value.empty() && (value.back() == '\r' || value.back() == '\n'))
-                                 value.pop_back();
-                             (*static_cast<std::map<std::string, std::string>*>(ud))[name] = value;
-                         }
-                         return s * n;
-                     });
+    curl_easy_setopt(
+        c.get(), CURLOPT_HEADERFUNCTION, +[](char* p, size_t s, size_t n, void* ud) {
+            std::string line(p, s * n);
+            auto colon = line.find(':');
+            if (colon != std::string::npos) {
+                std::string name = line.substr(0, colon);
+                for (auto& ch : name)
+                    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                std::string value = line.substr(colon + 1);
+                while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+                while (!value.empty() && (value.back() == '\r' || value.back() == '\n'))
+                    value.pop_back();
+                (*static_cast<std::map<std::string, std::string>*>(ud))[name] = value;
+            }
+            return s * n;
+        });
     curl_easy_setopt(c.get(), CURLOPT_HEADERDATA, &r.headers);
     CURLcode rc = curl_easy_perform(c.get());
     if (rc != CURLE_OK)
@@ -211,7 +212,7 @@ class lambench_service {
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) != 0)
             throw std::system_error(errno, std::generic_category(), "pipe2");
-        std::vector<std::string> args{lambench_bin,   "serve",        "--listen",
+        std::vector<std::string> args{lambench_bin,  "serve",       "--listen",
                                       "127.0.0.1:0", "--state-dir", state_.string()};
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
@@ -264,8 +265,7 @@ class lambench_service {
                 ::waitpid(pid_, &status, 0);
                 exit_code_ = -1;
             } else {
-                exit_code_ =
-                    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+                exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             }
             pid_ = -1;
         }

@@ -5,9 +5,13 @@
 //   "throw_int"   → throws an int (not a std::exception)
 //   "fail:<m>"    → response::failure(m, "Custom.Error")
 //   "size:<n>"    → a response of n bytes
+//   "heap"        → bytes of heap in use (mallinfo2), to catch per-invocation leaks
+//   "setenv_trace"→ the handler itself sets _X_AMZN_TRACE_ID (as some tracing code does)
 //   anything else → the payload echoed
 // argv[1] selects an init behaviour: "init_error" or "throw_before_run"; with
 // RUNTIME_TEST_THROW_IN_GLOBAL=1 a global constructor throws before main().
+#include <malloc.h>
+
 #include <cstdlib>
 #include <lambench/runtime.hpp>
 #include <nlohmann/json.hpp>
@@ -53,6 +57,11 @@ int main(int argc, char** argv) {
         }
         if (p.starts_with("throw:")) throw std::runtime_error(std::string(p.substr(6)));
         if (p == "throw_int") throw 42;
+        if (p == "heap") return response::success(std::to_string(mallinfo2().uordblks));
+        if (p == "setenv_trace") {
+            ::setenv("_X_AMZN_TRACE_ID", "set-by-handler", 1);
+            return response::success("set");
+        }
         if (p.starts_with("fail:"))
             return response::failure(std::string(p.substr(5)), "Custom.Error");
         if (p == "no_content_type") return response::success("raw", "");
