@@ -36,7 +36,13 @@ std::vector<double> ticks(double lo, double hi, int count = 5) {
             break;
         }
     std::vector<double> out;
-    for (double t = std::floor(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push_back(t);
+    // From the tick at or below lo to the first tick at or above hi, so nothing is clipped.
+    const double first = std::floor(lo / step) * step;
+    for (int i = 0; i < 100; ++i) {
+        const double t = first + step * i;
+        out.push_back(t);
+        if (t >= hi - step * 1e-9) break;
+    }
     return out;
 }
 
@@ -44,24 +50,26 @@ std::string tick_label(double v) {
     if (std::abs(v) >= 1000) return fmt::format("{:.0f}", v);
     if (std::abs(v) >= 10) return fmt::format("{:.0f}", v);
     if (std::abs(v) >= 1) return fmt::format("{:.1f}", v);
-    return fmt::format("{:.2g}", v);
+    if (v == 0) return "0";
+    return fmt::format("{:.3g}", v);
 }
 
 // A line/scatter chart with optional error bars. Categorical x when `categories` is set
 // (memory sizes), numeric otherwise.
 std::string chart(const std::string& title, const std::string& x_label, const std::string& y_label,
                   const std::vector<series>& data, const std::vector<std::string>& categories,
-                  bool lines) {
-    const double w = 560, h = 300, left = 64, right = 150, top = 30, bottom = 44;
+                  bool lines, bool zero_based = true) {
+    const double w = 560, h = 300, left = 64, right = 150, top = 36, bottom = 44;
     const double pw = w - left - right, ph = h - top - bottom;
     double xmin = std::numeric_limits<double>::infinity(), xmax = -xmin;
-    double ymax = 0;
+    double ymax = 0, ymin = std::numeric_limits<double>::infinity();
     for (const auto& s : data) {
         for (std::size_t i = 0; i < s.x.size(); ++i) {
             if (std::isnan(s.y[i])) continue;
             xmin = std::min(xmin, s.x[i]);
             xmax = std::max(xmax, s.x[i]);
             ymax = std::max(ymax, std::isnan(s.high[i]) ? s.y[i] : std::max(s.y[i], s.high[i]));
+            ymin = std::min(ymin, std::isnan(s.low[i]) ? s.y[i] : std::min(s.y[i], s.low[i]));
         }
     }
     std::string out = fmt::format(
@@ -84,9 +92,13 @@ std::string chart(const std::string& title, const std::string& x_label, const st
         const double span = xmax > xmin ? xmax - xmin : 1;
         return left + (x - xmin) / span * pw;
     };
-    const auto yt = ticks(0, ymax * 1.05);
-    const double ytop = yt.back() > 0 ? yt.back() : 1;
-    auto sy = [&](double y) { return top + ph - y / ytop * ph; };
+    // Latency charts start at 0 (honest ratios); cost differences are small next to the
+    // request price, so that chart zooms into the data's range.
+    const double ylo = zero_based ? 0 : ymin - (ymax - ymin) * 0.1;
+    const auto yt = ticks(ylo, ymax + (ymax - ylo) * 0.05);
+    const double ybase = yt.front();
+    const double ytop = yt.back() > ybase ? yt.back() : ybase + 1;
+    auto sy = [&](double y) { return top + ph - (y - ybase) / (ytop - ybase) * ph; };
     // Axes and grid.
     for (double t : yt)
         out += fmt::format(
@@ -272,7 +284,7 @@ std::string render_html(const run_summary& s) {
         }
         out += "<h2>Cost vs speed (warm)</h2>\n<div class=\"charts\">\n";
         out += chart("USD per million warm invocations vs warm median", "warm Duration median (ms)",
-                     "USD per million", data, {}, true);
+                     "USD per million", data, {}, true, false);
         out += "</div>\n";
     }
 
