@@ -4,7 +4,12 @@
 //   (b) per-invocation client overhead: a no-op function against a fast in-process Runtime API
 //       server; child CPU (getrusage user+sys) and wall time per round trip, for our runtime
 //       (static and shared) and for a libcurl client written like aws-lambda-cpp's.
-// Usage: bench_runtime [--cold-runs N] [--invocations N] [--functions-dir DIR]
+// Usage: bench_runtime [--cold-runs N (0: skip)] [--invocations N] [--repeat N]
+//                      [--functions-dir DIR] [--client PROGRAM]... [--same-trace]
+//   --repeat N: each row N times, interleaved; the figures are medians (noisy shared hosts).
+//   --client PROGRAM: one more row, e.g. a no-op function built from another revision.
+//   --same-trace: every event carries the same trace id (by default each gets a fresh one,
+//   as Lambda and lambench serve do).
 //   DIR holds hello/<profile>/bootstrap (default: this build's functions directory).
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -186,8 +191,21 @@ const std::string event_response =
     "Lambda-Runtime-Aws-Request-Id: 8476a536-e9f4-11e8-9739-2dfe598c3fcd\r\n"
     "Lambda-Runtime-Deadline-Ms: 4102444800000\r\n"
     "Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:000000000000:function:noop\r\n"
-    "Lambda-Runtime-Trace-Id: Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Sampled=1\r\n"
+    "Lambda-Runtime-Trace-Id: Root=1-5bef4de7-ad49b0e87f6ef6c800000000;Sampled=1\r\n"
     "Content-Length: 2\r\n\r\n{}";
+// Lambda (and lambench serve) send a fresh trace id with every event, and a client that copies
+// it into _X_AMZN_TRACE_ID pays for that per invocation: so does the benchmark's event. The last
+// 8 hex digits of the trace id count the invocations (same length, so the floor client's
+// fixed-size reads still fit).
+bool same_trace = false;  // --same-trace: the constant trace id of the first version
+
+void stamp_trace_id(std::string& event, unsigned n) {
+    if (same_trace) return;
+    static const std::size_t at = event_response.find(";Sampled=") - 8;
+    static constexpr char hex[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < 8; ++i) event[at + 7 - i] = hex[(n >> (4 * i)) & 0xf];
+}
+
 const std::string accepted_response =
     "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n"
     "{\"status\":\"OK\"}";
@@ -242,8 +260,9 @@ loop_result invocation_loop(const std::string& program, int invocations,
                             const std::string& extra_env, const std::string& arg1) {
     listener l;
     pid_t pid = spawn(program, l.address(), extra_env, arg1);
-    const std::string& event = event_response;
+    std::string event = event_response;
     const std::string& accepted = accepted_response;
+    unsigned events = 0;
     int c = l.accept();
     std::string buf;
     std::string_view line;
@@ -261,6 +280,7 @@ loop_result invocation_loop(const std::string& program, int invocations,
         buf.erase(0, buf.find("\r\n\r\n") + 4 + (is_next ? 0 : 2));  // body "{}" after a POST
         if (is_next) {
             if (done == 0) start = clock_type::now();
+            stamp_trace_id(event, ++events);
             send_all(c, event);
         } else {
             send_all(c, accepted);
@@ -288,63 +308,89 @@ int main(int argc, char** argv) {
     if (argc == 2 && std::string_view(argv[1]) == "--floor-client") return floor_client();
     int cold_runs = 200;
     int invocations = 20000;
+    int repeat = 1;
     fs::path functions = LAMBENCH_FUNCTIONS_DIR;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    std::vector<std::string> extra_clients;
+    const auto usage = [&] {
+        std::fprintf(stderr,
+                     "usage: %s [--cold-runs N (0: skip)] [--invocations N] [--repeat N]\n"
+                     "          [--functions-dir DIR] [--client PROGRAM]... [--same-trace]\n",
+                     argv[0]);
+        return 2;
+    };
+    for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
-        if (a == "--cold-runs")
-            cold_runs = std::atoi(argv[i + 1]);
-        else if (a == "--invocations")
-            invocations = std::atoi(argv[i + 1]);
-        else if (a == "--functions-dir")
-            functions = argv[i + 1];
-        else {
-            std::fprintf(stderr,
-                         "usage: %s [--cold-runs N] [--invocations N] [--functions-dir DIR]\n",
-                         argv[0]);
-            return 2;
+        if (a == "--same-trace") {
+            same_trace = true;
+            continue;
         }
+        if (i + 1 >= argc) return usage();
+        const char* v = argv[++i];
+        if (a == "--cold-runs")
+            cold_runs = std::atoi(v);
+        else if (a == "--invocations")
+            invocations = std::atoi(v);
+        else if (a == "--repeat")
+            repeat = std::atoi(v);
+        else if (a == "--functions-dir")
+            functions = v;
+        else if (a == "--client")
+            extra_clients.emplace_back(v);
+        else
+            return usage();
     }
-    if (cold_runs < 1 || invocations < 1) {
-        std::fprintf(stderr, "bench_runtime: --cold-runs and --invocations must be positive\n");
+    if (cold_runs < 0 || invocations < 1 || repeat < 1) {
+        std::fprintf(
+            stderr,
+            "bench_runtime: --invocations and --repeat must be positive, --cold-runs >= 0\n");
         return 2;
     }
     try {
         std::printf("lambench runtime benchmark (%u cores; figures in microseconds)\n\n",
                     std::thread::hardware_concurrency());
-        std::printf("(a) cold start: exec bootstrap -> first /next, N=%d each (after 5 warm-up)\n",
-                    cold_runs);
-        std::printf("%-8s %10s %10s %10s %10s %14s %14s\n", "profile", "median", "p99", "min",
-                    "max", "bootstrap B", "artifact B");
-        for (const char* profile : {"static", "shared", "bundled"}) {
-            fs::path dir = functions / "hello" / profile;
-            fs::path boot = dir / "bootstrap";
-            if (!fs::exists(boot)) {
-                std::printf("%-8s not built (%s)\n", profile, boot.c_str());
-                continue;
+        if (cold_runs > 0) {
+            std::printf(
+                "(a) cold start: exec bootstrap -> first /next, N=%d each (after 5 warm-up)\n",
+                cold_runs);
+            std::printf("%-8s %10s %10s %10s %10s %14s %14s\n", "profile", "median", "p99", "min",
+                        "max", "bootstrap B", "artifact B");
+            for (const char* profile : {"static", "shared", "bundled"}) {
+                fs::path dir = functions / "hello" / profile;
+                fs::path boot = dir / "bootstrap";
+                if (!fs::exists(boot)) {
+                    std::printf("%-8s not built (%s)\n", profile, boot.c_str());
+                    continue;
+                }
+                auto s = summarize(cold_starts(boot.string(), cold_runs));
+                std::printf("%-8s %10.0f %10.0f %10.0f %10.0f %14ju %14ju\n", profile, s.median,
+                            s.p99, s.min, s.max, fs::file_size(boot), tree_size(dir));
             }
-            auto s = summarize(cold_starts(boot.string(), cold_runs));
-            std::printf("%-8s %10.0f %10.0f %10.0f %10.0f %14ju %14ju\n", profile, s.median, s.p99,
-                        s.min, s.max, fs::file_size(boot), tree_size(dir));
-        }
-        {
-            // The libcurl client's own start-up (dynamic libcurl + curl_global_init), for scale.
-            const std::string curl = LAMBENCH_CURL_BASELINE;
-            auto s = summarize(cold_starts(curl, cold_runs));
-            std::printf("%-8s %10.0f %10.0f %10.0f %10.0f %14ju %14s  (libcurl baseline)\n", "curl",
-                        s.median, s.p99, s.min, s.max, fs::file_size(curl), "-");
+            {
+                // The libcurl client's own start-up (dynamic libcurl + curl_global_init), for
+                // scale.
+                const std::string curl = LAMBENCH_CURL_BASELINE;
+                auto s = summarize(cold_starts(curl, cold_runs));
+                std::printf("%-8s %10.0f %10.0f %10.0f %10.0f %14ju %14s  (libcurl baseline)\n",
+                            "curl", s.median, s.p99, s.min, s.max, fs::file_size(curl), "-");
+            }
         }
 
-        std::printf("\n(b) per invocation, no-op handler, %d invocations, in-process Runtime API\n",
-                    invocations);
+        std::printf(
+            "\n(b) per invocation, no-op handler, %d invocations, in-process Runtime API,"
+            " %s trace id%s\n",
+            invocations, same_trace ? "constant" : "a fresh",
+            repeat > 1
+                ? ("; median of " + std::to_string(repeat) + " interleaved runs per row").c_str()
+                : "");
         std::printf("%-40s %14s %10s %10s %14s\n", "client", "CPU us/invoke", "user", "sys",
                     "wall us/round");
         struct row {
-            const char* name;
+            std::string name;
             std::string path;
             std::string env;
             std::string arg1;
         };
-        const row rows[] = {
+        std::vector<row> rows = {
             {"lambench static (raw sockets, pipelined)", LAMBENCH_NOOP_STATIC, "", ""},
             {"lambench shared (raw sockets, pipelined)", LAMBENCH_NOOP_SHARED, "", ""},
             {"libcurl baseline (aws-lambda-cpp style)", LAMBENCH_CURL_BASELINE, "", ""},
@@ -352,12 +398,28 @@ int main(int argc, char** argv) {
              ""},
             {"kernel floor (same syscalls, no HTTP)", fs::read_symlink("/proc/self/exe").string(),
              "", "--floor-client"}};
+        for (const auto& c : extra_clients) rows.push_back({c, c, "", ""});
+        // Rows interleaved run by run, so that a noisy neighbour's burst spreads over all rows
+        // rather than landing on one; each figure is the median over the runs.
+        std::vector<std::vector<loop_result>> runs(rows.size());
+        for (int k = 0; k < repeat; ++k)
+            for (std::size_t i = 0; i < rows.size(); ++i)
+                runs[i].push_back(
+                    invocation_loop(rows[i].path, invocations, rows[i].env, rows[i].arg1));
         std::vector<loop_result> results;
-        for (const auto& r : rows) {
-            results.push_back(invocation_loop(r.path, invocations, r.env, r.arg1));
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            auto median_of = [&](double loop_result::*field) {
+                std::vector<double> v;
+                for (const auto& r : runs[i]) v.push_back(r.*field);
+                return summarize(std::move(v)).median;
+            };
+            results.push_back({median_of(&loop_result::cpu_us_per_invocation),
+                               median_of(&loop_result::user_us_per_invocation),
+                               median_of(&loop_result::sys_us_per_invocation),
+                               median_of(&loop_result::wall_us_per_round_trip)});
             const auto& x = results.back();
-            std::printf("%-40s %14.2f %10.2f %10.2f %14.2f\n", r.name, x.cpu_us_per_invocation,
-                        x.user_us_per_invocation, x.sys_us_per_invocation,
+            std::printf("%-40s %14.2f %10.2f %10.2f %14.2f\n", rows[i].name.c_str(),
+                        x.cpu_us_per_invocation, x.user_us_per_invocation, x.sys_us_per_invocation,
                         x.wall_us_per_round_trip);
         }
         std::printf("\ncurl baseline / lambench static: CPU %.2fx, wall %.2fx\n",
