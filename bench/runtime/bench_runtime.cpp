@@ -4,6 +4,8 @@
 //   (b) per-invocation client overhead: a no-op function against a fast in-process Runtime API
 //       server; child CPU (getrusage user+sys) and wall time per round trip, for our runtime
 //       (static and shared) and for a libcurl client written like aws-lambda-cpp's.
+//   (c) end to end: hello (static) invoked through a real `lambench serve` over the Invoke API,
+//       round trip p50/p99 as a client sees it.
 // Usage: bench_runtime [--cold-runs N (0: skip)] [--invocations N] [--repeat N]
 //                      [--functions-dir DIR] [--client PROGRAM]... [--same-trace]
 //   --repeat N: each row N times, interleaved; the figures are medians (noisy shared hosts).
@@ -12,6 +14,7 @@
 //   as Lambda and lambench serve do).
 //   DIR holds hello/<profile>/bootstrap (default: this build's functions directory).
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -22,6 +25,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -34,6 +38,8 @@
 #include <system_error>
 #include <thread>
 #include <vector>
+
+extern char** environ;
 
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
@@ -302,6 +308,128 @@ std::uintmax_t tree_size(const fs::path& dir) {
     return total;
 }
 
+// (c) The whole path through the real local service: Invoke API → lambench serve → Runtime API
+// → hello (static) → back, over one kept-alive client connection.
+struct service_result {
+    summary round_trip_us;
+    int invokes = 0;
+};
+
+bool read_http_response(int fd, std::string& buf, int& status, std::string& body) {
+    std::size_t head_end;
+    char tmp[16384];
+    while ((head_end = buf.find("\r\n\r\n")) == std::string::npos) {
+        ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
+        if (n <= 0) return false;
+        buf.append(tmp, static_cast<std::size_t>(n));
+    }
+    std::string head = buf.substr(0, head_end);
+    for (auto& ch : head) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    status = std::atoi(head.c_str() + 9);
+    std::size_t length = 0;
+    if (auto p = head.find("\r\ncontent-length:"); p != std::string::npos)
+        length = std::strtoull(head.c_str() + p + 17, nullptr, 10);
+    while (buf.size() < head_end + 4 + length) {
+        ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
+        if (n <= 0) return false;
+        buf.append(tmp, static_cast<std::size_t>(n));
+    }
+    body = buf.substr(head_end + 4, length);
+    buf.erase(0, head_end + 4 + length);
+    return true;
+}
+
+service_result service_round_trips(const std::string& lambench, const fs::path& code, int invokes) {
+    char tmpl[] = "/tmp/bench-runtime-serve-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) die("mkdtemp");
+    const fs::path dir = tmpl;
+    struct remover {
+        fs::path p;
+        ~remover() {
+            std::error_code ec;
+            fs::remove_all(p, ec);
+        }
+    } cleanup{dir};
+    {
+        // 1769 MB = one full vCPU: the figure is the service's and client's overhead, not a
+        // CPU quota's throttling.
+        std::FILE* f = std::fopen((dir / "service.toml").c_str(), "w");
+        if (f == nullptr) die("fopen service.toml");
+        std::fprintf(f,
+                     "[[function]]\nname = \"hello\"\nhandler = \"hello\"\ncode = \"%s\"\n"
+                     "memory = 1769\ntimeout = 3\n",
+                     code.c_str());
+        std::fclose(f);
+    }
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) die("pipe2");
+    std::string cfg = (dir / "service.toml").string(), state = (dir / "state").string();
+    std::vector<std::string> args{lambench,   "serve", "--listen",    "127.0.0.1:0",
+                                  "--config", cfg,     "--state-dir", state};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+    pid_t pid;
+    int rc = ::posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(out[1]);
+    if (rc != 0) {
+        ::close(out[0]);
+        errno = rc;
+        die("posix_spawn lambench serve");
+    }
+    struct stopper {
+        pid_t pid;
+        int fd;
+        ~stopper() {
+            ::kill(pid, SIGTERM);
+            int st;
+            ::waitpid(pid, &st, 0);
+            ::close(fd);
+        }
+    } stop{pid, out[0]};
+    std::string line;
+    char ch;
+    while (::read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
+    const std::string prefix = "lambench serve: listening on http://127.0.0.1:";
+    if (line.rfind(prefix, 0) != 0)
+        throw std::runtime_error("lambench serve did not start: '" + line + "'");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(line.substr(prefix.size()))));
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) die("socket");
+    struct closer {
+        int fd;
+        ~closer() { ::close(fd); }
+    } close_fd{fd};
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("connect");
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    const std::string request =
+        "POST /2015-03-31/functions/hello/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+    std::string buf, body;
+    std::vector<double> samples;
+    const int warmup = 10;  // the first is the cold start
+    for (int i = 0; i < invokes + warmup; ++i) {
+        auto t0 = clock_type::now();
+        int status = 0;
+        if (!send_all(fd, request) || !read_http_response(fd, buf, status, body))
+            throw std::runtime_error("lambench serve closed the Invoke API connection");
+        auto t1 = clock_type::now();
+        if (status != 200 || body.find("hello") == std::string::npos)
+            throw std::runtime_error("invoke answered " + std::to_string(status) + ": " + body);
+        if (i >= warmup)
+            samples.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    }
+    return {summarize(std::move(samples)), invokes};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -309,12 +437,14 @@ int main(int argc, char** argv) {
     int cold_runs = 200;
     int invocations = 20000;
     int repeat = 1;
+    int service_invokes = 2000;
     fs::path functions = LAMBENCH_FUNCTIONS_DIR;
     std::vector<std::string> extra_clients;
     const auto usage = [&] {
         std::fprintf(stderr,
                      "usage: %s [--cold-runs N (0: skip)] [--invocations N] [--repeat N]\n"
-                     "          [--functions-dir DIR] [--client PROGRAM]... [--same-trace]\n",
+                     "          [--functions-dir DIR] [--client PROGRAM]... [--same-trace]\n"
+                     "          [--service-invokes N (0: skip)]\n",
                      argv[0]);
         return 2;
     };
@@ -334,12 +464,14 @@ int main(int argc, char** argv) {
             repeat = std::atoi(v);
         else if (a == "--functions-dir")
             functions = v;
+        else if (a == "--service-invokes")
+            service_invokes = std::atoi(v);
         else if (a == "--client")
             extra_clients.emplace_back(v);
         else
             return usage();
     }
-    if (cold_runs < 0 || invocations < 1 || repeat < 1) {
+    if (cold_runs < 0 || invocations < 1 || repeat < 1 || service_invokes < 0) {
         std::fprintf(
             stderr,
             "bench_runtime: --invocations and --repeat must be positive, --cold-runs >= 0\n");
@@ -425,6 +557,23 @@ int main(int argc, char** argv) {
         std::printf("\ncurl baseline / lambench static: CPU %.2fx, wall %.2fx\n",
                     results[2].cpu_us_per_invocation / results[0].cpu_us_per_invocation,
                     results[2].wall_us_per_round_trip / results[0].wall_us_per_round_trip);
+
+        const fs::path hello_static = functions / "hello" / "static";
+        if (service_invokes > 0 && fs::exists(hello_static / "bootstrap") &&
+            fs::exists(LAMBENCH_BIN)) {
+            auto r = service_round_trips(LAMBENCH_BIN, hello_static, service_invokes);
+            std::printf(
+                "\n(c) end to end: Invoke API round trip through lambench serve, hello static, "
+                "1769 MB, N=%d (after 10 warm-up), one kept-alive connection\n",
+                r.invokes);
+            std::printf("%-40s %10s %10s %10s %10s\n", "path", "p50", "p99", "min", "max");
+            std::printf("%-40s %10.1f %10.1f %10.1f %10.1f\n", "client -> serve -> hello -> client",
+                        r.round_trip_us.median, r.round_trip_us.p99, r.round_trip_us.min,
+                        r.round_trip_us.max);
+        } else if (service_invokes > 0) {
+            std::printf("\n(c) end to end: skipped (needs %s and %s)\n", LAMBENCH_BIN,
+                        (hello_static / "bootstrap").c_str());
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_runtime: %s\n", e.what());
         return 1;
