@@ -68,7 +68,8 @@ std::size_t lines(const std::string& s) {
     return n;
 }
 
-// `lambench serve` is another component; the e2e tests need it in this build.
+// `lambench serve` is another component; the e2e tests run against it, never a stand-in, and
+// fail (not skip) when it or the hello artifacts are missing from the build.
 bool have_serve() {
     temp_dir d;
     auto o = run({"help"}, d);
@@ -105,8 +106,8 @@ timeout = 10
 
 #define REQUIRE_SERVICE()                                                                  \
     do {                                                                                   \
-        if (!have_serve()) GTEST_SKIP() << "lambench serve is not in this build yet";      \
-        if (!have_hello("static")) GTEST_SKIP() << "hello/static artifact not built";     \
+        ASSERT_TRUE(have_serve()) << "lambench serve is not in this build";                \
+        ASSERT_TRUE(have_hello("static")) << "hello/static artifact not built";            \
     } while (0)
 
 }  // namespace
@@ -263,7 +264,10 @@ timeout = 10
 TEST(Run, ResumeAfterAKilledRunTakesEachSampleOnce) {
     REQUIRE_SERVICE();
     temp_dir d;
-    write(d / "s.toml", hello_suite());
+    // More warm samples than the other tests, so the kill lands mid-run.
+    std::string suite = hello_suite();
+    suite.replace(suite.find("warm = 3"), 8, "warm = 30");
+    write(d / "s.toml", suite);
     const std::vector<std::string> args{exe, "run", d / "s.toml", "--out", d / "out", "--state-dir", d / "state",
                                         "--artifacts", functions_dir, "--no-progress"};
     // Start a run and SIGKILL it once a few samples have landed.
@@ -289,18 +293,53 @@ TEST(Run, ResumeAfterAKilledRunTakesEachSampleOnce) {
     ::waitpid(pid, &status, 0);
     const auto partial = read_results(d / "out/results.jsonl");
     ASSERT_GE(partial.samples.size(), 3u) << slurp(d / "first.log");
-    ASSERT_LT(partial.samples.size(), 10u) << "the run finished before the kill; nothing to resume";
+    ASSERT_LT(partial.samples.size(), 64u) << "the run finished before the kill; nothing to resume";
 
     auto o = run({"run", d / "s.toml", "--resume", d / "out/results.jsonl", "--state-dir", d / "state",
                   "--artifacts", functions_dir},
                  d);
     ASSERT_EQ(o.status, 0) << o.err;
     const auto r = read_results(d / "out/results.jsonl");
-    EXPECT_EQ(r.samples.size(), 2u * (2 + 3)) << "same count as an uninterrupted run";
+    EXPECT_EQ(r.samples.size(), 2u * (2 + 30)) << "same count as an uninterrupted run";
     std::map<std::tuple<int, phase, int>, int> seen;
     for (const auto& s : r.samples) {
         EXPECT_TRUE(s.ok) << s.error_message;
         ++seen[{s.memory_mb, s.kind, s.index}];
     }
     for (const auto& [key, count] : seen) EXPECT_EQ(count, 1) << "sample repeated";
+}
+
+TEST(Run, CtrlCStopsAfterTheCurrentSampleAndLeavesAValidFile) {
+    REQUIRE_SERVICE();
+    temp_dir d;
+    std::string suite = hello_suite();
+    suite.replace(suite.find("warm = 3"), 8, "warm = 30");
+    write(d / "s.toml", suite);
+    const std::vector<std::string> args{exe, "run", d / "s.toml", "--out", d / "out", "--state-dir", d / "state",
+                                        "--artifacts", functions_dir, "--no-progress"};
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        std::vector<char*> argv;
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        const std::string log = d / "run.log";
+        std::freopen(log.c_str(), "w", stdout);
+        std::freopen(log.c_str(), "a", stderr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (std::chrono::steady_clock::now() < deadline && lines(slurp(d / "out/results.jsonl")) < 4)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ::kill(pid, SIGINT);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status)) << slurp(d / "run.log");
+    EXPECT_EQ(WEXITSTATUS(status), 130) << slurp(d / "run.log");
+    EXPECT_NE(slurp(d / "run.log").find("--resume"), std::string::npos);
+    const auto r = read_results(d / "out/results.jsonl");
+    EXPECT_TRUE(r.read_warnings.empty()) << "an interrupted run leaves only whole lines";
+    EXPECT_LT(r.samples.size(), 64u);
+    EXPECT_TRUE(fs::exists(d / "out/report.md")) << "reports are written on the way out";
 }
