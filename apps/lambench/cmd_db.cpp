@@ -16,10 +16,13 @@ int db_main(int argc, char** argv) {
     app.add_option("--state-dir", state_dir,
                    "state directory (default $LAMBENCH_STATE_DIR, else ~/.local/state/lambench)")
         ->envname("LAMBENCH_STATE_DIR");
-    auto* start = app.add_subcommand("start", "initialise (first time), start, seed; print the URL");
+    auto* start =
+        app.add_subcommand("start", "initialise (first time), start, seed; print the URL");
     auto* stop = app.add_subcommand("stop", "stop the server (pg_ctl stop -m fast)");
-    auto* status = app.add_subcommand("status", "print running/stopped, port, URL and data directory");
-    auto* url = app.add_subcommand("url", "print the postgresql:// URL (starts the server if needed)");
+    auto* status =
+        app.add_subcommand("status", "print running/stopped, port, URL and data directory");
+    auto* url =
+        app.add_subcommand("url", "print the postgresql:// URL (starts the server if needed)");
     auto* destroy = app.add_subcommand("destroy", "stop the server and delete the cluster");
     for (auto* sub : {start, stop, status, url, destroy}) {
         sub->add_option("--state-dir", state_dir, "state directory");
@@ -40,8 +43,8 @@ int db_main(int argc, char** argv) {
         } else if (status->parsed()) {
             auto s = lambench::db::get_status(dir);
             std::printf("state:    %s\nport:     %d\nurl:      %s\ndata_dir: %s\n",
-                        s.running ? "running" : "stopped", s.port, s.url.empty() ? "-" : s.url.c_str(),
-                        s.data_dir.c_str());
+                        s.running ? "running" : "stopped", s.port,
+                        s.url.empty() ? "-" : s.url.c_str(), s.data_dir.c_str());
             return s.running ? 0 : 3;  // as pg_ctl status: 3 = not running
         }
     } catch (const std::exception& e) {
@@ -51,6 +54,7 @@ int db_main(int argc, char** argv) {
     return 0;
 }
 
-const lambench::cli::registrar reg{{"db", "embedded PostgreSQL for the items functions: start|stop|status|url", db_main}};
+const lambench::cli::registrar reg{
+    {"db", "embedded PostgreSQL for the items functions: start|stop|status|url", db_main}};
 
 }  // namespace

@@ -33,7 +33,7 @@ double percentile(std::vector<double> v, double p) {
 }
 
 class raw_query {
-public:
+  public:
     explicit raw_query(const std::string& url) : c_(PQconnectdb(url.c_str())) {
         if (PQstatus(c_) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(c_));
         const Oid types[2] = {23, 23};
@@ -53,15 +53,17 @@ public:
         return n;
     }
 
-private:
+  private:
     PGconn* c_;
 };
 
 struct temp_dir {
     std::string path;
     temp_dir() {
-        std::string t = (std::filesystem::temp_directory_path() / "lambench-bench-items-XXXXXX").string();
-        if (!::mkdtemp(t.data())) throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
+        std::string t =
+            (std::filesystem::temp_directory_path() / "lambench-bench-items-XXXXXX").string();
+        if (!::mkdtemp(t.data()))
+            throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
         path = t;
     }
     ~temp_dir() {
@@ -100,15 +102,18 @@ int main(int argc, char** argv) {
             tmp = std::make_unique<temp_dir>();
             state_dir = tmp->path;
         }
-        std::fprintf(stderr, "bench_items: starting embedded PostgreSQL in %s\n", state_dir.c_str());
+        std::fprintf(stderr, "bench_items: starting embedded PostgreSQL in %s\n",
+                     state_dir.c_str());
         const std::string url = lambench::db::ensure_running(state_dir);
         const std::string event = R"({"category":7,"limit":3})";
 
         raw_query raw(url);
-        std::printf("items: warm time per call, event %s, %d iterations, interleaved with the raw query\n\n",
-                    event.c_str(), iterations);
-        std::printf("%-10s %10s %10s %12s %12s %10s\n", "library", "p50 µs", "p99 µs", "raw p50 µs", "raw p99 µs",
-                    "ratio p50");
+        std::printf(
+            "items: warm time per call, event %s, %d iterations, interleaved with the raw "
+            "query\n\n",
+            event.c_str(), iterations);
+        std::printf("%-10s %10s %10s %12s %12s %10s\n", "library", "p50 µs", "p99 µs", "raw p50 µs",
+                    "raw p99 µs", "ratio p50");
         int status = 0;
         for (const auto& [name, make] : items_test::libraries()) {
             auto h = make(url);
@@ -125,15 +130,18 @@ int main(int argc, char** argv) {
                 auto t1 = clock_type::now();
                 int n = raw.run();
                 auto t2 = clock_type::now();
-                if (!res.ok || n != 3) throw std::runtime_error(name + ": unexpected result " + res.body);
+                if (!res.ok || n != 3)
+                    throw std::runtime_error(name + ": unexpected result " + res.body);
                 th.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
                 tr.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
             }
             double hp50 = percentile(th, 0.5), hp99 = percentile(th, 0.99);
             double rp50 = percentile(tr, 0.5), rp99 = percentile(tr, 0.99);
             double ratio = hp50 / rp50;
-            std::printf("%-10s %10.1f %10.1f %12.1f %12.1f %9.2fx%s\n", name.c_str(), hp50, hp99, rp50, rp99, ratio,
-                        name == "libpq" ? (ratio <= 1.3 ? "  (target <= 1.3x: met)" : "  (target <= 1.3x: MISSED)")
+            std::printf("%-10s %10.1f %10.1f %12.1f %12.1f %9.2fx%s\n", name.c_str(), hp50, hp99,
+                        rp50, rp99, ratio,
+                        name == "libpq" ? (ratio <= 1.3 ? "  (target <= 1.3x: met)"
+                                                        : "  (target <= 1.3x: MISSED)")
                                         : "");
             if (name == "libpq" && ratio > 1.3) status = 3;
         }

@@ -3,9 +3,8 @@
 // `items::result handle(std::string_view event)`.
 #pragma once
 
-#include <lambench/runtime.hpp>
-
 #include <exception>
+#include <lambench/runtime.hpp>
 #include <memory>
 #include <string>
 
@@ -19,12 +18,14 @@ int function_main() {
     try {
         h = std::make_unique<Handler>(database_url());
     } catch (const std::exception& e) {
-        return lambench::runtime::init_error(std::string("cannot connect to the database: ") + e.what());
+        return lambench::runtime::init_error(std::string("cannot connect to the database: ") +
+                                             e.what());
     }
     return lambench::runtime::run([&h](const lambench::runtime::invocation& inv) {
         result r = h->handle(inv.payload);
         return r.ok ? lambench::runtime::response::success(std::move(r.body))
-                    : lambench::runtime::response::failure(std::move(r.body), std::move(r.error_type));
+                    : lambench::runtime::response::failure(std::move(r.body),
+                                                           std::move(r.error_type));
     });
 }
 

@@ -25,7 +25,7 @@ struct parse_error {
 };
 
 class reader {
-public:
+  public:
     explicit reader(std::string_view s) : s_(s) {}
 
     std::map<std::string, json_value> top_object(bool& is_object) {
@@ -65,14 +65,16 @@ public:
         return out;
     }
 
-private:
+  private:
     char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
     void expect(char c) {
         if (peek() != c) throw parse_error{std::string("expected '") + c + "'", i_};
         ++i_;
     }
     void ws() {
-        while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+        while (i_ < s_.size() &&
+               (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
+            ++i_;
     }
     void end() {
         ws();
@@ -188,10 +190,14 @@ private:
         for (int k = 0; k < 4; ++k) {
             char c = s_[i_++];
             v <<= 4;
-            if (c >= '0' && c <= '9') v |= static_cast<std::uint32_t>(c - '0');
-            else if (c >= 'a' && c <= 'f') v |= static_cast<std::uint32_t>(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F') v |= static_cast<std::uint32_t>(c - 'A' + 10);
-            else throw parse_error{"bad \\u escape", i_ - 1};
+            if (c >= '0' && c <= '9')
+                v |= static_cast<std::uint32_t>(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                v |= static_cast<std::uint32_t>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                v |= static_cast<std::uint32_t>(c - 'A' + 10);
+            else
+                throw parse_error{"bad \\u escape", i_ - 1};
         }
         return v;
     }
@@ -203,7 +209,8 @@ private:
             if (i_ >= s_.size()) throw parse_error{"unterminated string", i_};
             char c = s_[i_++];
             if (c == '"') break;
-            if (static_cast<unsigned char>(c) < 0x20) throw parse_error{"control character in string", i_ - 1};
+            if (static_cast<unsigned char>(c) < 0x20)
+                throw parse_error{"control character in string", i_ - 1};
             if (c != '\\') {
                 out += c;
                 continue;
@@ -211,14 +218,30 @@ private:
             if (i_ >= s_.size()) throw parse_error{"unterminated string", i_};
             char e = s_[i_++];
             switch (e) {
-                case '"': out += '"'; break;
-                case '\\': out += '\\'; break;
-                case '/': out += '/'; break;
-                case 'b': out += '\b'; break;
-                case 'f': out += '\f'; break;
-                case 'n': out += '\n'; break;
-                case 'r': out += '\r'; break;
-                case 't': out += '\t'; break;
+                case '"':
+                    out += '"';
+                    break;
+                case '\\':
+                    out += '\\';
+                    break;
+                case '/':
+                    out += '/';
+                    break;
+                case 'b':
+                    out += '\b';
+                    break;
+                case 'f':
+                    out += '\f';
+                    break;
+                case 'n':
+                    out += '\n';
+                    break;
+                case 'r':
+                    out += '\r';
+                    break;
+                case 't':
+                    out += '\t';
+                    break;
                 case 'u': {
                     std::uint32_t cp = hex4();
                     if (cp >= 0xD800 && cp < 0xDC00 && s_.substr(i_, 2) == "\\u") {
@@ -233,7 +256,8 @@ private:
                     put_utf8(out, cp);
                     break;
                 }
-                default: throw parse_error{"bad escape", i_ - 1};
+                default:
+                    throw parse_error{"bad escape", i_ - 1};
             }
         }
         return out;
@@ -252,13 +276,27 @@ void append_escaped(std::string& out, std::string_view s) {
     out += '"';
     for (char c : s) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20) {
                     char buf[8];
@@ -309,13 +347,15 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
 }  // namespace
 
 std::variant<request, invalid_event> parse_event(std::string_view event) {
-    static const std::string shape = "event must be a JSON object with 'id' or 'category' and 'limit'";
+    static const std::string shape =
+        "event must be a JSON object with 'id' or 'category' and 'limit'";
     std::map<std::string, json_value> obj;
     bool is_object = false;
     try {
         obj = reader(event).top_object(is_object);
     } catch (const parse_error& e) {
-        return invalid_event{"event is not valid JSON: " + e.what + " at offset " + std::to_string(e.at)};
+        return invalid_event{"event is not valid JSON: " + e.what + " at offset " +
+                             std::to_string(e.at)};
     }
     if (!is_object) return invalid_event{shape};
     if (auto it = obj.find("id"); it != obj.end()) {
@@ -325,13 +365,15 @@ std::variant<request, invalid_event> parse_event(std::string_view event) {
     }
     auto cat = obj.find("category");
     if (cat == obj.end()) return invalid_event{"field 'category' is missing"};
-    if (!is_integer(cat->second) || cat->second.num < -2147483648.0 || cat->second.num > 2147483647.0)
+    if (!is_integer(cat->second) || cat->second.num < -2147483648.0 ||
+        cat->second.num > 2147483647.0)
         return invalid_event{"field 'category' must be an integer"};
     auto lim = obj.find("limit");
     if (lim == obj.end()) return invalid_event{"field 'limit' is missing"};
     if (!is_integer(lim->second) || lim->second.num < 1 || lim->second.num > 1000)
         return invalid_event{"field 'limit' must be an integer from 1 to 1000"};
-    return request{by_category{static_cast<std::int32_t>(cat->second.num), static_cast<std::int32_t>(lim->second.num)}};
+    return request{by_category{static_cast<std::int32_t>(cat->second.num),
+                               static_cast<std::int32_t>(lim->second.num)}};
 }
 
 bool is_uuid(std::string_view s) {
@@ -349,7 +391,8 @@ bool is_uuid(std::string_view s) {
 
 std::string format_price(std::int64_t cents) {
     std::string out;
-    std::uint64_t mag = cents < 0 ? static_cast<std::uint64_t>(-(cents + 1)) + 1 : static_cast<std::uint64_t>(cents);
+    std::uint64_t mag = cents < 0 ? static_cast<std::uint64_t>(-(cents + 1)) + 1
+                                  : static_cast<std::uint64_t>(cents);
     if (cents < 0) out += '-';
     out += std::to_string(mag / 100);
     out += '.';
@@ -373,9 +416,10 @@ std::string format_timestamp(std::int64_t unix_us) {
     unsigned m, d;
     civil_from_days(days, y, m, d);
     char buf[48];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", static_cast<long long>(y), m, d,
-                  static_cast<long long>(sod / 3600), static_cast<long long>(sod / 60 % 60),
-                  static_cast<long long>(sod % 60), static_cast<long long>(us));
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ",
+                  static_cast<long long>(y), m, d, static_cast<long long>(sod / 3600),
+                  static_cast<long long>(sod / 60 % 60), static_cast<long long>(sod % 60),
+                  static_cast<long long>(us));
     return buf;
 }
 
@@ -401,7 +445,8 @@ std::int64_t parse_numeric_cents(std::string_view t) {
         if (whole > (INT64_MAX / 1000)) throw std::invalid_argument("numeric out of range");
         whole = whole * 10 + (t[i++] - '0');
     }
-    if (i == start) throw std::invalid_argument("numeric: digits expected in '" + std::string(t) + "'");
+    if (i == start)
+        throw std::invalid_argument("numeric: digits expected in '" + std::string(t) + "'");
     std::int64_t frac = 0;
     if (i < t.size() && t[i] == '.') {
         ++i;
@@ -422,10 +467,11 @@ std::int64_t parse_numeric_cents(std::string_view t) {
 std::int64_t parse_timestamptz_us(std::string_view t) {
     // YYYY-MM-DD[ T]HH:MM:SS[.f{1,6}](+|-)HH[:MM[:SS]]   (DateStyle ISO, any TimeZone)
     int y = digits(t, 0, 4);
-    if (t.size() < 19 || t[4] != '-' || t[7] != '-' || (t[10] != ' ' && t[10] != 'T') || t[13] != ':' ||
-        t[16] != ':')
+    if (t.size() < 19 || t[4] != '-' || t[7] != '-' || (t[10] != ' ' && t[10] != 'T') ||
+        t[13] != ':' || t[16] != ':')
         throw std::invalid_argument("timestamp: unexpected '" + std::string(t) + "'");
-    int mo = digits(t, 5, 2), d = digits(t, 8, 2), h = digits(t, 11, 2), mi = digits(t, 14, 2), s = digits(t, 17, 2);
+    int mo = digits(t, 5, 2), d = digits(t, 8, 2), h = digits(t, 11, 2), mi = digits(t, 14, 2),
+        s = digits(t, 17, 2);
     size_t i = 19;
     std::int64_t us = 0;
     if (i < t.size() && t[i] == '.') {
@@ -458,11 +504,13 @@ std::int64_t parse_timestamptz_us(std::string_view t) {
     } else if (i < t.size() && t[i] == 'Z') {
         ++i;
     }
-    if (i != t.size()) throw std::invalid_argument("timestamp: unexpected '" + std::string(t) + "'");
+    if (i != t.size())
+        throw std::invalid_argument("timestamp: unexpected '" + std::string(t) + "'");
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
         throw std::invalid_argument("timestamp: field out of range in '" + std::string(t) + "'");
-    std::int64_t secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
-                        mi * 60 + s - offset_s;
+    std::int64_t secs =
+        days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
+        mi * 60 + s - offset_s;
     return secs * 1000000 + us;
 }
 
@@ -496,24 +544,33 @@ std::string items_json(const std::vector<item>& rows) {
     return out;
 }
 
-result not_found(const std::string& id) { return result::failure("NotFound", "no item with id " + id); }
+result not_found(const std::string& id) {
+    return result::failure("NotFound", "no item with id " + id);
+}
 
-result invalid(const invalid_event& e) { return result::failure("InvalidEvent", e.message); }
+result invalid(const invalid_event& e) {
+    return result::failure("InvalidEvent", e.message);
+}
 
 namespace {
 std::string percent_decode(std::string_view s) {
     std::string out;
     for (size_t k = 0; k < s.size(); ++k) {
         if (s[k] == '%') {
-            if (k + 2 >= s.size()) throw std::invalid_argument("bad percent escape in database URL");
+            if (k + 2 >= s.size())
+                throw std::invalid_argument("bad percent escape in database URL");
             int v = 0;
             for (size_t j = 1; j <= 2; ++j) {
                 char c = s[k + j];
                 v <<= 4;
-                if (c >= '0' && c <= '9') v |= c - '0';
-                else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-                else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-                else throw std::invalid_argument("bad percent escape in database URL");
+                if (c >= '0' && c <= '9')
+                    v |= c - '0';
+                else if (c >= 'a' && c <= 'f')
+                    v |= c - 'a' + 10;
+                else if (c >= 'A' && c <= 'F')
+                    v |= c - 'A' + 10;
+                else
+                    throw std::invalid_argument("bad percent escape in database URL");
             }
             out += static_cast<char>(v);
             k += 2;
@@ -541,9 +598,12 @@ pg_params parse_pg_url(const std::string& url) {
         return p;
     }
     std::string_view rest = url;
-    if (rest.starts_with("postgresql://")) rest.remove_prefix(13);
-    else if (rest.starts_with("postgres://")) rest.remove_prefix(11);
-    else throw std::invalid_argument("database URL must start with postgresql://");
+    if (rest.starts_with("postgresql://"))
+        rest.remove_prefix(13);
+    else if (rest.starts_with("postgres://"))
+        rest.remove_prefix(11);
+    else
+        throw std::invalid_argument("database URL must start with postgresql://");
     std::string_view query;
     if (auto q = rest.find('?'); q != std::string_view::npos) {
         query = rest.substr(q + 1);
@@ -564,7 +624,8 @@ pg_params parse_pg_url(const std::string& url) {
             p.user = percent_decode(userinfo);
         }
     }
-    if (auto colon = rest.rfind(':'); colon != std::string_view::npos && rest.find(']') == std::string_view::npos) {
+    if (auto colon = rest.rfind(':');
+        colon != std::string_view::npos && rest.find(']') == std::string_view::npos) {
         std::string port(rest.substr(colon + 1));
         p.port = std::atoi(port.c_str());
         if (p.port <= 0 || p.port > 65535) throw std::invalid_argument("bad port in database URL");

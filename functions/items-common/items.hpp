@@ -23,10 +23,10 @@ inline constexpr const char* sql_by_id =
 
 // One row, in types that hold the values exactly.
 struct item {
-    std::string id;            // canonical lowercase 8-4-4-4-12
+    std::string id;  // canonical lowercase 8-4-4-4-12
     std::string name;
-    std::int64_t price_cents = 0;      // numeric(10,2) scaled by 100
-    std::int64_t created_at_us = 0;    // microseconds since 1970-01-01T00:00:00Z
+    std::int64_t price_cents = 0;    // numeric(10,2) scaled by 100
+    std::int64_t created_at_us = 0;  // microseconds since 1970-01-01T00:00:00Z
 };
 
 struct by_category {
@@ -65,11 +65,11 @@ std::string items_json(const std::vector<item>& rows);
 std::string item_json(const item& it);
 
 // Text forms as PostgreSQL sends them; throw std::invalid_argument on anything else.
-std::int64_t parse_numeric_cents(std::string_view text);        // "12.34", "-0.5", "7"
-std::int64_t parse_timestamptz_us(std::string_view text);       // "2026-01-01 00:01:01.5+00"
-std::string format_price(std::int64_t cents);                   // "12.34"
-std::string format_timestamp(std::int64_t unix_us);             // "2026-01-01T00:01:01.500000Z"
-std::string format_uuid(const unsigned char bytes[16]);         // binary uuid → text
+std::int64_t parse_numeric_cents(std::string_view text);   // "12.34", "-0.5", "7"
+std::int64_t parse_timestamptz_us(std::string_view text);  // "2026-01-01 00:01:01.5+00"
+std::string format_price(std::int64_t cents);              // "12.34"
+std::string format_timestamp(std::int64_t unix_us);        // "2026-01-01T00:01:01.500000Z"
+std::string format_uuid(const unsigned char bytes[16]);    // binary uuid → text
 bool is_uuid(std::string_view s);
 
 // The canonical answers, so every handler words them identically.

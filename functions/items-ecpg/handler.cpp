@@ -36,12 +36,15 @@ handler::handler(const std::string& url) {
     connect();
 }
 
-handler::~handler() { items_ecpg_disconnect(); }
+handler::~handler() {
+    items_ecpg_disconnect();
+}
 
 void handler::connect() {
     items_ecpg_disconnect();
     char err[512] = "";
-    if (items_ecpg_connect(target_.c_str(), user_.c_str(), password_.c_str(), err, sizeof err) != 0) {
+    if (items_ecpg_connect(target_.c_str(), user_.c_str(), password_.c_str(), err, sizeof err) !=
+        0) {
         items_ecpg_disconnect();
         throw std::runtime_error(err);
     }
@@ -58,14 +61,16 @@ items::result handler::handle(std::string_view event) {
         if (auto* c = std::get_if<items::by_category>(&req))
             n = items_ecpg_by_category(c->category, c->limit, rows.get(), err, sizeof err);
         else
-            n = items_ecpg_by_id(std::get<items::by_id>(req).id.c_str(), rows.get(), err, sizeof err);
+            n = items_ecpg_by_id(std::get<items::by_id>(req).id.c_str(), rows.get(), err,
+                                 sizeof err);
         if (n < 0) {
             // Validated input leaves a lost connection as the likely cause: reconnect once.
             if (attempt > 0) return items::result::failure("DatabaseError", err);
             try {
                 connect();
             } catch (const std::exception& e) {
-                return items::result::failure("DatabaseError", std::string("reconnect failed: ") + e.what());
+                return items::result::failure("DatabaseError",
+                                              std::string("reconnect failed: ") + e.what());
             }
             continue;
         }

@@ -9,7 +9,7 @@
 namespace items_ecpg {
 
 class handler {
-public:
+  public:
     explicit handler(const std::string& url);  // connects; throws
     handler(const handler&) = delete;
     handler& operator=(const handler&) = delete;
@@ -17,7 +17,7 @@ public:
 
     items::result handle(std::string_view event);
 
-private:
+  private:
     void connect();
     std::string target_, user_, password_;
 };

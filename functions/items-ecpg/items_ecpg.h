@@ -18,10 +18,12 @@ struct items_ecpg_row {
 };
 
 /* 0 on success; -1 with a message in err. target: tcp:postgresql://host:port/db[?opts] */
-int items_ecpg_connect(const char* target, const char* user, const char* password, char* err, size_t errlen);
+int items_ecpg_connect(const char* target, const char* user, const char* password, char* err,
+                       size_t errlen);
 void items_ecpg_disconnect(void);
 /* Number of rows written to rows (up to ITEMS_ECPG_MAX_ROWS), or -1 with a message in err. */
-int items_ecpg_by_category(int category, int limit, struct items_ecpg_row* rows, char* err, size_t errlen);
+int items_ecpg_by_category(int category, int limit, struct items_ecpg_row* rows, char* err,
+                           size_t errlen);
 int items_ecpg_by_id(const char* id, struct items_ecpg_row* row, char* err, size_t errlen);
 
 #ifdef __cplusplus

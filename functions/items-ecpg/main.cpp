@@ -1,4 +1,6 @@
 #include "function_main.hpp"
 #include "handler.hpp"
 
-int main() { return items::function_main<items_ecpg::handler>(); }
+int main() {
+    return items::function_main<items_ecpg::handler>();
+}

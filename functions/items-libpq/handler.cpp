@@ -5,9 +5,8 @@
 // server parses once per call either way.
 #include "handler.hpp"
 
-#include <libpq-fe.h>
-
 #include <arpa/inet.h>
+#include <libpq-fe.h>
 
 #include <cstdint>
 #include <cstring>
@@ -83,9 +82,13 @@ std::string trimmed_error(PGconn* c) {
 
 }  // namespace
 
-handler::handler(const std::string& conninfo) : conninfo_(conninfo) { connect(); }
+handler::handler(const std::string& conninfo) : conninfo_(conninfo) {
+    connect();
+}
 
-handler::~handler() { PQfinish(conn_); }
+handler::~handler() {
+    PQfinish(conn_);
+}
 
 void handler::connect() {
     PQfinish(conn_);
@@ -139,7 +142,8 @@ items::result handler::handle(std::string_view event) {
             try {
                 connect();
             } catch (const std::exception& e) {
-                return items::result::failure("DatabaseError", std::string("reconnect failed: ") + e.what());
+                return items::result::failure("DatabaseError",
+                                              std::string("reconnect failed: ") + e.what());
             }
             continue;
         }

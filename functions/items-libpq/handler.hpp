@@ -11,7 +11,7 @@ typedef struct pg_conn PGconn;
 namespace items_libpq {
 
 class handler {
-public:
+  public:
     explicit handler(const std::string& conninfo);  // connects and prepares; throws
     handler(const handler&) = delete;
     handler& operator=(const handler&) = delete;
@@ -20,7 +20,7 @@ public:
     items::result handle(std::string_view event);
     PGconn* connection() const { return conn_; }  // for tests and the benchmark
 
-private:
+  private:
     void connect();
     std::string conninfo_;
     PGconn* conn_ = nullptr;

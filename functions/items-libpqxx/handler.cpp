@@ -3,7 +3,6 @@
 #include "handler.hpp"
 
 #include <pqxx/pqxx>
-
 #include <variant>
 #include <vector>
 
@@ -21,7 +20,9 @@ items::item to_item(const pqxx::row& row) {
 
 }  // namespace
 
-handler::handler(const std::string& conninfo) : conninfo_(conninfo) { connect(); }
+handler::handler(const std::string& conninfo) : conninfo_(conninfo) {
+    connect();
+}
 
 handler::~handler() = default;
 
@@ -56,7 +57,8 @@ items::result handler::handle(std::string_view event) {
             try {
                 connect();
             } catch (const std::exception& e2) {
-                return items::result::failure("DatabaseError", std::string("reconnect failed: ") + e2.what());
+                return items::result::failure("DatabaseError",
+                                              std::string("reconnect failed: ") + e2.what());
             }
         } catch (const std::exception& e) {
             return items::result::failure("DatabaseError", e.what());

@@ -2,17 +2,16 @@
 #pragma once
 
 #include <memory>
+#include <pqxx/connection>  // pqxx::connection is a typedef in libpqxx 6: no forward declaration
 #include <string>
 #include <string_view>
 
 #include "items.hpp"
 
-#include <pqxx/connection>  // pqxx::connection is a typedef in libpqxx 6: no forward declaration
-
 namespace items_libpqxx {
 
 class handler {
-public:
+  public:
     explicit handler(const std::string& conninfo);  // connects and prepares; throws
     handler(const handler&) = delete;
     handler& operator=(const handler&) = delete;
@@ -20,7 +19,7 @@ public:
 
     items::result handle(std::string_view event);
 
-private:
+  private:
     void connect();
     std::string conninfo_;
     std::unique_ptr<pqxx::connection> conn_;

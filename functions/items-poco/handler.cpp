@@ -28,11 +28,13 @@ const std::string& Item::table() {
 
 Item::Ptr Item::find(Poco::ActiveRecord::Context::Ptr pContext, const ID& id) {
     using namespace Poco::Data::Keywords;
-    Poco::ActiveRecord::StatementPlaceholderProvider::Ptr pSPP(pContext->statementPlaceholderProvider());
+    Poco::ActiveRecord::StatementPlaceholderProvider::Ptr pSPP(
+        pContext->statementPlaceholderProvider());
     Item::Ptr pObject(new Item);
     ID key = id;
     // ::uuid: the connector binds strings as text, and uuid = text has no operator.
-    pContext->session() << "SELECT id, name, price, created_at FROM items WHERE id = " << pSPP->next() << "::uuid",
+    pContext->session() << "SELECT id, name, price, created_at FROM items WHERE id = "
+                        << pSPP->next() << "::uuid",
         into(pObject->mutableID()), into(*pObject), bind(key), now;
     return withContext(pObject, pContext);
 }
@@ -52,8 +54,9 @@ std::string keyword_conninfo(const std::string& url) {
         }
         return out + "'";
     };
-    std::string s = "host=" + quote(p.host) + " port=" + std::to_string(p.port) + " dbname=" + quote(p.dbname) +
-                    " user=" + quote(p.user) + " password=" + quote(p.password);
+    std::string s = "host=" + quote(p.host) + " port=" + std::to_string(p.port) +
+                    " dbname=" + quote(p.dbname) + " user=" + quote(p.user) +
+                    " password=" + quote(p.password);
     for (const auto& [k, v] : p.options) s += " " + k + "=" + quote(v);
     return s;
 }
@@ -87,10 +90,11 @@ items::result handler::handle(std::string_view event) {
                 // The LIMIT goes to the server: ActiveRecord's own limit() counts rows on the
                 // client after fetching the whole category.
                 Poco::ActiveRecord::Query<Item> query(context_);
-                std::vector<Item::Ptr> found = query.where("category = ?")
-                                                   .bind(c->category)
-                                                   .orderBy("created_at DESC LIMIT " + std::to_string(c->limit))
-                                                   .execute();
+                std::vector<Item::Ptr> found =
+                    query.where("category = ?")
+                        .bind(c->category)
+                        .orderBy("created_at DESC LIMIT " + std::to_string(c->limit))
+                        .execute();
                 std::vector<items::item> rows;
                 rows.reserve(found.size());
                 for (const auto& p : found) rows.push_back(p->to_item());
@@ -106,11 +110,13 @@ items::result handler::handle(std::string_view event) {
                 lost = !context_->session().isGood();
             } catch (...) {
             }
-            if (attempt > 0 || !lost) return items::result::failure("DatabaseError", e.displayText());
+            if (attempt > 0 || !lost)
+                return items::result::failure("DatabaseError", e.displayText());
             try {
                 connect();
             } catch (const Poco::Exception& e2) {
-                return items::result::failure("DatabaseError", "reconnect failed: " + e2.displayText());
+                return items::result::failure("DatabaseError",
+                                              "reconnect failed: " + e2.displayText());
             }
         } catch (const std::exception& e) {
             return items::result::failure("DatabaseError", e.what());

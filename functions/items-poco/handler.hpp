@@ -11,7 +11,7 @@
 namespace items_poco {
 
 class handler {
-public:
+  public:
     explicit handler(const std::string& conninfo);  // connects; throws
     handler(const handler&) = delete;
     handler& operator=(const handler&) = delete;
@@ -19,7 +19,7 @@ public:
 
     items::result handle(std::string_view event);
 
-private:
+  private:
     void connect();
     std::string conninfo_;
     Poco::ActiveRecord::Context::Ptr context_;

@@ -17,7 +17,7 @@
 namespace items_poco {
 
 class Item : public Poco::ActiveRecord::ActiveRecord<std::string> {
-public:
+  public:
     using Ptr = Poco::AutoPtr<Item>;
 
     Item() = default;
@@ -46,7 +46,8 @@ public:
     }
 
     items::item to_item() const {
-        return {id(), name_, items::parse_numeric_cents(price_), items::parse_timestamptz_us(created_at_)};
+        return {id(), name_, items::parse_numeric_cents(price_),
+                items::parse_timestamptz_us(created_at_)};
     }
 
     static Ptr find(Poco::ActiveRecord::Context::Ptr pContext, const ID& id);
@@ -59,7 +60,7 @@ public:
     static const std::vector<std::string>& columns();
     static const std::string& table();
 
-private:
+  private:
     std::string name_;
     std::string price_;
     std::string created_at_;
@@ -73,7 +74,7 @@ namespace Poco::Data {
 
 template <>
 class TypeHandler<items_poco::Item> {
-public:
+  public:
     static std::size_t size() { return 3; }  // the id is extracted by ActiveRecord itself
 
     static void bind(std::size_t pos, const items_poco::Item& ar, AbstractBinder::Ptr pBinder,
@@ -90,7 +91,8 @@ public:
         TypeHandler<std::string>::extract(pos++, ar.created_at_, deflt.created_at_, pExtr);
     }
 
-    static void prepare(std::size_t pos, const items_poco::Item& ar, AbstractPreparator::Ptr pPrep) {
+    static void prepare(std::size_t pos, const items_poco::Item& ar,
+                        AbstractPreparator::Ptr pPrep) {
         TypeHandler<std::string>::prepare(pos++, ar.name_, pPrep);
         TypeHandler<std::string>::prepare(pos++, ar.price_, pPrep);
         TypeHandler<std::string>::prepare(pos++, ar.created_at_, pPrep);

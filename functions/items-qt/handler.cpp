@@ -5,15 +5,14 @@
 // selected as text (ORDER BY still uses the column and its index).
 #include "handler.hpp"
 
+#include <unistd.h>
+
 #include <QtCore/QCoreApplication>
 #include <QtCore/QFileInfo>
 #include <QtCore/QVariant>
 #include <QtSql/QSqlDatabase>
 #include <QtSql/QSqlError>
 #include <QtSql/QSqlQuery>
-
-#include <unistd.h>
-
 #include <atomic>
 #include <stdexcept>
 #include <variant>
@@ -23,8 +22,10 @@ namespace items_qt {
 namespace {
 
 constexpr const char* sql_by_category =
-    "SELECT id, name, price, created_at::text FROM items WHERE category = ? ORDER BY created_at DESC LIMIT ?";
-constexpr const char* sql_by_id = "SELECT id, name, price, created_at::text FROM items WHERE id = ?::uuid";
+    "SELECT id, name, price, created_at::text FROM items WHERE category = ? ORDER BY created_at "
+    "DESC LIMIT ?";
+constexpr const char* sql_by_id =
+    "SELECT id, name, price, created_at::text FROM items WHERE id = ?::uuid";
 
 void add_bundled_plugin_path() {
     char exe[4096];
@@ -35,7 +36,9 @@ void add_bundled_plugin_path() {
     if (QFileInfo::exists(dir + "/sqldrivers")) QCoreApplication::addLibraryPath(dir);
 }
 
-std::string text(const QSqlError& e) { return e.text().toStdString(); }
+std::string text(const QSqlError& e) {
+    return e.text().toStdString();
+}
 
 }  // namespace
 
@@ -63,7 +66,8 @@ void handler::connect() {
     QString name = QString::fromStdString(name_);
     QSqlDatabase db = QSqlDatabase::contains(name) ? QSqlDatabase::database(name, false)
                                                    : QSqlDatabase::addDatabase("QPSQL", name);
-    if (!db.isValid()) throw std::runtime_error("the Qt PostgreSQL driver (QPSQL plugin) is not available");
+    if (!db.isValid())
+        throw std::runtime_error("the Qt PostgreSQL driver (QPSQL plugin) is not available");
     db.close();
     db.setHostName(QString::fromStdString(params_.host));
     db.setPort(params_.port);
@@ -82,7 +86,8 @@ void handler::connect() {
         q->setForwardOnly(true);
         q->setNumericalPrecisionPolicy(QSql::HighPrecision);
     }
-    if (!st->by_category.prepare(sql_by_category)) throw std::runtime_error(text(st->by_category.lastError()));
+    if (!st->by_category.prepare(sql_by_category))
+        throw std::runtime_error(text(st->by_category.lastError()));
     if (!st->by_id.prepare(sql_by_id)) throw std::runtime_error(text(st->by_id.lastError()));
     s_ = std::move(st);
 }
@@ -118,12 +123,14 @@ items::result handler::handle(std::string_view event) {
             // QPSQL reports a lost connection as a statement error; when the connection is
             // bad, reconnect once.
             bool lost = q.lastError().type() == QSqlError::ConnectionError || !s_->db.isOpen() ||
-                        err.find("connection") != std::string::npos || err.find("terminat") != std::string::npos;
+                        err.find("connection") != std::string::npos ||
+                        err.find("terminat") != std::string::npos;
             if (attempt > 0 || !lost) return items::result::failure("DatabaseError", err);
             try {
                 connect();
             } catch (const std::exception& e) {
-                return items::result::failure("DatabaseError", std::string("reconnect failed: ") + e.what());
+                return items::result::failure("DatabaseError",
+                                              std::string("reconnect failed: ") + e.what());
             }
             continue;
         }

@@ -10,7 +10,7 @@
 namespace items_qt {
 
 class handler {
-public:
+  public:
     explicit handler(const std::string& url);  // connects and prepares; throws
     handler(const handler&) = delete;
     handler& operator=(const handler&) = delete;
@@ -18,7 +18,7 @@ public:
 
     items::result handle(std::string_view event);
 
-private:
+  private:
     struct state;
     void connect();
     items::pg_params params_;

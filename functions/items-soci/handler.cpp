@@ -52,12 +52,14 @@ struct handler::state {
 
     explicit state(const std::string& conninfo)
         : sql(*soci::factory_postgresql(), conninfo),
-          by_category((sql.prepare << sql_by_category, soci::into(row), soci::use(category, "category"),
-                       soci::use(limit, "lim"))),
+          by_category((sql.prepare << sql_by_category, soci::into(row),
+                       soci::use(category, "category"), soci::use(limit, "lim"))),
           by_id((sql.prepare << sql_by_id, soci::into(row), soci::use(id, "id"))) {}
 };
 
-handler::handler(const std::string& conninfo) : conninfo_(conninfo) { connect(); }
+handler::handler(const std::string& conninfo) : conninfo_(conninfo) {
+    connect();
+}
 
 handler::~handler() = default;
 
@@ -100,7 +102,8 @@ items::result handler::handle(std::string_view event) {
             try {
                 connect();
             } catch (const std::exception& e2) {
-                return items::result::failure("DatabaseError", std::string("reconnect failed: ") + e2.what());
+                return items::result::failure("DatabaseError",
+                                              std::string("reconnect failed: ") + e2.what());
             }
         }
     }

@@ -10,7 +10,7 @@
 namespace items_soci {
 
 class handler {
-public:
+  public:
     explicit handler(const std::string& conninfo);  // connects and prepares; throws
     handler(const handler&) = delete;
     handler& operator=(const handler&) = delete;
@@ -18,7 +18,7 @@ public:
 
     items::result handle(std::string_view event);
 
-private:
+  private:
     struct state;
     void connect();
     std::string conninfo_;

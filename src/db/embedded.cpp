@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
@@ -23,8 +24,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -34,8 +33,8 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -50,7 +49,7 @@ namespace {
 // ---- small RAII owners --------------------------------------------------------------------
 
 class fd_owner {
-public:
+  public:
     explicit fd_owner(int fd = -1) : fd_(fd) {}
     fd_owner(fd_owner&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
     fd_owner& operator=(fd_owner&& o) noexcept {
@@ -69,14 +68,14 @@ public:
         fd_ = -1;
     }
 
-private:
+  private:
     int fd_;
 };
 
 // An exclusive flock held for the owner's lifetime. O_CLOEXEC matters: a postmaster started
 // while we hold the lock must not inherit the descriptor, or the lock would outlive us.
 class file_lock {
-public:
+  public:
     explicit file_lock(const fs::path& path)
         : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
         if (fd_.get() < 0) fail_errno("open(" + path.string() + ")");
@@ -85,7 +84,7 @@ public:
         }
     }
 
-private:
+  private:
     fd_owner fd_;
 };
 
@@ -212,8 +211,9 @@ server_user pick_server_user() {
     if (!name || !*name) name = "postgres";
     struct passwd* pw = ::getpwnam(name);
     if (!pw)
-        throw error(std::string("db: running as root, and PostgreSQL refuses to run as root; no '") +
-                    name + "' user to run it as (install postgresql, or set LAMBENCH_PG_USER)");
+        throw error(
+            std::string("db: running as root, and PostgreSQL refuses to run as root; no '") + name +
+            "' user to run it as (install postgresql, or set LAMBENCH_PG_USER)");
     u.switch_user = true;
     u.uid = pw->pw_uid;
     u.gid = pw->pw_gid;
@@ -237,8 +237,9 @@ fs::path pg_bindir() {
         }
     }
     if (best_version < 0)
-        throw error("db: no PostgreSQL server found under /usr/lib/postgresql/*/bin "
-                    "(apt-get install postgresql, or set LAMBENCH_PG_BINDIR)");
+        throw error(
+            "db: no PostgreSQL server found under /usr/lib/postgresql/*/bin "
+            "(apt-get install postgresql, or set LAMBENCH_PG_BINDIR)");
     return best;
 }
 
@@ -266,7 +267,8 @@ run_result run(const server_user& user, const std::vector<std::string>& argv, co
         int devnull = ::open("/dev/null", O_RDONLY);
         if (devnull >= 0) ::dup2(devnull, 0);
         if (user.switch_user) {
-            if (::setgroups(0, nullptr) != 0 || ::setgid(user.gid) != 0 || ::setuid(user.uid) != 0) {
+            if (::setgroups(0, nullptr) != 0 || ::setgid(user.gid) != 0 ||
+                ::setuid(user.uid) != 0) {
                 const char msg[] = "setgid/setuid to the postgres user failed\n";
                 (void)!::write(2, msg, sizeof msg - 1);
                 ::_exit(126);
@@ -329,9 +331,11 @@ int free_port() {
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = 0;
-    if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) fail_errno("bind(127.0.0.1:0)");
+    if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+        fail_errno("bind(127.0.0.1:0)");
     socklen_t len = sizeof a;
-    if (::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0) fail_errno("getsockname");
+    if (::getsockname(s.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0)
+        fail_errno("getsockname");
     return ntohs(a.sin_port);
 }
 
@@ -361,8 +365,8 @@ fs::path canonical_state(const std::string& state_dir) {
 // survives reboots (unlike /tmp on many systems) and is reused by the same state directory.
 fs::path cluster_dir_for(const fs::path& state, const server_user& user) {
     if (!user.switch_user) return state / "db" / "cluster";
-    return fs::path("/var/tmp") / ("lambench-db-" + std::to_string(::geteuid()) + "-" +
-                                   hash_hex(state.string()));
+    return fs::path("/var/tmp") /
+           ("lambench-db-" + std::to_string(::geteuid()) + "-" + hash_hex(state.string()));
 }
 
 layout make_layout(const fs::path& state, const server_user& user) {
@@ -401,8 +405,9 @@ std::string make_url(const std::string& password, int port) {
 
 std::string conninfo(const std::string& user, const std::string& password, int port,
                      const std::string& dbname) {
-    return "host=127.0.0.1 port=" + std::to_string(port) + " user=" + user + " password=" +
-           password + " dbname=" + dbname + " sslmode=disable gssencmode=disable connect_timeout=10";
+    return "host=127.0.0.1 port=" + std::to_string(port) + " user=" + user +
+           " password=" + password + " dbname=" + dbname +
+           " sslmode=disable gssencmode=disable connect_timeout=10";
 }
 
 void chown_to(const fs::path& p, const server_user& user) {
@@ -490,23 +495,26 @@ void ensure_seeded(int port, const std::string& superuser_password, const std::s
     {
         // The common case, a cluster seeded earlier: one connection, one query.
         pq_conn conn(conninfo("lambench", password, port, "lambench"));
-        if (conn.ok() &&
-            query_one(conn, "SELECT to_regclass('public.items') IS NOT NULL", "schema lookup") == "t")
+        if (conn.ok() && query_one(conn, "SELECT to_regclass('public.items') IS NOT NULL",
+                                   "schema lookup") == "t")
             return;
     }
     {
         pq_conn su(conninfo("postgres", superuser_password, port, "postgres"));
         if (!su.ok()) throw error("db: connect as superuser: " + su.message());
-        if (query_one(su, "SELECT count(*) FROM pg_roles WHERE rolname = 'lambench'", "role lookup") == "0")
+        if (query_one(su, "SELECT count(*) FROM pg_roles WHERE rolname = 'lambench'",
+                      "role lookup") == "0")
             exec(su, "CREATE ROLE lambench LOGIN PASSWORD '" + password + "'", "CREATE ROLE");
         else
             exec(su, "ALTER ROLE lambench LOGIN PASSWORD '" + password + "'", "ALTER ROLE");
-        if (query_one(su, "SELECT count(*) FROM pg_database WHERE datname = 'lambench'", "db lookup") == "0")
+        if (query_one(su, "SELECT count(*) FROM pg_database WHERE datname = 'lambench'",
+                      "db lookup") == "0")
             exec(su, "CREATE DATABASE lambench OWNER lambench", "CREATE DATABASE");
     }
     pq_conn conn(conninfo("lambench", password, port, "lambench"));
     if (!conn.ok()) throw error("db: connect as lambench: " + conn.message());
-    if (query_one(conn, "SELECT to_regclass('public.items') IS NOT NULL", "schema lookup") == "t") return;
+    if (query_one(conn, "SELECT to_regclass('public.items') IS NOT NULL", "schema lookup") == "t")
+        return;
     exec(conn, schema_and_seed, "schema and seed");
 }
 
@@ -521,8 +529,10 @@ std::string load_or_make_secret(const fs::path& p) {
 
 std::string default_state_dir() {
     if (const char* s = std::getenv("LAMBENCH_STATE_DIR"); s && *s) return s;
-    if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/state/lambench";
-    if (struct passwd* pw = ::getpwuid(::geteuid())) return std::string(pw->pw_dir) + "/.local/state/lambench";
+    if (const char* h = std::getenv("HOME"); h && *h)
+        return std::string(h) + "/.local/state/lambench";
+    if (struct passwd* pw = ::getpwuid(::geteuid()))
+        return std::string(pw->pw_dir) + "/.local/state/lambench";
     throw error("db: neither LAMBENCH_STATE_DIR nor HOME is set; pass --state-dir");
 }
 
@@ -568,7 +578,9 @@ void stop(const std::string& state_dir) {
     const layout l = make_layout(state, user);
     file_lock lock(l.db / "lock");
     if (!running_port(l)) return;
-    run_checked(user, {(pg_bindir() / "pg_ctl").string(), "stop", "-D", l.data.string(), "-m", "fast", "-w", "-s"},
+    run_checked(user,
+                {(pg_bindir() / "pg_ctl").string(), "stop", "-D", l.data.string(), "-m", "fast",
+                 "-w", "-s"},
                 l.cluster, "pg_ctl stop");
 }
 
@@ -585,7 +597,8 @@ status get_status(const std::string& state_dir) {
         s.port = *rp;
     }
     auto password = read_file(l.db / "password");
-    if (password && s.port > 0 && fs::exists(l.data / "PG_VERSION")) s.url = make_url(*password, s.port);
+    if (password && s.port > 0 && fs::exists(l.data / "PG_VERSION"))
+        s.url = make_url(*password, s.port);
     return s;
 }
 

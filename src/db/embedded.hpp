@@ -42,7 +42,7 @@ void destroy(const std::string& state_dir);
 std::string default_state_dir();
 
 class error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,7 +29,9 @@ struct conn_deleter {
 };
 using conn_ptr = std::unique_ptr<PGconn, conn_deleter>;
 
-conn_ptr connect(const std::string& url) { return conn_ptr(PQconnectdb(url.c_str())); }
+conn_ptr connect(const std::string& url) {
+    return conn_ptr(PQconnectdb(url.c_str()));
+}
 
 // One value of a one-row query, or the error message prefixed with "ERROR: ".
 std::string scalar(PGconn* c, const std::string& sql) {
@@ -44,7 +46,7 @@ std::string scalar(PGconn* c, const std::string& sql) {
 }
 
 class temp_state {
-public:
+  public:
     temp_state() {
         std::string tmpl = (fs::temp_directory_path() / "lambench-dbtest-XXXXXX").string();
         if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
@@ -62,7 +64,7 @@ public:
     }
     const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
 };
 
@@ -70,7 +72,7 @@ private:
 // creates and destroys around them (fixture db_lifecycle); each test runs in its own process,
 // so each begins with ensure_running, which is how a real caller uses the cluster anyway.
 class DbLifecycle : public ::testing::Test {
-protected:
+  protected:
     static std::string dir() { return LAMBENCH_DB_TEST_STATE; }
     void SetUp() override { url_ = lambench::db::ensure_running(dir()); }
     std::string url_;
@@ -83,9 +85,11 @@ TEST_F(DbLifecycle, StartReturnsAWorkingScramUrl) {
     ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK) << PQerrorMessage(c.get());
     EXPECT_EQ(scalar(c.get(), "SELECT current_user"), "lambench");
     EXPECT_EQ(scalar(c.get(), "SHOW password_encryption"), "scram-sha-256");
-    EXPECT_EQ(scalar(c.get(), "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname='lambench'")
-                  .substr(0, 6),
-              "ERROR:");  // lambench is no superuser: pg_authid is not readable, as on RDS
+    EXPECT_EQ(
+        scalar(c.get(),
+               "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname='lambench'")
+            .substr(0, 6),
+        "ERROR:");  // lambench is no superuser: pg_authid is not readable, as on RDS
     EXPECT_EQ(scalar(c.get(), "SELECT inet_server_addr()::text"), "127.0.0.1/32");
 }
 
@@ -95,7 +99,8 @@ TEST_F(DbLifecycle, WrongPasswordIsRefused) {
     auto c = connect("postgresql://lambench:not-the-password@127.0.0.1:" + std::to_string(st.port) +
                      "/lambench?sslmode=disable&gssencmode=disable");
     EXPECT_EQ(PQstatus(c.get()), CONNECTION_BAD);
-    EXPECT_NE(std::string(PQerrorMessage(c.get())).find("password authentication failed"), std::string::npos)
+    EXPECT_NE(std::string(PQerrorMessage(c.get())).find("password authentication failed"),
+              std::string::npos)
         << PQerrorMessage(c.get());
 }
 
@@ -118,8 +123,10 @@ TEST_F(DbLifecycle, SecondEnsureRunningIsFastAndDoesNotReseed) {
     auto c = connect(url);
     ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK);
     // A row written now would vanish if the seed ran again (drop/recreate or truncate).
-    ASSERT_EQ(scalar(c.get(), "UPDATE items SET name = 'touched' WHERE id = md5('item-2')::uuid RETURNING name"),
-              "touched");
+    ASSERT_EQ(
+        scalar(c.get(),
+               "UPDATE items SET name = 'touched' WHERE id = md5('item-2')::uuid RETURNING name"),
+        "touched");
     std::string oid = scalar(c.get(), "SELECT 'items'::regclass::oid::text");
     auto t0 = std::chrono::steady_clock::now();
     std::string again = lambench::db::ensure_running(dir());
@@ -128,8 +135,10 @@ TEST_F(DbLifecycle, SecondEnsureRunningIsFastAndDoesNotReseed) {
     EXPECT_LT(took, 1s);
     EXPECT_EQ(scalar(c.get(), "SELECT 'items'::regclass::oid::text"), oid);
     EXPECT_EQ(scalar(c.get(), "SELECT name FROM items WHERE id = md5('item-2')::uuid"), "touched");
-    EXPECT_EQ(scalar(c.get(), "UPDATE items SET name = 'item 2' WHERE id = md5('item-2')::uuid RETURNING name"),
-              "item 2");
+    EXPECT_EQ(
+        scalar(c.get(),
+               "UPDATE items SET name = 'item 2' WHERE id = md5('item-2')::uuid RETURNING name"),
+        "item 2");
 }
 
 TEST_F(DbLifecycle, StopThenRestartKeepsPortAndData) {
@@ -181,32 +190,43 @@ TEST(DbSeed, RowsAreExactlyTheSpecifiedOnes) {
     EXPECT_EQ(scalar(c.get(), "SET TIME ZONE 'UTC'; SELECT 1"), "1");
     EXPECT_EQ(scalar(c.get(), "SELECT count(*) FROM items"), "10000");
     EXPECT_EQ(scalar(c.get(), "SELECT count(DISTINCT category) FROM items"), "50");
-    EXPECT_EQ(scalar(c.get(), "SELECT id::text || '|' || name || '|' || category || '|' || price || '|' || "
-                              "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
-                              "FROM items WHERE name = 'item 1'"),
+    EXPECT_EQ(scalar(c.get(),
+                     "SELECT id::text || '|' || name || '|' || category || '|' || price || '|' || "
+                     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
+                     "FROM items WHERE name = 'item 1'"),
               "761ff52b-8e6d-d373-fdf2-91a1a70df20c|item 1|1|0.37|2026-01-01T00:01:01.500000Z");
     // md5('item-1') computed independently: the id is md5 of 'item-1', hyphenated.
     EXPECT_EQ(scalar(c.get(), "SELECT id::text FROM items WHERE name = 'item 1'"),
-              scalar(c.get(), "SELECT regexp_replace(md5('item-1'), "
-                              "'(.{8})(.{4})(.{4})(.{4})(.{12})', '\\1-\\2-\\3-\\4-\\5')"));
-    EXPECT_EQ(scalar(c.get(), "SELECT price::text || ' ' || category FROM items WHERE name = 'item 10000'"),
+              scalar(c.get(),
+                     "SELECT regexp_replace(md5('item-1'), "
+                     "'(.{8})(.{4})(.{4})(.{4})(.{12})', '\\1-\\2-\\3-\\4-\\5')"));
+    EXPECT_EQ(scalar(c.get(),
+                     "SELECT price::text || ' ' || category FROM items WHERE name = 'item 10000'"),
               "700.00 0");
-    EXPECT_EQ(scalar(c.get(), "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') "
-                              "FROM items WHERE name = 'item 10000'"),
+    EXPECT_EQ(scalar(c.get(),
+                     "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') "
+                     "FROM items WHERE name = 'item 10000'"),
               "2026-01-08 02:50:00.000000");
-    EXPECT_EQ(scalar(c.get(), "SELECT count(*) FROM pg_indexes WHERE tablename = 'items' AND indexdef LIKE "
-                              "'%(category)%'"),
+    EXPECT_EQ(scalar(c.get(),
+                     "SELECT count(*) FROM pg_indexes WHERE tablename = 'items' AND indexdef LIKE "
+                     "'%(category)%'"),
               "1");
-    EXPECT_EQ(scalar(c.get(), "SELECT string_agg(column_name || ':' || data_type || ':' || is_nullable, ',' "
-                              "ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name='items'"),
-              "id:uuid:NO,name:text:NO,category:integer:NO,price:numeric:NO,created_at:timestamp with time "
-              "zone:NO");
+    EXPECT_EQ(
+        scalar(
+            c.get(),
+            "SELECT string_agg(column_name || ':' || data_type || ':' || is_nullable, ',' "
+            "ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name='items'"),
+        "id:uuid:NO,name:text:NO,category:integer:NO,price:numeric:NO,created_at:timestamp with "
+        "time "
+        "zone:NO");
 }
 
 TEST(DbConcurrency, TwoFirstStartsAtOnceAgree) {
     temp_state st;
-    auto a = std::async(std::launch::async, [&] { return lambench::db::ensure_running(st.path()); });
-    auto b = std::async(std::launch::async, [&] { return lambench::db::ensure_running(st.path()); });
+    auto a =
+        std::async(std::launch::async, [&] { return lambench::db::ensure_running(st.path()); });
+    auto b =
+        std::async(std::launch::async, [&] { return lambench::db::ensure_running(st.path()); });
     std::string ua = a.get(), ub = b.get();
     EXPECT_EQ(ua, ub);
     auto c = connect(ua);
@@ -247,7 +267,8 @@ uid_t postmaster_uid(const std::string& data_dir) {
 }
 
 TEST(DbUsers, AsRootTheServerRunsAsPostgresOutsideTheStateDir) {
-    if (::geteuid() != 0) GTEST_SKIP() << "root-only path; as non-root every other test runs the server as ourselves";
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "root-only path; as non-root every other test runs the server as ourselves";
     temp_state st;
     lambench::db::ensure_running(st.path());
     auto s = lambench::db::get_status(st.path());
@@ -258,7 +279,8 @@ TEST(DbUsers, AsRootTheServerRunsAsPostgresOutsideTheStateDir) {
 }
 
 TEST(DbUsers, AnUnprivilegedUserRunsItsOwnServerInItsStateDir) {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root to become another user; as non-root the other tests cover it";
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "needs root to become another user; as non-root the other tests cover it";
     temp_state st;
     struct passwd* nobody = ::getpwnam("nobody");
     ASSERT_NE(nobody, nullptr);
@@ -269,7 +291,8 @@ TEST(DbUsers, AnUnprivilegedUserRunsItsOwnServerInItsStateDir) {
     std::string out;
     {
         std::unique_ptr<FILE, int (*)(FILE*)> p(
-            ::popen(("runuser -u nobody -- " + tool + " start " + state + " 2>&1").c_str(), "r"), ::pclose);
+            ::popen(("runuser -u nobody -- " + tool + " start " + state + " 2>&1").c_str(), "r"),
+            ::pclose);
         ASSERT_TRUE(p);
         char buf[512];
         while (std::fgets(buf, sizeof buf, p.get())) out += buf;

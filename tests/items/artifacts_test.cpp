@@ -29,7 +29,9 @@ const std::vector<std::string> profiles = {"shared", "static", "bundled"};
 struct cell {
     std::string library, profile;
 };
-void PrintTo(const cell& c, std::ostream* os) { *os << c.library << "/" << c.profile; }
+void PrintTo(const cell& c, std::ostream* os) {
+    *os << c.library << "/" << c.profile;
+}
 
 // A cell that cannot exist: Debian ships POCO and Qt as shared libraries only (and Qt's driver
 // is a plugin), so there is no -static link for them.
@@ -59,8 +61,10 @@ const std::string item1 =
     R"({"id":"761ff52b-8e6d-d373-fdf2-91a1a70df20c","name":"item 1","price":"0.37","created_at":"2026-01-01T00:01:01.500000Z"})";
 
 class ItemsArtifact : public ::testing::TestWithParam<cell> {
-protected:
-    fs::path dir() const { return functions_dir / ("items-" + GetParam().library) / GetParam().profile; }
+  protected:
+    fs::path dir() const {
+        return functions_dir / ("items-" + GetParam().library) / GetParam().profile;
+    }
     // Every instantiated cell must have been built (with a SKIPPED reason instead, it fails).
     bool available() {
         if (fs::exists(dir() / "bootstrap")) return true;
@@ -85,8 +89,8 @@ TEST_P(ItemsArtifact, AnswersExactBytesAndErrorsThroughTheRuntimeApi) {
     server.push({R"(not json)", {}});
     server.push({R"({"category":7,"limit":3})", {}});  // warm: same connection, same bytes
     child fn({(dir() / "bootstrap").string()}, {{"AWS_LAMBDA_RUNTIME_API", server.address()},
-                                               {"LAMBDA_TASK_ROOT", dir().string()},
-                                               {"DATABASE_URL", url}});
+                                                {"LAMBDA_TASK_ROOT", dir().string()},
+                                                {"DATABASE_URL", url}});
     auto code = fn.exit_code(30s);
     ASSERT_TRUE(code) << "bootstrap did not exit after the Runtime API went away";
     server.wait_for_posts(6, 5s);
@@ -98,8 +102,10 @@ TEST_P(ItemsArtifact, AnswersExactBytesAndErrorsThroughTheRuntimeApi) {
     };
     auto failed = [&](size_t k, const std::string& type, const std::string& message_start) {
         EXPECT_NE(posts[k].path.find("/error"), std::string::npos) << k << ": " << posts[k].body;
-        EXPECT_NE(posts[k].body.find("\"errorType\":\"" + type + "\""), std::string::npos) << posts[k].body;
-        EXPECT_NE(posts[k].body.find("\"errorMessage\":\"" + message_start), std::string::npos) << posts[k].body;
+        EXPECT_NE(posts[k].body.find("\"errorType\":\"" + type + "\""), std::string::npos)
+            << posts[k].body;
+        EXPECT_NE(posts[k].body.find("\"errorMessage\":\"" + message_start), std::string::npos)
+            << posts[k].body;
     };
     ok(0, category7_limit3);
     ok(1, item1);
@@ -115,7 +121,8 @@ TEST_P(ItemsArtifact, NoDatabaseIsAnInitError) {
     child fn({(dir() / "bootstrap").string()},
              {{"AWS_LAMBDA_RUNTIME_API", server.address()},
               {"LAMBDA_TASK_ROOT", dir().string()},
-              {"DATABASE_URL", "postgresql://lambench:x@127.0.0.1:1/lambench?sslmode=disable&gssencmode=disable"}});
+              {"DATABASE_URL",
+               "postgresql://lambench:x@127.0.0.1:1/lambench?sslmode=disable&gssencmode=disable"}});
     auto code = fn.exit_code(20s);
     ASSERT_TRUE(code) << "bootstrap did not exit after its init failed";
     EXPECT_NE(*code, 0);
@@ -123,7 +130,8 @@ TEST_P(ItemsArtifact, NoDatabaseIsAnInitError) {
     auto posts = server.posts();
     ASSERT_EQ(posts.size(), 1u) << fn.stderr_text();
     EXPECT_NE(posts[0].path.find("/runtime/init/error"), std::string::npos) << posts[0].path;
-    EXPECT_NE(posts[0].body.find("cannot connect to the database"), std::string::npos) << posts[0].body;
+    EXPECT_NE(posts[0].body.find("cannot connect to the database"), std::string::npos)
+        << posts[0].body;
 }
 
 // The static libpq has stub GSSAPI (see functions/items-libpq/README.md): with libpq's default
@@ -139,8 +147,8 @@ TEST(ItemsStaticLibpq, ConnectsWithDefaultGssencmode) {
         runtime_api_server server(opts);
         server.push({R"({"category":7,"limit":3})", {}});
         child fn({(dir / "bootstrap").string()}, {{"AWS_LAMBDA_RUNTIME_API", server.address()},
-                                                 {"LAMBDA_TASK_ROOT", dir.string()},
-                                                 {"DATABASE_URL", url}});
+                                                  {"LAMBDA_TASK_ROOT", dir.string()},
+                                                  {"DATABASE_URL", url}});
         ASSERT_TRUE(fn.exit_code(30s)) << lib;
         server.wait_for_posts(1, 5s);
         auto posts = server.posts();

@@ -69,9 +69,11 @@ TEST(ItemsParse, EventShapes) {
     auto c = std::get<items::by_category>(std::get<items::request>(r));
     EXPECT_EQ(c.category, 7);
     EXPECT_EQ(c.limit, 3);
-    auto i = items::parse_event(R"({"id":"761ff52b-8e6d-d373-fdf2-91a1a70df20c","category":"ignored"})");
+    auto i =
+        items::parse_event(R"({"id":"761ff52b-8e6d-d373-fdf2-91a1a70df20c","category":"ignored"})");
     ASSERT_TRUE(std::holds_alternative<items::request>(i));
-    EXPECT_EQ(std::get<items::by_id>(std::get<items::request>(i)).id, "761ff52b-8e6d-d373-fdf2-91a1a70df20c");
+    EXPECT_EQ(std::get<items::by_id>(std::get<items::request>(i)).id,
+              "761ff52b-8e6d-d373-fdf2-91a1a70df20c");
     // escapes decode before validation
     auto e = items::parse_event(R"({"id":"761ff52b\u002d8e6d-d373-fdf2-91a1a70df20c"})");
     ASSERT_TRUE(std::holds_alternative<items::request>(e));
@@ -84,7 +86,8 @@ TEST(ItemsParse, EventShapes) {
 }
 
 TEST(ItemsUrl, PostgresqlUrlIsSplit) {
-    auto p = items::parse_pg_url("postgresql://lambench:p%40ss@127.0.0.1:5433/lambench?sslmode=disable&gssencmode=disable");
+    auto p = items::parse_pg_url(
+        "postgresql://lambench:p%40ss@127.0.0.1:5433/lambench?sslmode=disable&gssencmode=disable");
     EXPECT_EQ(p.user, "lambench");
     EXPECT_EQ(p.password, "p@ss");
     EXPECT_EQ(p.host, "127.0.0.1");

@@ -48,7 +48,8 @@ using factory = std::function<std::unique_ptr<any_handler>(const std::string& ur
 inline const std::map<std::string, factory>& libraries() {
     static const std::map<std::string, factory> all = [] {
         std::map<std::string, factory> m;
-#define ITEMS_ADD(name, type) m[name] = [](const std::string& u) { return std::make_unique<wrapped<type>>(u); }
+#define ITEMS_ADD(name, type) \
+    m[name] = [](const std::string& u) { return std::make_unique<wrapped<type>>(u); }
 #ifdef ITEMS_HAVE_LIBPQ
         ITEMS_ADD("libpq", items_libpq::handler);
 #endif

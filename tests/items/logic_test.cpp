@@ -11,7 +11,9 @@
 
 namespace {
 
-std::string url() { return lambench::db::ensure_running(LAMBENCH_ITEMS_TEST_STATE); }
+std::string url() {
+    return lambench::db::ensure_running(LAMBENCH_ITEMS_TEST_STATE);
+}
 
 const std::string category7_limit3 =
     R"([{"id":"dc0d3ae9-ccfe-1f86-4e2b-78524e2993fe","name":"item 9957","price":"684.09","created_at":"2026-01-08T02:05:55.500000Z"},)"
@@ -22,7 +24,7 @@ const std::string item1 =
     R"({"id":"761ff52b-8e6d-d373-fdf2-91a1a70df20c","name":"item 1","price":"0.37","created_at":"2026-01-01T00:01:01.500000Z"})";
 
 class Items : public ::testing::TestWithParam<std::string> {
-protected:
+  protected:
     void SetUp() override { h_ = items_test::libraries().at(GetParam())(url()); }
     items::result run(const std::string& event) { return h_->handle(event); }
     void expect_invalid(const std::string& event, const std::string& message) {
@@ -70,24 +72,31 @@ TEST_P(Items, MalformedEventsAreInvalidEventNamingTheField) {
     expect_invalid(R"({"category":7})", "field 'limit' is missing");
     expect_invalid(R"({"category":"7","limit":3})", "field 'category' must be an integer");
     expect_invalid(R"({"category":7.5,"limit":3})", "field 'category' must be an integer");
-    expect_invalid(R"({"category":7,"limit":-1})", "field 'limit' must be an integer from 1 to 1000");
-    expect_invalid(R"({"category":7,"limit":0})", "field 'limit' must be an integer from 1 to 1000");
-    expect_invalid(R"({"category":7,"limit":1001})", "field 'limit' must be an integer from 1 to 1000");
-    expect_invalid(R"({"category":7,"limit":1e400})", "field 'limit' must be an integer from 1 to 1000");
+    expect_invalid(R"({"category":7,"limit":-1})",
+                   "field 'limit' must be an integer from 1 to 1000");
+    expect_invalid(R"({"category":7,"limit":0})",
+                   "field 'limit' must be an integer from 1 to 1000");
+    expect_invalid(R"({"category":7,"limit":1001})",
+                   "field 'limit' must be an integer from 1 to 1000");
+    expect_invalid(R"({"category":7,"limit":1e400})",
+                   "field 'limit' must be an integer from 1 to 1000");
     expect_invalid(R"({"category":99999999999,"limit":3})", "field 'category' must be an integer");
-    expect_invalid(R"({"category":7,"limit":null})", "field 'limit' must be an integer from 1 to 1000");
+    expect_invalid(R"({"category":7,"limit":null})",
+                   "field 'limit' must be an integer from 1 to 1000");
     expect_invalid(R"([1,2])", "event must be a JSON object with 'id' or 'category' and 'limit'");
     expect_invalid(R"("x")", "event must be a JSON object with 'id' or 'category' and 'limit'");
     expect_invalid(R"({"id":42})", "field 'id' must be a UUID string");
     expect_invalid(R"({"id":"' OR 1=1 --"})", "field 'id' must be a UUID string");
     expect_invalid(R"({"id":"761ff52b-8e6d-d373-fdf2-91a1a70df20c'; DROP TABLE items; --"})",
                    "field 'id' must be a UUID string");
-    expect_invalid(R"({"id":"761ff52b-8e6d-d373-fdf2-91a1a70df20"})", "field 'id' must be a UUID string");
+    expect_invalid(R"({"id":"761ff52b-8e6d-d373-fdf2-91a1a70df20"})",
+                   "field 'id' must be a UUID string");
 }
 
 TEST_P(Items, NotJsonIsInvalidEvent) {
-    for (std::string ev : {"", "not json", "{", R"({"category":7,"limit":3)", R"({"category":7,,"limit":3})",
-                           R"({"category":07,"limit":3})", R"({"category":7,"limit":3} x)", "{\"a\":\"\x01\"}"}) {
+    for (std::string ev :
+         {"", "not json", "{", R"({"category":7,"limit":3)", R"({"category":7,,"limit":3})",
+          R"({"category":07,"limit":3})", R"({"category":7,"limit":3} x)", "{\"a\":\"\x01\"}"}) {
         auto r = run(ev);
         EXPECT_FALSE(r.ok) << ev;
         EXPECT_EQ(r.error_type, "InvalidEvent") << ev;
@@ -106,11 +115,15 @@ TEST_P(Items, LargestLimitReturnsTheWholeCategory) {
     auto r = run(R"({"category":0,"limit":1000})");
     ASSERT_TRUE(r.ok) << r.body;
     size_t objects = 0;
-    for (size_t p = r.body.find("{\"id\""); p != std::string::npos; p = r.body.find("{\"id\"", p + 1)) ++objects;
+    for (size_t p = r.body.find("{\"id\""); p != std::string::npos;
+         p = r.body.find("{\"id\"", p + 1))
+        ++objects;
     EXPECT_EQ(objects, 200u);  // i % 50 == 0 for 200 of the 10,000 rows
     // newest first: item 10000 leads
-    EXPECT_EQ(r.body.find(R"("name":"item 10000","price":"700.00","created_at":"2026-01-08T02:50:00.000000Z")"),
-              46u);
+    EXPECT_EQ(
+        r.body.find(
+            R"("name":"item 10000","price":"700.00","created_at":"2026-01-08T02:50:00.000000Z")"),
+        46u);
 }
 
 TEST_P(Items, ReconnectsAfterServerRestart) {
@@ -127,7 +140,8 @@ TEST_P(Items, ReconnectsAfterServerRestart) {
 
 TEST_P(Items, ConnectFailureThrowsAtInit) {
     EXPECT_ANY_THROW(items_test::libraries().at(GetParam())(
-        "postgresql://lambench:wrong@127.0.0.1:1/lambench?sslmode=disable&gssencmode=disable&connect_timeout=2"));
+        "postgresql://lambench:wrong@127.0.0.1:1/"
+        "lambench?sslmode=disable&gssencmode=disable&connect_timeout=2"));
 }
 
 std::vector<std::string> library_names() {
@@ -140,10 +154,14 @@ INSTANTIATE_TEST_SUITE_P(Library, Items, ::testing::ValuesIn(library_names()),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
 TEST(ItemsAcrossLibraries, OutputIsByteIdentical) {
-    const std::vector<std::string> events = {
-        R"({"category":7,"limit":3})", R"({"category":0,"limit":1000})", R"({"category":49,"limit":17})",
-        R"({"category":-3,"limit":5})", R"({"id":"761ff52b-8e6d-d373-fdf2-91a1a70df20c"})",
-        R"({"id":"00000000-0000-0000-0000-000000000000"})", R"({"category":7,"limit":"3"})", "nope"};
+    const std::vector<std::string> events = {R"({"category":7,"limit":3})",
+                                             R"({"category":0,"limit":1000})",
+                                             R"({"category":49,"limit":17})",
+                                             R"({"category":-3,"limit":5})",
+                                             R"({"id":"761ff52b-8e6d-d373-fdf2-91a1a70df20c"})",
+                                             R"({"id":"00000000-0000-0000-0000-000000000000"})",
+                                             R"({"category":7,"limit":"3"})",
+                                             "nope"};
     const std::string u = url();
     std::map<std::string, std::vector<items::result>> out;
     for (const auto& [name, make] : items_test::libraries()) {
@@ -154,9 +172,11 @@ TEST(ItemsAcrossLibraries, OutputIsByteIdentical) {
     const auto& [ref_name, ref] = *out.begin();
     for (const auto& [name, results] : out) {
         for (size_t k = 0; k < events.size(); ++k) {
-            EXPECT_EQ(results[k].ok, ref[k].ok) << name << " vs " << ref_name << " on " << events[k];
+            EXPECT_EQ(results[k].ok, ref[k].ok)
+                << name << " vs " << ref_name << " on " << events[k];
             EXPECT_EQ(results[k].error_type, ref[k].error_type) << name << " on " << events[k];
-            EXPECT_EQ(results[k].body, ref[k].body) << name << " vs " << ref_name << " on " << events[k];
+            EXPECT_EQ(results[k].body, ref[k].body)
+                << name << " vs " << ref_name << " on " << events[k];
         }
     }
 }
