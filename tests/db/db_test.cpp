@@ -287,7 +287,11 @@ TEST(DbUsers, AnUnprivilegedUserRunsItsOwnServerInItsStateDir) {
     ASSERT_EQ(::chown(st.path().c_str(), nobody->pw_uid, nobody->pw_gid), 0);
     ASSERT_EQ(::chmod(st.path().c_str(), 0755), 0);
     const std::string state = st.path() + "/nobody-state";
-    const std::string tool = LAMBENCH_DB_TOOL;
+    // The build tree may sit under a directory `nobody` cannot enter (a 0700 mktemp dir,
+    // /root): run a copy of the tool from the state dir, which `nobody` can reach.
+    const std::string tool = st.path() + "/db_tool";
+    std::filesystem::copy_file(LAMBENCH_DB_TOOL, tool);
+    ASSERT_EQ(::chmod(tool.c_str(), 0755), 0);
     std::string out;
     {
         std::unique_ptr<FILE, int (*)(FILE*)> p(
