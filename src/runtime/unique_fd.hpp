@@ -22,6 +22,7 @@ class unique_fd {
 
     int get() const noexcept { return fd_; }
     explicit operator bool() const noexcept { return fd_ >= 0; }
+    int release() noexcept { return std::exchange(fd_, -1); }
     void reset(int fd = -1) noexcept {
         // close() errors are not actionable for sockets we are abandoning anyway.
         if (fd_ >= 0) ::close(fd_);

@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "resources.hpp"
+#include "runtime/unique_fd.hpp"
 
 namespace lambench::service {
 
@@ -82,31 +83,7 @@ struct child_failure {
 };
 enum : int { step_join = 1, step_chdir, step_stdio, step_execve, step_setpgid };
 
-class unique_fd {
-  public:
-    unique_fd() = default;
-    explicit unique_fd(int fd) : fd_(fd) {}
-    unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    unique_fd& operator=(unique_fd&& o) noexcept {
-        if (this != &o) {
-            reset();
-            fd_ = std::exchange(o.fd_, -1);
-        }
-        return *this;
-    }
-    unique_fd(const unique_fd&) = delete;
-    unique_fd& operator=(const unique_fd&) = delete;
-    ~unique_fd() { reset(); }
-    int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-    void reset() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-
-  private:
-    int fd_ = -1;
-};
+using unique_fd = lambench::runtime::detail::unique_fd;
 
 // A service started with stdin/stdout/stderr closed gets pipe ends numbered 0-2; the child's
 // dup2 onto 0-2 would then clobber them (or, for dup2(1, 1), keep CLOEXEC and lose stdout).

@@ -5,6 +5,7 @@
 // sandboxes inside whatever accounting the service itself is under, instead of escaping to the
 // root. The parent is created on demand and removed when the last group of this process goes.
 #include "resources.hpp"
+#include "runtime/unique_fd.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -57,31 +58,7 @@ constexpr double mb_per_vcpu = 1769.0;
     throw std::system_error(err, std::generic_category(), what);
 }
 
-// Move-only file descriptor owner.
-class unique_fd {
-  public:
-    unique_fd() = default;
-    explicit unique_fd(int fd) : fd_(fd) {}
-    unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    unique_fd& operator=(unique_fd&& o) noexcept {
-        if (this != &o) {
-            reset();
-            fd_ = std::exchange(o.fd_, -1);
-        }
-        return *this;
-    }
-    unique_fd(const unique_fd&) = delete;
-    unique_fd& operator=(const unique_fd&) = delete;
-    ~unique_fd() { reset(); }
-    int get() const { return fd_; }
-    void reset() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-
-  private:
-    int fd_ = -1;
-};
+using unique_fd = lambench::runtime::detail::unique_fd;
 
 bool exists(const std::string& path) {
     struct stat st {};
