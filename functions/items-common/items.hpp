@@ -1,6 +1,7 @@
 // The items use case, shared by every C++ data-access library: event parsing, the row type,
-// exact JSON output (DESIGN.md "The items use case"). No library-specific code here, so every
-// function's output is byte-identical by construction and differs only in how rows are fetched.
+// exact JSON output (docs/architecture.md, "The items use case"). No library-specific code
+// here, so every function's output is byte-identical by construction and differs only in how
+// rows are fetched.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// The Lambda price model (DESIGN.md "Cost"): billed ms × memory GB × price per GB-s by
-// architecture, plus $0.20 per million requests. First tier only; no free tier.
+// The Lambda price model (docs/architecture.md, "Cost"): billed ms × memory GB × price per
+// GB-s by architecture, plus $0.20 per million requests. First tier only; no free tier.
 #pragma once
 
 #include <string>

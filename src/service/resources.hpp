@@ -76,7 +76,7 @@ class resource_group {
     void kill_all();          // SIGKILL every member; waits (<= 2 s) until none runs; thawed after
     const cgroup_support& support() const;
 
-    // Additions beyond the first draft:
+    // Introspection: the group's name and size, its members, directories and freezer state.
     const std::string& name() const;
     int memory_mb() const;
     std::vector<pid_t> members() const;      // pids in the group (cgroup.procs; else tracked pids)

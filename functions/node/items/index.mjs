@@ -1,6 +1,7 @@
-// items, JIT row: the items use case of DESIGN.md in Node.js with node-postgres, run by the
-// official runtime interface client. Output is byte-identical to the C++ functions: the SQL
-// formats price and created_at itself, so no JavaScript number or Date ever touches them.
+// items, JIT row: the items use case (docs/architecture.md, "The items use case") in Node.js
+// with node-postgres, run by the official runtime interface client. Output is byte-identical
+// to the C++ functions: the SQL formats price and created_at itself, so no JavaScript number
+// or Date ever touches them.
 import pg from "pg";
 
 class FunctionError extends Error {
@@ -100,7 +101,8 @@ async function query(q) {
 const uuid_re = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const int32 = (v) => Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
 
-// Keys in the order DESIGN.md fixes; JSON.stringify keeps insertion order and adds no spaces.
+// Keys in the order docs/architecture.md fixes; JSON.stringify keeps insertion order and adds
+// no spaces.
 const item = (r) => ({ id: r.id, name: r.name, price: r.price, created_at: r.created_at });
 
 export const handler = async (event) => {

@@ -1,6 +1,7 @@
 // The JIT row's items function (node-postgres under aws-lambda-ric) against a real, freshly
-// seeded PostgreSQL: exact bytes of the DESIGN.md output, by-id lookups, typed function errors,
-// and the one reconnect after the server drops the connection.
+// seeded PostgreSQL: exact bytes of the output that docs/architecture.md ("The items use case")
+// defines, by-id lookups, typed function errors, and the one reconnect after the server drops
+// the connection.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";

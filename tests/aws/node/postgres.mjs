@@ -1,6 +1,6 @@
 // A throw-away PostgreSQL cluster for the JIT-row tests: initdb in a temp dir, Unix socket only
-// (no TCP port at all), seeded with the items table exactly as DESIGN.md defines it. As root,
-// the server runs as the `postgres` user (initdb refuses root).
+// (no TCP port at all), seeded with the items table exactly as docs/architecture.md defines it.
+// As root, the server runs as the `postgres` user (initdb refuses root).
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
