@@ -2,6 +2,7 @@
 
 #include "errors.hpp"
 #include "lambda_api.hpp"
+#include "json_text.hpp"
 #include "util.hpp"
 
 namespace lambench::service {
@@ -140,7 +141,7 @@ void lambda_api::send_json(const http::responder& reply, int status, const json&
     http::response res{static_cast<bhttp::status>(status), 11};
     res.set(bhttp::field::content_type, "application/json");
     res.set("x-amzn-RequestId", new_request_id());
-    res.body() = body.dump();
+    res.body() = json_text(body);
     reply.send(std::move(res));
 }
 

@@ -2,10 +2,11 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
+#include <cstdio>
+#include <list>
 #include <nlohmann/json.hpp>
 
-#include <list>
-
+#include "json_text.hpp"
 #include "util.hpp"
 
 namespace lambench::service::http {
@@ -27,12 +28,13 @@ struct server::state : std::enable_shared_from_this<server::state> {
 };
 
 class session : public std::enable_shared_from_this<session> {
-public:
+  public:
     session(tcp::socket sock, std::shared_ptr<server::state> st)
         : stream_(std::move(sock)), st_(std::move(st)) {}
 
-    void start(std::list<std::weak_ptr<session>>::iterator self_pos) {
+    void start(std::list<std::weak_ptr<session>>::iterator self_pos, bool refused) {
         self_pos_ = self_pos;
+        refused_ = refused;
         read();
     }
 
@@ -41,23 +43,42 @@ public:
         parser_->body_limit(st_->opts.body_limit);
         parser_->header_limit(64 * 1024);
         pending_ = false;
-        bhttp::async_read(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->on_read(ec);
-                          });
+        bhttp::async_read(
+            stream_, buffer_, *parser_,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
 
     void on_read(beast::error_code ec) {
         if (ec == bhttp::error::body_limit) {
-            api_error e(413, st_->opts.style == error_style::runtime_api ? "RequestEntityTooLarge"
-                                                                        : "RequestTooLargeException",
+            api_error e(413,
+                        st_->opts.style == error_style::runtime_api ? "RequestEntityTooLarge"
+                                                                    : "RequestTooLargeException",
                         "Request body too large");
             auto res = make_error_response(e, st_->opts.style, 11, false);
             pending_ = true;
             write(std::move(res));
             return;
         }
+        if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+            ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+            // Malformed HTTP gets a 400 naming the fault, then the connection closes.
+            pending_ = true;
+            write(make_error_response(api_error(400,
+                                                st_->opts.style == error_style::runtime_api
+                                                    ? "InvalidRequest"
+                                                    : "InvalidRequestContentException",
+                                                "malformed HTTP request: " + ec.message()),
+                                      st_->opts.style, 11, false));
+            return;
+        }
         if (ec) return finish();
+        if (refused_) {
+            pending_ = true;
+            write(make_error_response(
+                api_error(403, "AccessDeniedException", st_->opts.forbidden_message),
+                st_->opts.style, parser_->get().version(), false));
+            return;
+        }
         request req = parser_->release();
         pending_ = true;
         answered_ = false;
@@ -67,13 +88,43 @@ public:
         try {
             st_->on_request(std::move(req), reply);
         } catch (const api_error& e) {
-            reply.fail(e);
+            answer_error(e);
         } catch (const std::exception& e) {
-            reply.fail(api_error(500, st_->opts.style == error_style::runtime_api
-                                          ? "InternalServerError"
-                                          : "ServiceException",
-                                 e.what()));
+            std::fprintf(stderr, "lambench serve: request failed: %s\n", e.what());
+            answer_error(api_error(500, internal_error_code(), e.what()));
+        } catch (...) {
+            std::fprintf(stderr, "lambench serve: request failed: unknown exception\n");
+            answer_error(api_error(500, internal_error_code(), "internal error"));
         }
+    }
+
+    // The edge: no exception from a request ends the process. If even the error answer cannot
+    // be built, the client gets a fixed 500 and the connection closes.
+    void answer_error(const api_error& e) noexcept {
+        try {
+            fail(e);
+            return;
+        } catch (const std::exception& x) {
+            std::fprintf(stderr, "lambench serve: error response failed: %s\n", x.what());
+        } catch (...) {
+        }
+        try {
+            if (!pending_ || answered_ || !stream_.socket().is_open()) return;
+            answered_ = true;
+            response res{bhttp::status::internal_server_error, version_};
+            res.set(bhttp::field::content_type, "application/json");
+            res.body() = R"({"message":"internal error"})";
+            res.keep_alive(false);
+            res.prepare_payload();
+            write(std::move(res));
+        } catch (...) {
+            finish();
+        }
+    }
+
+    const char* internal_error_code() const {
+        return st_->opts.style == error_style::runtime_api ? "InternalServerError"
+                                                           : "ServiceException";
     }
 
     void send(response&& res) {
@@ -113,13 +164,14 @@ public:
 
     void close() { finish(); }
 
-private:
+  private:
     beast::tcp_stream stream_;
     std::shared_ptr<server::state> st_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     std::list<std::weak_ptr<session>>::iterator self_pos_;
-    bool pending_ = false, answered_ = false, keep_alive_ = true, removed_ = false;
+    bool pending_ = false, answered_ = false, keep_alive_ = true, removed_ = false,
+         refused_ = false;
     unsigned version_ = 11;
 };
 
@@ -129,19 +181,35 @@ void server::state::accept() {
         if (!ec) {
             beast::error_code ignored;
             sock.set_option(tcp::no_delay(true), ignored);  // small request/response: no Nagle
+            bool refused = false;
+            if (self->opts.admit) {
+                try {
+                    refused = !self->opts.admit(sock);
+                } catch (const std::exception& e) {
+                    std::fprintf(stderr, "lambench serve: peer check failed: %s\n", e.what());
+                    refused = true;
+                }
+            }
             auto s = std::make_shared<session>(std::move(sock), self);
             self->sessions.push_front(s);
-            s->start(self->sessions.begin());
+            s->start(self->sessions.begin(), refused);
         }
         self->accept();
     });
 }
 
-void responder::send(response&& res) const { s_->send(std::move(res)); }
-void responder::fail(const api_error& e) const { s_->fail(e); }
-bool responder::connected() const { return s_->connected(); }
+void responder::send(response&& res) const {
+    s_->send(std::move(res));
+}
+void responder::fail(const api_error& e) const {
+    s_->fail(e);
+}
+bool responder::connected() const {
+    return s_->connected();
+}
 
-response make_error_response(const api_error& e, error_style style, unsigned version, bool keep_alive) {
+response make_error_response(const api_error& e, error_style style, unsigned version,
+                             bool keep_alive) {
     response res{static_cast<bhttp::status>(e.status), version};
     nlohmann::json body;
     if (style == error_style::lambda_api) {
@@ -150,14 +218,15 @@ response make_error_response(const api_error& e, error_style style, unsigned ver
         if (!e.reason.empty()) body["Reason"] = e.reason;
         res.set("X-Amzn-ErrorType", e.code);
         res.set("x-amzn-RequestId", new_request_id());
-        if (e.retry_after_s > 0) res.set(bhttp::field::retry_after, std::to_string(e.retry_after_s));
+        if (e.retry_after_s > 0)
+            res.set(bhttp::field::retry_after, std::to_string(e.retry_after_s));
     } else {
         body["errorMessage"] = e.what();
         body["errorType"] = e.code;
     }
     res.set(bhttp::field::content_type, "application/json");
     res.keep_alive(keep_alive);
-    res.body() = body.dump();
+    res.body() = json_text(body);
     res.prepare_payload();
     return res;
 }
@@ -172,9 +241,13 @@ server::server(asio::io_context& io, const tcp::endpoint& ep, handler h, server_
     st_->accept();
 }
 
-server::~server() { close(); }
+server::~server() {
+    close();
+}
 
-unsigned short server::port() const { return st_->port; }
+unsigned short server::port() const {
+    return st_->port;
+}
 
 void server::close() {
     if (st_->closed) return;

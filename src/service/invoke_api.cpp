@@ -11,15 +11,23 @@ std::string header(const http::request& req, const char* name) {
     auto it = req.find(name);
     return it == req.end() ? std::string{} : std::string(it->value());
 }
+
+// A header value built from a function's bytes (its error type): control characters would let
+// a function split the caller's response, so they are dropped.
+std::string header_safe(std::string v) {
+    std::erase_if(v, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    return v;
+}
 }  // namespace
 
-void lambda_api::invoke(const std::string& name, http::request&& req, const http::responder& reply) {
+void lambda_api::invoke(const std::string& name, http::request&& req,
+                        const http::responder& reply) {
     auto fn = registry_.get(name);
     std::string type = header(req, "X-Amz-Invocation-Type");
     if (type.empty()) type = "RequestResponse";
     if (type != "RequestResponse" && type != "Event" && type != "DryRun")
-        throw invalid_parameter("X-Amz-Invocation-Type must be RequestResponse, Event or DryRun, got '" +
-                                type + "'");
+        throw invalid_parameter(
+            "X-Amz-Invocation-Type must be RequestResponse, Event or DryRun, got '" + type + "'");
     std::string log_type = header(req, "X-Amz-Log-Type");
     if (!log_type.empty() && log_type != "Tail" && log_type != "None")
         throw invalid_parameter("X-Amz-Log-Type must be Tail or None, got '" + log_type + "'");
@@ -41,7 +49,8 @@ void lambda_api::invoke(const std::string& name, http::request&& req, const http
         auto decoded = base64_decode(cc);
         if (!decoded || !nlohmann::json::accept(*decoded))
             throw invalid_content("X-Amz-Client-Context must be a base64-encoded JSON object");
-        inv->client_context = std::move(*decoded);
+        // JSON allows CR/LF between tokens; they would split the Runtime API's header.
+        inv->client_context = header_safe(std::move(*decoded));
     }
 
     const char* model = partial_model_ ? "partial" : "full";
@@ -69,7 +78,7 @@ void lambda_api::invoke(const std::string& name, http::request&& req, const http
         res.set("X-Lambench-Resource-Model", model);
         if (r.function_error) {
             res.set("X-Amz-Function-Error", "Unhandled");
-            res.set("X-Lambench-Error-Type", r.error_type);
+            res.set("X-Lambench-Error-Type", header_safe(r.error_type));
         }
         if (tail) res.set("X-Amz-Log-Result", base64_encode(log_tail(r.log)));
         res.body() = std::move(r.body);

@@ -5,12 +5,13 @@
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
-#include <nlohmann/json.hpp>
-
 #include <cerrno>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "json_text.hpp"
+#include "peer.hpp"
 #include "util.hpp"
 
 namespace lambench::service {
@@ -27,7 +28,7 @@ std::string error_body(const std::string& type, const std::string& message) {
     nlohmann::json j;
     j["errorType"] = type;
     j["errorMessage"] = message;
-    return j.dump();
+    return json_text(j);
 }
 
 std::string find_in_path(const std::string& prog, const std::string& path) {
@@ -148,7 +149,7 @@ void sandbox::start(invocation_ptr first) {
                 if (!self) throw api_error(500, "InternalServerError", "sandbox is gone");
                 route_runtime_request(*self, std::move(req), reply);
             },
-            http::server_options{http::error_style::runtime_api, 16 * 1024 * 1024});
+            runtime_server_options(weak));
 
         auto argv = command();
         if (argv.empty() || ::access(argv[0].c_str(), X_OK) != 0) {
@@ -170,8 +171,9 @@ void sandbox::start(invocation_ptr first) {
                                           ? 0
                                           : cpu_share_for_memory(fn_->spec.memory_mb));
             } catch (const std::exception& e) {
-                std::fprintf(stderr, "lambench serve: resource group for %s: %s (sandbox runs unconfined)\n",
-                             fn_->spec.name.c_str(), e.what());
+                std::fprintf(
+                    stderr, "lambench serve: resource group for %s: %s (sandbox runs unconfined)\n",
+                    fn_->spec.name.c_str(), e.what());
                 group_.reset();
             }
         }
@@ -203,6 +205,26 @@ void sandbox::start(invocation_ptr first) {
     }
 }
 
+http::server_options sandbox::runtime_server_options(std::weak_ptr<sandbox> weak) {
+    http::server_options o{http::error_style::runtime_api, 16 * 1024 * 1024, {}, {}};
+    // Only this environment's own processes may take its events or answer them: every other
+    // local process (another sandbox's function among them) is refused with 403.
+    o.admit = [weak](const asio::ip::tcp::socket& sock) {
+        auto self = weak.lock();
+        if (!self || !self->proc_) return false;
+        boost::system::error_code ec1, ec2;
+        auto remote = sock.remote_endpoint(ec1);
+        auto local = sock.local_endpoint(ec2);
+        if (ec1 || ec2) return false;
+        std::vector<pid_t> candidates;
+        if (self->group_) candidates = self->group_->members();
+        return connection_belongs_to(remote.port(), local.port(), candidates, self->proc_->pid());
+    };
+    o.forbidden_message =
+        "this Runtime API endpoint serves only the processes of its own execution environment";
+    return o;
+}
+
 void sandbox::assign(invocation_ptr inv) {
     inv_ = std::move(inv);
     inv_log_.clear();
@@ -212,13 +234,29 @@ void sandbox::assign(invocation_ptr inv) {
         if (group_) group_->thaw();
         frozen_ = false;
     }
+    // Lambda counts the timeout from the invoke, not from the runtime's /next: a runtime that
+    // never comes back for its event (hung after its last response, stopped while idle) must
+    // cost the caller at most the function's timeout, and the sandbox is then replaced.
+    assigned_at_ = clock::now();
+    arm_timeout();
     if (parked_next_) hand_over();
+}
+
+void sandbox::arm_timeout() {
+    timeout_armed_ = true;
+    deadline_epoch_ms_ = epoch_ms_now() + static_cast<std::int64_t>(fn_->spec.timeout_s) * 1000;
+    std::weak_ptr<sandbox> weak = weak_from_this();
+    timeout_timer_.expires_after(std::chrono::seconds(fn_->spec.timeout_s));
+    timeout_timer_.async_wait([weak](boost::system::error_code ec) {
+        if (auto self = weak.lock(); self && !ec) self->on_timeout();
+    });
 }
 
 void sandbox::on_next(const http::responder& reply) {
     if (state_ == state::dying || state_ == state::dead) return;  // no answer: it is going away
-    if (handed_) throw api_error(403, "InvalidStateTransition",
-                                 "/next called while invocation " + inv_->id + " is in progress");
+    if (handed_)
+        throw api_error(403, "InvalidStateTransition",
+                        "/next called while invocation " + inv_->id + " is in progress");
     if (state_ == state::initializing) {
         init_ms_ = ms_between(spawned_, clock::now());
         init_timer_.cancel();
@@ -235,14 +273,15 @@ void sandbox::on_next(const http::responder& reply) {
 void sandbox::hand_over() {
     if (cold_pending_ && group_ && settings_.init_cpu == init_cpu_mode::full)
         group_->set_cpu_share(cpu_share_for_memory(fn_->spec.memory_mb));
+    if (!timeout_armed_) arm_timeout();  // cold: the clock starts when init has ended
     http::response res{http::bhttp::status::ok, 11};
     res.set(http::bhttp::field::content_type, "application/json");
     res.set("Lambda-Runtime-Aws-Request-Id", inv_->id);
-    res.set("Lambda-Runtime-Deadline-Ms",
-            std::to_string(epoch_ms_now() + static_cast<std::int64_t>(fn_->spec.timeout_s) * 1000));
+    res.set("Lambda-Runtime-Deadline-Ms", std::to_string(deadline_epoch_ms_));
     res.set("Lambda-Runtime-Invoked-Function-Arn", fn_->arn);
     res.set("Lambda-Runtime-Trace-Id", new_trace_id());
-    if (!inv_->client_context.empty()) res.set("Lambda-Runtime-Client-Context", inv_->client_context);
+    if (!inv_->client_context.empty())
+        res.set("Lambda-Runtime-Client-Context", inv_->client_context);
     if (!inv_->cognito_identity.empty())
         res.set("Lambda-Runtime-Cognito-Identity", inv_->cognito_identity);
     res.body() = inv_->payload;
@@ -252,11 +291,6 @@ void sandbox::hand_over() {
     parked_next_.reset();
     handed_at_ = clock::now();
     reply.send(std::move(res));
-    std::weak_ptr<sandbox> weak = weak_from_this();
-    timeout_timer_.expires_after(std::chrono::seconds(fn_->spec.timeout_s));
-    timeout_timer_.async_wait([weak](boost::system::error_code ec) {
-        if (auto self = weak.lock(); self && !ec) self->on_timeout();
-    });
 }
 
 void sandbox::check_id(const std::string& id) const {
@@ -267,7 +301,8 @@ void sandbox::check_id(const std::string& id) const {
     throw api_error(400, "InvalidRequestID", "Invalid request ID: " + id);
 }
 
-void sandbox::on_response(const std::string& id, http::request&& req, const http::responder& reply) {
+void sandbox::on_response(const std::string& id, http::request&& req,
+                          const http::responder& reply) {
     check_id(id);
     if (req.body().size() > max_runtime_payload) {
         auto size = req.body().size();
@@ -308,13 +343,14 @@ void sandbox::on_init_error(http::request&& req, const http::responder& reply) {
 report_metrics sandbox::metrics(bool /*with_duration*/) {
     report_metrics m;
     auto now = clock::now();
-    m.duration_ms = handed_ ? ms_between(handed_at_, now) : 0;
+    m.duration_ms = handed_        ? ms_between(handed_at_, now)
+                    : assigned_at_ ? ms_between(*assigned_at_, now)  // never taken: from the invoke
+                                   : 0;
     m.memory_size_mb = fn_->spec.memory_mb;
     m.max_memory_used_mb = peak_memory_mb();
     if (cold_pending_)
-        m.init_duration_ms = state_ == state::initializing && init_ms_ == 0
-                                 ? ms_between(spawned_, now)
-                                 : init_ms_;
+        m.init_duration_ms =
+            state_ == state::initializing && init_ms_ == 0 ? ms_between(spawned_, now) : init_ms_;
     m.partial_model = settings_.partial_model;
     return m;
 }
@@ -355,6 +391,8 @@ void sandbox::complete(bool function_error, std::string body, std::string error_
     cold_pending_ = false;
     last_id_ = id;
     handed_ = false;
+    timeout_armed_ = false;
+    assigned_at_.reset();
     auto inv = std::move(inv_);
     inv_.reset();
     timeout_timer_.cancel();
@@ -393,13 +431,13 @@ void sandbox::freeze_now() {
 }
 
 void sandbox::on_timeout() {
-    if (!inv_ || !handed_ || state_ != state::busy) return;
+    if (!inv_ || state_ != state::busy) return;
     drain_output();
-    inv_log_ += timeout_line(inv_->id, fn_->spec.timeout_s);
     std::string msg = "RequestId: " + inv_->id + " Error: Task timed out after " +
                       format_ms(fn_->spec.timeout_s) + " seconds";
     state_ = state::dying;  // complete() must not make it idle
-    complete(true, error_body("Sandbox.Timedout", msg), "Sandbox.Timedout");
+    fail_current(error_body("Sandbox.Timedout", msg), "Sandbox.Timedout",
+                 timeout_line(inv_->id, fn_->spec.timeout_s));
     state_ = state::busy;
     kill("timeout");
 }
@@ -454,8 +492,8 @@ void sandbox::poll_exit() {
         if (init_error_body_) {
             fail_current(*init_error_body_, *init_error_type_, "");
         } else {
-            std::string msg = "RequestId: " + inv_->id +
-                              " Error: Runtime exited with error: " + st->describe();
+            std::string msg =
+                "RequestId: " + inv_->id + " Error: Runtime exited with error: " + st->describe();
             fail_current(error_body("Runtime.ExitError", msg), "Runtime.ExitError",
                          msg + "\nRuntime.ExitError\n");
         }
@@ -483,7 +521,9 @@ void sandbox::begin_shutdown() {
     ::kill(proc_->pid(), SIGTERM);
 }
 
-bool sandbox::exited() { return !proc_ || proc_->try_wait().has_value(); }
+bool sandbox::exited() {
+    return !proc_ || proc_->try_wait().has_value();
+}
 
 void sandbox::finish_shutdown() {
     if (listener_) listener_->close();

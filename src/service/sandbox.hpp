@@ -7,7 +7,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -36,7 +35,7 @@ struct invocation {
     std::string id;
     std::string function;
     std::string payload;
-    std::string client_context;    // decoded, passed as Lambda-Runtime-Client-Context
+    std::string client_context;  // decoded, passed as Lambda-Runtime-Client-Context
     std::string cognito_identity;
     bool is_event = false;
     int attempt = 0;
@@ -55,7 +54,7 @@ struct sandbox_settings {
 };
 
 class sandbox final : public runtime_endpoint, public std::enable_shared_from_this<sandbox> {
-public:
+  public:
     enum class state { initializing, idle, busy, dying, dead };
 
     struct hooks {
@@ -73,8 +72,8 @@ public:
     // if any). Never throws: a failure to start completes `first` with an error.
     void start(invocation_ptr first);
     void assign(invocation_ptr inv);  // state must be idle
-    void poll_exit();                  // after SIGCHLD: reap and report a crash
-    void kill(const char* why);        // thaw, SIGKILL; dead once reaped
+    void poll_exit();                 // after SIGCHLD: reap and report a crash
+    void kill(const char* why);       // thaw, SIGKILL; dead once reaped
     // Shutdown: thaw and SIGTERM now; finish_shutdown() SIGKILLs whatever is left and reaps.
     void begin_shutdown();
     bool exited();
@@ -89,11 +88,13 @@ public:
 
     // runtime_endpoint
     void on_next(const http::responder& reply) override;
-    void on_response(const std::string& id, http::request&& req, const http::responder& reply) override;
-    void on_error(const std::string& id, http::request&& req, const http::responder& reply) override;
+    void on_response(const std::string& id, http::request&& req,
+                     const http::responder& reply) override;
+    void on_error(const std::string& id, http::request&& req,
+                  const http::responder& reply) override;
     void on_init_error(http::request&& req, const http::responder& reply) override;
 
-private:
+  private:
     void hand_over();
     void complete(bool function_error, std::string body, std::string error_type);
     void fail_current(std::string body, std::string error_type, const std::string& log_text);
@@ -102,6 +103,8 @@ private:
     void drain_output();
     void on_output(const char* data, std::size_t n);
     void emit_line(std::string_view line);
+    static http::server_options runtime_server_options(std::weak_ptr<sandbox> weak);
+    void arm_timeout();
     void on_timeout();
     void on_init_timeout();
     void became_idle();
@@ -125,15 +128,18 @@ private:
     std::string partial_line_;
     char read_buf_[16384];
 
-    invocation_ptr inv_;           // assigned (maybe not yet handed over)
-    bool handed_ = false;          // the /next response for inv_ was written
-    bool cold_pending_ = true;     // the next REPORT carries Init Duration
+    invocation_ptr inv_;        // assigned (maybe not yet handed over)
+    bool handed_ = false;       // the /next response for inv_ was written
+    bool cold_pending_ = true;  // the next REPORT carries Init Duration
     bool frozen_ = false;
     std::optional<http::responder> parked_next_;
     std::string inv_log_;
-    std::string last_id_;          // finished ids answer 403, unknown ones 400
+    std::string last_id_;  // finished ids answer 403, unknown ones 400
     std::optional<std::string> init_error_body_, init_error_type_;
     std::chrono::steady_clock::time_point spawned_, handed_at_, idle_since_;
+    std::optional<std::chrono::steady_clock::time_point> assigned_at_;  // warm assign (invoke time)
+    bool timeout_armed_ = false;
+    std::int64_t deadline_epoch_ms_ = 0;
     double init_ms_ = 0;
     boost::asio::steady_timer timeout_timer_;
     boost::asio::steady_timer init_timer_;

@@ -5,7 +5,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -30,7 +29,8 @@ asio::ip::tcp::endpoint parse_listen(const std::string& listen) {
     if (colon == std::string::npos)
         throw std::runtime_error("--listen must be HOST:PORT, got '" + listen + "'");
     std::string host = listen.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
     int port = 0;
     try {
         std::size_t used = 0;
@@ -39,10 +39,13 @@ asio::ip::tcp::endpoint parse_listen(const std::string& listen) {
     } catch (const std::exception&) {
         throw std::runtime_error("--listen: bad port in '" + listen + "'");
     }
-    if (port < 0 || port > 65535) throw std::runtime_error("--listen: port out of range in '" + listen + "'");
+    if (port < 0 || port > 65535)
+        throw std::runtime_error("--listen: port out of range in '" + listen + "'");
     boost::system::error_code ec;
     auto addr = asio::ip::make_address(host, ec);
-    if (ec) throw std::runtime_error("--listen: bad address '" + host + "' (use an IP, e.g. 127.0.0.1)");
+    if (ec)
+        throw std::runtime_error("--listen: bad address '" + host +
+                                 "' (use an IP, e.g. 127.0.0.1)");
     return {addr, static_cast<unsigned short>(port)};
 }
 
@@ -84,7 +87,8 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
             throw std::runtime_error("cgroups incomplete (" + cg.describe() +
                                      ") and LAMBENCH_REQUIRE_CGROUPS=1; run as root with cgroup "
                                      "cpu, memory and freezer controllers writable");
-        std::fprintf(stderr, "lambench serve: warning: resource model partial: %s\n", cg.describe().c_str());
+        std::fprintf(stderr, "lambench serve: warning: resource model partial: %s\n",
+                     cg.describe().c_str());
         m.partial = true;
     }
     if (m.cfg.state_dir.empty()) m.cfg.state_dir = default_state_dir();
@@ -116,7 +120,9 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
             code.directory = p;
         } else {
             std::ifstream in(p, std::ios::binary);
-            if (!in) throw std::runtime_error("function '" + f.name + "': cannot read code '" + f.code + "'");
+            if (!in)
+                throw std::runtime_error("function '" + f.name + "': cannot read code '" + f.code +
+                                         "'");
             code.zip_bytes.assign(std::istreambuf_iterator<char>(in), {});
         }
         try {
@@ -129,8 +135,10 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
     lambda_api* api = m.api.get();
     m.server = std::make_unique<http::server>(
         m.io, parse_listen(m.cfg.listen),
-        [api](http::request&& req, const http::responder& reply) { api->handle(std::move(req), reply); },
-        http::server_options{http::error_style::lambda_api, 80ull * 1024 * 1024});
+        [api](http::request&& req, const http::responder& reply) {
+            api->handle(std::move(req), reply);
+        },
+        http::server_options{http::error_style::lambda_api, 80ull * 1024 * 1024, {}, "forbidden"});
 }
 
 service::~service() {
@@ -142,7 +150,9 @@ service::~service() {
     fs::remove_all(m.run_dir, ec);
 }
 
-unsigned short service::port() const { return impl_->server->port(); }
+unsigned short service::port() const {
+    return impl_->server->port();
+}
 
 void service::stop() {
     asio::post(impl_->io, [this] { impl_->io.stop(); });
@@ -154,7 +164,19 @@ void service::run() {
         if (!ec) m.io.stop();
     });
     m.watch_children();
-    m.io.run();
+    // The last line of defence: a handler that throws (a bug) is logged and the loop goes on;
+    // one bad request must not end every invocation in flight.
+    for (;;) {
+        try {
+            m.io.run();
+            break;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "lambench serve: internal error (service continues): %s\n",
+                         e.what());
+        } catch (...) {
+            std::fprintf(stderr, "lambench serve: internal error (service continues)\n");
+        }
+    }
     m.server->close();
     m.sched->shutdown();
 }

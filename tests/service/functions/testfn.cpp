@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,7 +25,8 @@ struct reply {
     std::string headers, body;
     std::string header(const std::string& name) const {
         std::string lower_h, lower_n = name;
-        for (char c : headers) lower_h += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (char c : headers)
+            lower_h += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         for (auto& c : lower_n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         auto p = lower_h.find("\n" + lower_n + ":");
         if (p == std::string::npos) return {};
@@ -129,6 +131,60 @@ std::string jstr(const char* v) {
 std::atomic<long> g_counter{0};
 volatile unsigned long g_sink = 0;
 
+// One raw exchange on a new connection to 127.0.0.1:port: sends `raw`, waits up to wait_ms for
+// the status line. Returns {status, whole reply}; status 0 = no answer in time, -1 = refused or
+// reset. For probing endpoints that are not this sandbox's own, and for malformed requests.
+std::pair<int, std::string> raw_exchange(int port, const std::string& raw, int wait_ms) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd);
+        return {-1, {}};
+    }
+    send_all(fd, raw);
+    std::string buf;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 50) <= 0) continue;
+        char tmp[4096];
+        ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
+        if (n <= 0) break;
+        buf.append(tmp, static_cast<std::size_t>(n));
+        auto hdr_end = buf.find("\r\n\r\n");
+        if (hdr_end != std::string::npos) {
+            auto cl = buf.find("Content-Length: ");
+            std::size_t len = cl == std::string::npos
+                                  ? 0
+                                  : static_cast<std::size_t>(std::atol(buf.c_str() + cl + 16));
+            if (buf.size() >= hdr_end + 4 + len) break;
+        }
+    }
+    ::close(fd);
+    if (buf.size() < 12) return {buf.empty() ? 0 : -1, buf};
+    return {std::atoi(buf.c_str() + 9), buf};
+}
+
+std::string json_escape(const std::string& v) {
+    std::string out = "\"";
+    for (unsigned char c : v) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c < 0x20 || c >= 0x7f) {
+            char b[8];
+            std::snprintf(b, sizeof b, "\\u%04x", c);
+            out += b;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out + "\"";
+}
+
 }  // namespace
 
 int main() {
@@ -138,8 +194,10 @@ int main() {
     if (handler == "initerror") {
         std::printf("about to fail init\n");
         std::fflush(stdout);
-        request("POST", "init/error", R"({"errorMessage":"init failed on purpose","errorType":"Runtime.InitError","stackTrace":[]})",
-                "Lambda-Runtime-Function-Error-Type: Runtime.InitError\r\n");
+        request(
+            "POST", "init/error",
+            R"({"errorMessage":"init failed on purpose","errorType":"Runtime.InitError","stackTrace":[]})",
+            "Lambda-Runtime-Function-Error-Type: Runtime.InitError\r\n");
         return 1;
     }
     if (handler == "initcrash") return 2;
@@ -162,7 +220,9 @@ int main() {
         if (ev.status != 200) return 75;
         std::string id = ev.header("Lambda-Runtime-Aws-Request-Id");
         std::string out = ev.body;
-        auto respond = [&](const std::string& body) { request("POST", "invocation/" + id + "/response", body); };
+        auto respond = [&](const std::string& body) {
+            request("POST", "invocation/" + id + "/response", body);
+        };
 
         if (handler == "echo" || handler == "initprint") {
             respond(out);
@@ -195,15 +255,21 @@ int main() {
             respond("{\"counter\":" + std::to_string(g_counter.load()) + "}");
         } else if (handler == "nodeerror") {
             // The official Node.js client: "trace" instead of "stackTrace", plus an X-Ray header.
-            request("POST", "invocation/" + id + "/error",
-                    R"J({"errorType":"TypeError","errorMessage":"x is not a function","trace":["TypeError: x is not a function","    at handler (/var/task/index.js:3:9)"]})J",
-                    "Content-Type: application/json\r\nLambda-Runtime-Function-Error-Type: TypeError\r\n"
-                    "Lambda-Runtime-Function-XRay-Error-Cause: {\"working_directory\":\"/var/task\",\"exceptions\":[{\"type\":\"TypeError\",\"message\":\"x\"}],\"paths\":[]}\r\n");
+            request(
+                "POST", "invocation/" + id + "/error",
+                R"J({"errorType":"TypeError","errorMessage":"x is not a function","trace":["TypeError: x is not a function","    at handler (/var/task/index.js:3:9)"]})J",
+                "Content-Type: application/json\r\nLambda-Runtime-Function-Error-Type: "
+                "TypeError\r\n"
+                "Lambda-Runtime-Function-XRay-Error-Cause: "
+                "{\"working_directory\":\"/var/"
+                "task\",\"exceptions\":[{\"type\":\"TypeError\",\"message\":\"x\"}],\"paths\":[]}"
+                "\r\n");
         } else if (handler == "cpperror") {
             // aws-lambda-cpp: text/html content type and no error-type header.
-            request("POST", "invocation/" + id + "/error",
-                    R"({"errorMessage":"handler threw","errorType":"std::runtime_error","stackTrace":[]})",
-                    "Content-Type: text/html\r\n");
+            request(
+                "POST", "invocation/" + id + "/error",
+                R"({"errorMessage":"handler threw","errorType":"std::runtime_error","stackTrace":[]})",
+                "Content-Type: text/html\r\n");
         } else if (handler == "headererror") {
             request("POST", "invocation/" + id + "/error", "not json at all",
                     "Lambda-Runtime-Function-Error-Type: Custom.FromHeader\r\n");
@@ -211,14 +277,20 @@ int main() {
             request("POST", "invocation/" + id + "/error", "plain failure");
         } else if (handler == "protocol") {
             // Misbehaviours the Runtime API must refuse, then a normal answer reporting them.
-            reply foreign = request("POST", "invocation/00000000-0000-4000-8000-000000000000/response", "{}");
-            reply init_err = request("POST", "init/error", R"({"errorMessage":"late","errorType":"X"})");
+            reply foreign =
+                request("POST", "invocation/00000000-0000-4000-8000-000000000000/response", "{}");
+            reply init_err =
+                request("POST", "init/error", R"({"errorMessage":"late","errorType":"X"})");
             reply next_again = request("GET", "invocation/next");
             reply unknown = request("GET", "nowhere");
             respond("{\"foreign\":" + std::to_string(foreign.status) + ",\"foreign_type\":" +
-                    jstr(foreign.body.find("InvalidRequestID") != std::string::npos ? "InvalidRequestID" : foreign.body.c_str()) +
+                    jstr(foreign.body.find("InvalidRequestID") != std::string::npos
+                             ? "InvalidRequestID"
+                             : foreign.body.c_str()) +
                     ",\"init_error\":" + std::to_string(init_err.status) + ",\"init_error_type\":" +
-                    jstr(init_err.body.find("InvalidStateTransition") != std::string::npos ? "InvalidStateTransition" : init_err.body.c_str()) +
+                    jstr(init_err.body.find("InvalidStateTransition") != std::string::npos
+                             ? "InvalidStateTransition"
+                             : init_err.body.c_str()) +
                     ",\"next_again\":" + std::to_string(next_again.status) +
                     ",\"unknown\":" + std::to_string(unknown.status) + "}");
             reply twice = request("POST", "invocation/" + id + "/response", "{}");
@@ -233,25 +305,77 @@ int main() {
             char cwd[4096];
             if (!getcwd(cwd, sizeof cwd)) cwd[0] = 0;
             std::string j = "{";
-            const char* names[] = {"AWS_LAMBDA_RUNTIME_API", "_HANDLER", "LAMBDA_TASK_ROOT",
-                                   "LAMBDA_RUNTIME_DIR", "AWS_LAMBDA_FUNCTION_NAME",
-                                   "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-                                   "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-                                   "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_REGION", "AWS_DEFAULT_REGION",
-                                   "TZ", "LANG", "PATH", "LD_LIBRARY_PATH", "MY_VAR", "HOME"};
+            const char* names[] = {"AWS_LAMBDA_RUNTIME_API",
+                                   "_HANDLER",
+                                   "LAMBDA_TASK_ROOT",
+                                   "LAMBDA_RUNTIME_DIR",
+                                   "AWS_LAMBDA_FUNCTION_NAME",
+                                   "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                                   "AWS_LAMBDA_FUNCTION_VERSION",
+                                   "AWS_LAMBDA_LOG_GROUP_NAME",
+                                   "AWS_LAMBDA_LOG_STREAM_NAME",
+                                   "AWS_LAMBDA_INITIALIZATION_TYPE",
+                                   "AWS_REGION",
+                                   "AWS_DEFAULT_REGION",
+                                   "TZ",
+                                   "LANG",
+                                   "PATH",
+                                   "LD_LIBRARY_PATH",
+                                   "MY_VAR",
+                                   "HOME"};
             for (const char* n : names) {
                 const char* v = std::getenv(n);
                 j += jstr(n) + ":" + (v ? jstr(v) : std::string("null")) + ",";
             }
-            j += "\"cwd\":" + jstr(cwd) + ",\"deadline\":" + jstr(ev.header("Lambda-Runtime-Deadline-Ms").c_str()) +
+            j += "\"cwd\":" + jstr(cwd) +
+                 ",\"deadline\":" + jstr(ev.header("Lambda-Runtime-Deadline-Ms").c_str()) +
                  ",\"arn\":" + jstr(ev.header("Lambda-Runtime-Invoked-Function-Arn").c_str()) +
                  ",\"trace\":" + jstr(ev.header("Lambda-Runtime-Trace-Id").c_str()) +
-                 ",\"client_context\":" + jstr(ev.header("Lambda-Runtime-Client-Context").c_str()) + "}";
+                 ",\"client_context\":" + jstr(ev.header("Lambda-Runtime-Client-Context").c_str()) +
+                 "}";
             respond(j);
+        } else if (handler == "echoapi") {
+            // "api" -> this sandbox's AWS_LAMBDA_RUNTIME_API; anything else is echoed.
+            respond(out == "\"api\"" ? jstr(std::getenv("AWS_LAMBDA_RUNTIME_API")) : out);
+        } else if (handler == "thief") {
+            // Tries another sandbox's Runtime API (port in the event): take its next event, then
+            // answer an invocation there. Reports what it got.
+            int port = static_cast<int>(number_in(out));
+            auto next = raw_exchange(
+                port, "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
+            std::string fake =
+                "POST /2018-06-01/runtime/invocation/00000000-0000-4000-8000-000000000000/response "
+                "HTTP/1.1\r\n"
+                "Host: x\r\nContent-Length: 2\r\n\r\n{}";
+            auto answer = raw_exchange(port, fake, 3000);
+            respond("{\"next_status\":" + std::to_string(next.first) +
+                    ",\"next_reply\":" + json_escape(next.second) +
+                    ",\"answer_status\":" + std::to_string(answer.first) +
+                    ",\"answer_reply\":" + json_escape(answer.second) + "}");
+        } else if (handler == "stall") {
+            // Answers, then never asks for the next event: the next caller must not hang.
+            respond(R"({"stalling":true})");
+            for (;;) std::this_thread::sleep_for(std::chrono::seconds(60));
+        } else if (handler == "badbytes") {
+            // Hostile bytes at its own Runtime API: invalid UTF-8 in paths, malformed HTTP.
+            const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API");
+            int port = std::atoi(std::strrchr(api, ':') + 1);
+            auto a = raw_exchange(port, "GET /\xff HTTP/1.1\r\nHost: x\r\n\r\n", 2000);
+            auto b = raw_exchange(port,
+                                  "POST /2018-06-01/runtime/invocation/\xff\xfe/response "
+                                  "HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}",
+                                  2000);
+            auto c = raw_exchange(
+                port, "GET /2018-06-01/runtime/\xc3\x28 HTTP/1.1\r\nHost: x\r\n\r\n", 2000);
+            auto d = raw_exchange(port, "THIS IS NOT HTTP\r\n\r\n", 2000);
+            respond("{\"a\":" + std::to_string(a.first) + ",\"b\":" + std::to_string(b.first) +
+                    ",\"c\":" + std::to_string(c.first) + ",\"d\":" + std::to_string(d.first) +
+                    ",\"b_reply\":" + json_escape(b.second) + "}");
         } else if (handler == "pid") {
             respond("{\"pid\":" + std::to_string(::getpid()) + "}");
         } else if (handler == "flaky") {
-            request("POST", "invocation/" + id + "/error", R"({"errorMessage":"always fails","errorType":"Flaky"})");
+            request("POST", "invocation/" + id + "/error",
+                    R"({"errorMessage":"always fails","errorType":"Flaky"})");
         } else {
             respond(out);
         }
