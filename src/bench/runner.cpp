@@ -2,18 +2,15 @@
 
 #include <unistd.h>
 
-#include <atomic>
-#include <chrono>
-#include <cmath>
-#include <ctime>
 #include <algorithm>
+#include <atomic>
+#include <ctime>
 #include <filesystem>
-#include <fstream>
-#include <fmt/format.h>
-#include <map>
-#include <tuple>
 
 #include "bench/format.hpp"
+#include "bench/measure.hpp"
+#include "bench/plan.hpp"
+#include "bench/resume.hpp"
 
 #ifdef LAMBENCH_HAVE_DB
 #include "db/embedded.hpp"
@@ -36,27 +33,9 @@ std::string now_iso8601() {
     return buf;
 }
 
-std::string substitute(std::string text, const std::string& key, const std::string& value) {
-    for (std::size_t pos; (pos = text.find(key)) != std::string::npos;) text.replace(pos, key.size(), value);
-    return text;
-}
-
-struct planned_variant {
-    variant_info info;
-    const function_spec* spec;
-    std::string artifact;  // resolved path
-};
-
-using cell_key = std::tuple<std::string, std::string, int, phase>;
-
-struct cell_progress {
-    int done = 0;
-    bool abandoned = false;
-};
-
 // A one-line progress bar on stderr, redrawn in place.
 class progress_bar {
-public:
+  public:
     progress_bar(bool enabled, long total) : enabled_(enabled), total_(std::max(total, 1L)) {}
     void update(long done, const std::string& label, double estimate_ms) {
         if (!enabled_) return;
@@ -73,44 +52,102 @@ public:
         if (enabled_) std::fprintf(stderr, "\r\x1b[2K");
     }
 
-private:
+  private:
     bool enabled_;
     long total_;
 };
 
-sample make_sample(const planned_variant& v, int mem, phase kind, int index, const invoke_outcome& o) {
-    sample s;
-    s.variant = v.info;
-    s.memory_mb = mem;
-    s.kind = kind;
-    s.index = index;
-    s.ok = o.ok;
-    s.round_trip_ms = o.round_trip_ms;
-    if (o.report) {
-        s.duration_ms = o.report->duration_ms;
-        s.billed_ms = o.report->billed_ms;
-        s.memory_size_mb = o.report->memory_size_mb;
-        s.max_memory_mb = o.report->max_memory_mb;
-        s.init_ms = o.report->init_ms.value_or(no_value);
+// The results file being continued: its read warnings on stderr, and what it already holds.
+resume_state load_resume(const std::string& path, const suite& st) {
+    results prior = read_results(path);
+    for (const auto& w : prior.read_warnings)
+        std::fprintf(stderr, "lambench run: warning: %s\n", w.c_str());
+    if (prior.header.memory != st.memory || prior.header.cold != st.cold ||
+        prior.header.warm != st.warm)
+        std::fprintf(stderr,
+                     "lambench run: warning: resuming with a different plan than the file's "
+                     "header (memory, cold or warm differ); the report uses the header's\n");
+    return resume_state(prior);
+}
+
+// The database, only when a planned function needs one and no URL was given.
+std::string database_url_for(const run_config& cfg, const run_plan& plan) {
+    if (!plan.needs_database || !cfg.database_url.empty()) return cfg.database_url;
+#ifdef LAMBENCH_HAVE_DB
+    return lambench::db::ensure_running(cfg.target.state_dir + "/db");
+#else
+    throw std::runtime_error(
+        "a selected function needs a database: pass --database-url URL (this lambench was "
+        "built without the embedded PostgreSQL, src/db)");
+#endif
+}
+
+run_header make_header(const run_config& cfg, const run_plan& plan) {
+    run_header h;
+    h.machine = detect_machine();
+    h.suite = cfg.plan.name;
+    h.target = cfg.target.spec;
+    h.start_time = now_iso8601();
+    h.memory = cfg.plan.memory;
+    h.cold = cfg.plan.cold;
+    h.warm = cfg.plan.warm;
+    h.concurrency = cfg.plan.concurrency;
+    for (const auto& v : plan.variants) h.variants.push_back(v.info);
+    return h;
+}
+
+// Redraws the reports from the results file; after a variant, prints its console block.
+run_summary rerender(const run_config& cfg, const variant_info* just_finished) {
+    run_summary s = summarize(read_results(cfg.results_path));
+    write_exports(s, cfg.exports, just_finished == nullptr);
+    if (just_finished && cfg.console) {
+        if (const variant_summary* v = s.find(just_finished->function, just_finished->profile)) {
+            const std::string text = render_console_variant(s, *v);
+            std::fwrite(text.data(), 1, text.size(), cfg.console);
+            std::fflush(cfg.console);
+        }
     }
-    s.error_type = o.error_type;
-    s.error_message = o.error_message;
     return s;
 }
 
-sample failed_sample(const planned_variant& v, int mem, phase kind, int index, const std::string& type,
-                     const std::string& message) {
-    invoke_outcome o;
-    o.error_type = type;
-    o.error_message = message;
-    sample s = make_sample(v, mem, kind, index, o);
-    s.abandoned = true;
-    return s;
-}
+// The real target, started on the first deploy. Failing to start is a setup error for the
+// whole run (std::runtime_error), not a failed sample (target_error).
+class started_on_first_deploy final : public target {
+  public:
+    explicit started_on_first_deploy(const target_options& o) : options_(o) {}
+
+    std::string describe() const override { return real_ ? real_->describe() : options_.spec; }
+    void deploy(const deploy_spec& spec, int memory_mb) override {
+        started().deploy(spec, memory_mb);
+    }
+    void set_memory(int memory_mb) override { started().set_memory(memory_mb); }
+    void force_cold(long n) override { started().force_cold(n); }
+    invoke_outcome invoke(const std::string& payload) override { return started().invoke(payload); }
+    void remove() noexcept override {
+        if (real_) real_->remove();
+    }
+
+  private:
+    target& started() {
+        if (!real_) {
+            try {
+                real_ = make_target(options_);
+            } catch (const target_error& e) {
+                throw std::runtime_error(e.what());
+            }
+        }
+        return *real_;
+    }
+
+    target_options options_;
+    std::unique_ptr<target> real_;
+};
 
 }  // namespace
 
-void request_stop() { stop_requested = true; }
+void request_stop() {
+    stop_requested = true;
+}
 
 std::string default_artifacts_root() {
     return (fs::path(self_executable()).parent_path().parent_path() / "functions").string();
@@ -127,236 +164,53 @@ std::string default_suite_path(const std::string& name) {
 }
 
 int run_suite(const run_config& cfg) {
+    started_on_first_deploy tgt(cfg.target);
+    return run_suite(cfg, tgt);
+}
+
+int run_suite(const run_config& cfg, target& tgt) {
     stop_requested = false;
-    const suite& st = cfg.plan;
+    const run_plan plan = make_plan(cfg.plan, cfg.artifacts_root, probe_artifact);
 
-    // The plan: every function × profile, artifacts resolved.
-    std::vector<planned_variant> variants;
-    bool needs_db = false;
-    for (const auto& f : st.functions) {
-        for (const auto& p : f.profiles) {
-            planned_variant v;
-            v.info = {f.name, p, f.library.empty() ? f.name : f.library, f.runtime, f.architecture};
-            v.spec = &f;
-            std::string path = substitute(substitute(f.artifact, "{function}", f.name), "{profile}", p);
-            if (!fs::path(path).is_absolute()) path = (fs::path(cfg.artifacts_root) / path).string();
-            v.artifact = path;
-            variants.push_back(std::move(v));
-            needs_db = needs_db || f.needs_database;
-        }
-    }
-
-    // What is done already (resume): samples per cell, and cells given up on.
-    std::map<cell_key, cell_progress> done;
-    std::map<std::pair<std::string, std::string>, bool> skipped_done;
-    bool have_header = false;
-    if (cfg.resume && fs::exists(cfg.results_path)) {
-        results prior = read_results(cfg.results_path);
-        for (const auto& w : prior.read_warnings) std::fprintf(stderr, "lambench run: warning: %s\n", w.c_str());
-        have_header = true;
-        if (prior.header.memory != st.memory || prior.header.cold != st.cold || prior.header.warm != st.warm)
-            std::fprintf(stderr,
-                         "lambench run: warning: resuming with a different plan than the file's "
-                         "header (memory, cold or warm differ); the report uses the header's\n");
-        for (const auto& s : prior.samples) {
-            auto& c = done[{s.variant.function, s.variant.profile, s.memory_mb, s.kind}];
-            ++c.done;
-            c.abandoned = c.abandoned || s.abandoned;
-        }
-        for (const auto& s : prior.skipped) skipped_done[{s.variant.function, s.variant.profile}] = true;
-    }
-
-    // The database, only when a selected function needs one.
-    std::string database_url = cfg.database_url;
-    if (needs_db && database_url.empty()) {
-#ifdef LAMBENCH_HAVE_DB
-        database_url = lambench::db::ensure_running(cfg.target.state_dir + "/db");
-#else
-        throw std::runtime_error(
-            "a selected function needs a database: pass --database-url URL (this lambench was "
-            "built without the embedded PostgreSQL, src/db)");
-#endif
-    }
+    const bool resuming = cfg.resume && fs::exists(cfg.results_path);
+    const resume_state done = resuming ? load_resume(cfg.results_path, cfg.plan) : resume_state{};
+    const std::string database_url = database_url_for(cfg, plan);
 
     fs::create_directories(fs::path(cfg.results_path).parent_path().empty()
                                ? fs::path(".")
                                : fs::path(cfg.results_path).parent_path());
     results_writer writer(cfg.results_path);
-    if (!have_header) {
-        run_header h;
-        h.machine = detect_machine();
-        h.suite = st.name;
-        h.target = cfg.target.spec;
-        h.start_time = now_iso8601();
-        h.memory = st.memory;
-        h.cold = st.cold;
-        h.warm = st.warm;
-        h.concurrency = st.concurrency;
-        for (const auto& v : variants) h.variants.push_back(v.info);
-        writer.write(h);
-    }
+    if (!resuming) writer.write(make_header(cfg, plan));
 
-    auto rerender = [&](const variant_info* just_finished) {
-        run_summary s = summarize(read_results(cfg.results_path));
-        write_exports(s, cfg.exports, just_finished == nullptr);
-        if (just_finished && cfg.console) {
-            if (const variant_summary* v = s.find(just_finished->function, just_finished->profile)) {
-                const std::string text = render_console_variant(s, *v);
-                std::fwrite(text.data(), 1, text.size(), cfg.console);
-                std::fflush(cfg.console);
-            }
-        }
-        return s;
-    };
-
-    long total = 0, completed = 0;
-    for (const auto& v : variants)
-        for (int mem : st.memory)
-            for (phase kind : {phase::cold, phase::warm}) {
-                const int planned = kind == phase::cold ? st.cold : st.warm;
-                total += planned;
-                auto it = done.find({v.info.function, v.info.profile, mem, kind});
-                if (it != done.end())
-                    completed += it->second.abandoned ? planned : std::min(planned, it->second.done);
-            }
+    const long total = plan.total_samples();
+    long completed = done.completed(plan);
     progress_bar bar(cfg.progress, total);
+    measure_sink sink;
+    sink.record = [&](const sample& s) { writer.write(s); };
+    sink.finished = [&](long n) { completed += n; };
+    sink.measured = [&](const std::string& label, double estimate_ms) {
+        bar.update(completed, label, estimate_ms);
+        if (cfg.on_progress) cfg.on_progress({completed, total, label, estimate_ms});
+    };
+    measure_state state;
+    state.cold_serial = static_cast<long>(std::time(nullptr) % 1000000) * 1000;
+    state.stop = [] { return stop_requested.load(); };
 
-    std::unique_ptr<target> tgt;  // started lazily: a fully skipped or finished plan needs none
-    // Unique per run and per sample, so every cold sample is a real configuration change
-    // even when a resumed run repeats an index.
-    long cold_serial = static_cast<long>(std::time(nullptr) % 1000000) * 1000;
-
-    for (const auto& v : variants) {
+    for (const auto& v : plan.variants) {
         if (stop_requested) break;
-        const std::string skipped_file = v.artifact + "/SKIPPED";
-        if (fs::is_regular_file(skipped_file)) {
-            if (!skipped_done.count({v.info.function, v.info.profile})) {
-                std::string reason;
-                std::ifstream in(skipped_file);
-                std::getline(in, reason);
-                writer.write(skipped_variant{v.info, reason.empty() ? "skipped" : reason});
-            }
-            rerender(&v.info);
+        if (v.state.status == artifact_status::skipped) {
+            if (!done.skip_recorded(v.info))
+                writer.write(skipped_variant{v.info, v.state.skip_reason});
+            rerender(cfg, &v.info);
             continue;
         }
-        // Cells still to do for this variant.
-        auto remaining = [&](int mem, phase kind) {
-            const int planned = kind == phase::cold ? st.cold : st.warm;
-            auto it = done.find({v.info.function, v.info.profile, mem, kind});
-            if (it == done.end()) return planned;
-            return it->second.abandoned ? 0 : std::max(0, planned - it->second.done);
-        };
-        auto already = [&](int mem, phase kind) {
-            auto it = done.find({v.info.function, v.info.profile, mem, kind});
-            return it == done.end() ? 0 : it->second.done;
-        };
-        bool work = false;
-        for (int mem : st.memory)
-            for (phase kind : {phase::cold, phase::warm}) work = work || remaining(mem, kind) > 0;
-        if (!work) continue;
-
-        // Record a failure for every unfinished cell of this variant (deploy failed).
-        auto fail_all = [&](const std::string& type, const std::string& message) {
-            for (int mem : st.memory)
-                for (phase kind : {phase::cold, phase::warm})
-                    if (int left = remaining(mem, kind); left > 0) {
-                        writer.write(failed_sample(v, mem, kind, already(mem, kind), type, message));
-                        completed += left;
-                    }
-        };
-
-        if (!fs::exists(v.artifact)) {
-            fail_all("Artifact.Missing", "artifact '" + v.artifact + "' does not exist (build the function first)");
-            rerender(&v.info);
-            continue;
-        }
-        try {
-            if (!tgt) tgt = make_target(cfg.target);
-        } catch (const target_error& e) {
-            throw std::runtime_error(e.what());
-        }
-        deploy_spec spec;
-        spec.info = v.info;
-        spec.artifact = v.artifact;
-        spec.handler = v.spec->handler;
-        spec.timeout_s = v.spec->timeout_s;
-        spec.environment = v.spec->environment;
-        if (v.spec->needs_database) spec.environment["DATABASE_URL"] = database_url;
-        try {
-            tgt->deploy(spec, st.memory.front());
-        } catch (const target_error& e) {
-            fail_all(e.type, e.what());
-            rerender(&v.info);
-            continue;
-        }
-
-        for (int mem : st.memory) {
-            if (stop_requested) break;
-            if (remaining(mem, phase::cold) == 0 && remaining(mem, phase::warm) == 0) continue;
-            bool sandbox_warm = false;
-            try {
-                tgt->set_memory(mem);
-            } catch (const target_error& e) {
-                for (phase kind : {phase::cold, phase::warm})
-                    if (int left = remaining(mem, kind); left > 0) {
-                        writer.write(failed_sample(v, mem, kind, already(mem, kind), e.type, e.what()));
-                        completed += left;
-                    }
-                continue;
-            }
-            for (phase kind : {phase::cold, phase::warm}) {
-                int left = remaining(mem, kind);
-                int index = already(mem, kind);
-                int consecutive_failures = 0;
-                std::vector<double> seen;
-                const std::string label = fmt::format("{} @ {} MB {}", v.info.id(), mem, to_string(kind));
-                // Warm samples need a warm sandbox: after set_memory without cold samples (a
-                // resumed run, or --cold 0) or a failed cold sample, warm it up, unrecorded.
-                if (kind == phase::warm && left > 0 && !sandbox_warm) {
-                    sandbox_warm = tgt->invoke(v.spec->payload).ok;
-                }
-                while (left > 0 && !stop_requested) {
-                    sample s;
-                    try {
-                        if (kind == phase::cold) tgt->force_cold(++cold_serial);
-                        s = make_sample(v, mem, kind, index, tgt->invoke(v.spec->payload));
-                        sandbox_warm = s.ok;
-                    } catch (const target_error& e) {
-                        invoke_outcome o;
-                        o.error_type = e.type;
-                        o.error_message = e.what();
-                        s = make_sample(v, mem, kind, index, o);
-                    }
-                    if (s.ok) {
-                        consecutive_failures = 0;
-                        seen.push_back(kind == phase::cold && !std::isnan(s.init_ms) ? s.init_ms + s.duration_ms
-                                                                                     : s.duration_ms);
-                    } else {
-                        ++consecutive_failures;
-                    }
-                    // Three failures in a row: the variant is broken at this size (init error,
-                    // crash, timeout); give up on the cell rather than burn the whole budget.
-                    if (consecutive_failures >= 3 && left > 1) s.abandoned = true;
-                    writer.write(s);
-                    ++index;
-                    --left;
-                    ++completed;
-                    if (s.abandoned) {
-                        completed += left;
-                        left = 0;
-                    }
-                    bar.update(completed, label, seen.empty() ? no_value : median(seen));
-                }
-            }
-        }
-        bar.clear();
-        tgt->remove();
-        rerender(&v.info);
+        if (!done.has_work(v.info, plan)) continue;
+        if (measure_variant(tgt, plan, v, done, database_url, state, sink)) bar.clear();
+        rerender(cfg, &v.info);
     }
     bar.clear();
-    tgt.reset();
 
-    const run_summary s = rerender(nullptr);
+    const run_summary s = rerender(cfg, nullptr);
     if (cfg.console) {
         const std::string text = render_console_summary(s);
         std::fwrite(text.data(), 1, text.size(), cfg.console);
@@ -364,7 +218,8 @@ int run_suite(const run_config& cfg) {
     }
     for (const auto& w : s.warnings) std::fprintf(stderr, "%s\n", format_warning(w).c_str());
     if (stop_requested) {
-        std::fprintf(stderr, "lambench run: interrupted; continue with --resume %s\n", cfg.results_path.c_str());
+        std::fprintf(stderr, "lambench run: interrupted; continue with --resume %s\n",
+                     cfg.results_path.c_str());
         return 130;
     }
     return 0;
