@@ -5,6 +5,7 @@
 
 #include "command.hpp"
 #include "db/embedded.hpp"
+#include "posix/state_dir.hpp"
 
 namespace {
 
@@ -33,7 +34,7 @@ int db_main(int argc, char** argv) {
         return app.exit(e);
     }
     try {
-        const std::string dir = state_dir.empty() ? lambench::db::default_state_dir() : state_dir;
+        const std::string dir = state_dir.empty() ? lambench::posix::default_state_dir().string() : state_dir;
         if (start->parsed() || url->parsed()) {
             std::printf("%s\n", lambench::db::ensure_running(dir).c_str());
         } else if (stop->parsed()) {

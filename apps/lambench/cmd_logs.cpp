@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "command.hpp"
+#include "posix/state_dir.hpp"
 #include "service/config.hpp"
 
 namespace {
@@ -26,7 +27,7 @@ int logs_main(int argc, char** argv) {
         return app.exit(e);
     }
     std::filesystem::path dir =
-        state_dir.empty() ? lambench::service::default_state_dir() : std::filesystem::path(state_dir);
+        state_dir.empty() ? lambench::posix::default_state_dir() : std::filesystem::path(state_dir);
     auto file = dir / "service" / "logs" / (name + ".log");
     std::ifstream in(file, std::ios::binary);
     if (!in && !follow) {

@@ -9,6 +9,7 @@
 
 #include "bench/runner.hpp"
 #include "command.hpp"
+#include "posix/state_dir.hpp"
 
 namespace {
 
@@ -28,13 +29,6 @@ std::vector<std::string> split_commas(const std::vector<std::string>& items) {
         }
     }
     return out;
-}
-
-std::string default_state_dir() {
-    if (const char* s = std::getenv("LAMBENCH_STATE_DIR"); s && *s) return s;
-    if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) return std::string(x) + "/lambench";
-    if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/state/lambench";
-    return "/tmp/lambench";
 }
 
 std::string timestamp() {
@@ -113,7 +107,7 @@ int run_main(int argc, char** argv) {
         cfg.database_url = database_url;
         cfg.target.spec = cfg.plan.target;
         cfg.target.serve_bin = serve_bin;
-        cfg.target.state_dir = state_dir.empty() ? default_state_dir() : state_dir;
+        cfg.target.state_dir = state_dir.empty() ? lambench::posix::default_state_dir().string() : state_dir;
         fs::create_directories(cfg.target.state_dir);
         cfg.exports.json = ex_json;
         cfg.exports.csv = ex_csv;

@@ -15,6 +15,7 @@ int serve_main(int argc, char** argv) {
                  "lambench serve"};
     std::string listen, config_file, state_dir, init_cpu;
     double idle_timeout = 0;
+    bool insecure = false;
     app.add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:9000; port 0 = any)");
     app.add_option("--config", config_file, "TOML file: [service] settings and [[function]]s")
         ->check(CLI::ExistingFile);
@@ -24,6 +25,8 @@ int serve_main(int argc, char** argv) {
         ->check(CLI::IsMember({"full", "proportional"}));
     app.add_option("--idle-timeout", idle_timeout, "seconds before an idle sandbox is reaped (default 600)")
         ->check(CLI::PositiveNumber);
+    app.add_flag("--insecure", insecure,
+                 "allow a --listen address that is not loopback (anyone who reaches it can run code)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -37,9 +40,10 @@ int serve_main(int argc, char** argv) {
         if (!init_cpu.empty())
             cfg.init_cpu = init_cpu == "full" ? svc::init_cpu_mode::full : svc::init_cpu_mode::proportional;
         if (idle_timeout > 0) cfg.idle_timeout_s = idle_timeout;
+        if (insecure) cfg.insecure = true;
         svc::service s(std::move(cfg));
-        // The driver parses exactly this line; keep it so.
-        std::printf("lambench serve: listening on http://127.0.0.1:%u\n", static_cast<unsigned>(s.port()));
+        // The driver and the tests parse exactly this line ("listening on " + the bound URL).
+        std::printf("lambench serve: listening on %s\n", s.url().c_str());
         std::fflush(stdout);
         s.run();
         std::fprintf(stderr, "lambench serve: stopped\n");

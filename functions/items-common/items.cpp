@@ -1,5 +1,7 @@
 #include "items.hpp"
 
+#include "common/json_escape.hpp"
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -272,43 +274,7 @@ bool is_integer(const json_value& v) {
     return v.kind == json_value::number && std::isfinite(v.num) && std::floor(v.num) == v.num;
 }
 
-void append_escaped(std::string& out, std::string_view s) {
-    out += '"';
-    for (char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-                    out += buf;
-                } else {
-                    out += c;
-                }
-        }
-    }
-    out += '"';
-}
+using lambench::common::append_json_string;
 
 int digits(std::string_view s, size_t pos, size_t n) {
     if (pos + n > s.size()) throw std::invalid_argument("timestamp too short");
@@ -516,9 +482,9 @@ std::int64_t parse_timestamptz_us(std::string_view t) {
 
 void append_item_json(std::string& out, const item& it) {
     out += "{\"id\":";
-    append_escaped(out, it.id);
+    append_json_string(out, it.id);
     out += ",\"name\":";
-    append_escaped(out, it.name);
+    append_json_string(out, it.name);
     out += ",\"price\":\"";
     out += format_price(it.price_cents);
     out += "\",\"created_at\":\"";

@@ -43,14 +43,21 @@ public:
     }
 
     const std::string& body() const { return body_; }  // payload, or the error message
-    const std::string& content_type() const { return type_; }  // content type, or error type
+    // The payload's content type; empty for a failure.
+    const std::string& content_type() const { return content_type_; }
+    // The error type ("errorType") of a failure; empty for a success.
+    const std::string& error_type() const { return error_type_; }
     bool is_failure() const { return failure_; }
 
 private:
     response(std::string body, std::string type, bool failure)
-        : body_(std::move(body)), type_(std::move(type)), failure_(failure) {}
+        : body_(std::move(body)),
+          content_type_(failure ? std::string() : std::move(type)),
+          error_type_(failure ? std::move(type) : std::string()),
+          failure_(failure) {}
     std::string body_;
-    std::string type_;
+    std::string content_type_;
+    std::string error_type_;
     bool failure_;
 };
 

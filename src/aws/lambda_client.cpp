@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "aws/base64.hpp"
+#include "common/base64.hpp"
 #include "aws/credentials.hpp"
 #include "aws/sigv4.hpp"
 
@@ -280,7 +280,7 @@ std::string lambda_client::create_function(const function_config& cfg,
         {"Architectures", json::array({cfg.architecture})},
         {"PackageType", "Zip"},
         {"Environment", {{"Variables", cfg.environment}}},
-        {"Code", {{"ZipFile", base64_encode(std::span<const std::uint8_t>(zip))}}},
+        {"Code", {{"ZipFile", common::base64_encode(std::string_view(reinterpret_cast<const char*>(zip.data()), zip.size()))}}},
     };
     if (cfg.environment.empty()) body["Environment"]["Variables"] = json::object();
     return impl_->call("POST", api_prefix, "", body.dump(), {200, 201}).body;
@@ -297,7 +297,7 @@ std::string lambda_client::update_function_configuration(const std::string& name
 
 std::string lambda_client::update_function_code(const std::string& name,
                                                 const std::vector<std::uint8_t>& zip) {
-    const json body = {{"ZipFile", base64_encode(std::span<const std::uint8_t>(zip))}};
+    const json body = {{"ZipFile", common::base64_encode(std::string_view(reinterpret_cast<const char*>(zip.data()), zip.size()))}};
     return impl_->call("PUT", function_path(name) + "/code", "", body.dump(), {200}).body;
 }
 
@@ -351,12 +351,9 @@ invoke_result lambda_client::invoke(const std::string& name, const std::string& 
         out.function_error = it->second;
     if (auto it = r.headers.find("x-amz-log-result");
         it != r.headers.end() && !it->second.empty()) {
-        try {
-            out.log_tail = base64_decode_to_string(it->second);
-        } catch (const std::invalid_argument& e) {
-            throw std::runtime_error("invoke: X-Amz-Log-Result is not valid base64: " +
-                                     std::string(e.what()));
-        }
+        auto tail = common::base64_decode(it->second);
+        if (!tail) throw std::runtime_error("invoke: X-Amz-Log-Result is not valid base64");
+        out.log_tail = std::move(*tail);
     }
     return out;
 }

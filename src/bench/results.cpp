@@ -238,45 +238,29 @@ results read_results(const std::string& path) {
 }
 
 results_writer::results_writer(const std::string& path) : path_(path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd_ < 0)
+    fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    if (!fd_)
         throw std::system_error(errno, std::generic_category(), "open(" + path + ")");
     // Terminate a torn last line so the next record is parsed on its own.
-    const off_t size = ::lseek(fd_, 0, SEEK_END);
+    const off_t size = ::lseek(fd_.get(), 0, SEEK_END);
     if (size > 0) {
         char last = '\n';
-        if (::pread(fd_, &last, 1, size - 1) == 1 && last != '\n') append("");
+        if (::pread(fd_.get(), &last, 1, size - 1) == 1 && last != '\n') append("");
     }
-}
-
-results_writer::results_writer(results_writer&& other) noexcept
-    : path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)) {}
-
-results_writer& results_writer::operator=(results_writer&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0) ::close(fd_);
-        path_ = std::move(other.path_);
-        fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-}
-
-results_writer::~results_writer() {
-    if (fd_ >= 0) ::close(fd_);
 }
 
 void results_writer::append(std::string line) {
     if (line.empty() || line.back() != '\n') line.push_back('\n');
     std::size_t done = 0;
     while (done < line.size()) {
-        const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
+        const ssize_t n = ::write(fd_.get(), line.data() + done, line.size() - done);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw std::system_error(errno, std::generic_category(), "write(" + path_ + ")");
         }
         done += static_cast<std::size_t>(n);
     }
-    if (::fdatasync(fd_) != 0 && errno != EINVAL)
+    if (::fdatasync(fd_.get()) != 0 && errno != EINVAL)
         throw std::system_error(errno, std::generic_category(), "fdatasync(" + path_ + ")");
 }
 

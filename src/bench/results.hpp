@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "posix/unique_fd.hpp"
+
 namespace lambench::bench {
 
 inline constexpr const char* results_schema = "lambench.results/1";
@@ -85,11 +87,8 @@ public:
     // Opens for append (creating the file). If the file ends in a torn line (a killed run),
     // a newline is written first so the next record starts clean.
     explicit results_writer(const std::string& path);
-    results_writer(results_writer&& other) noexcept;
-    results_writer& operator=(results_writer&& other) noexcept;
-    results_writer(const results_writer&) = delete;
-    results_writer& operator=(const results_writer&) = delete;
-    ~results_writer();
+    results_writer(results_writer&&) noexcept = default;
+    results_writer& operator=(results_writer&&) noexcept = default;
 
     void write(const run_header& h) { append(to_json_line(h)); }
     void write(const sample& s) { append(to_json_line(s)); }
@@ -99,7 +98,7 @@ public:
 private:
     void append(std::string line);
     std::string path_;
-    int fd_ = -1;
+    posix::unique_fd fd_;
 };
 
 }  // namespace lambench::bench

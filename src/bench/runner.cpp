@@ -12,9 +12,7 @@
 #include "bench/plan.hpp"
 #include "bench/resume.hpp"
 
-#ifdef LAMBENCH_HAVE_DB
 #include "db/embedded.hpp"
-#endif
 
 namespace lambench::bench {
 
@@ -73,13 +71,7 @@ resume_state load_resume(const std::string& path, const suite& st) {
 // The database, only when a planned function needs one and no URL was given.
 std::string database_url_for(const run_config& cfg, const run_plan& plan) {
     if (!plan.needs_database || !cfg.database_url.empty()) return cfg.database_url;
-#ifdef LAMBENCH_HAVE_DB
     return lambench::db::ensure_running(cfg.target.state_dir + "/db");
-#else
-    throw std::runtime_error(
-        "a selected function needs a database: pass --database-url URL (this lambench was "
-        "built without the embedded PostgreSQL, src/db)");
-#endif
 }
 
 run_header make_header(const run_config& cfg, const run_plan& plan) {

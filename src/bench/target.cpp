@@ -9,12 +9,10 @@
 #include <sstream>
 #include <thread>
 
-#include "bench/subprocess.hpp"
+#include "posix/child_process.hpp"
 
-#ifdef LAMBENCH_HAVE_AWS
 #include "aws/lambda_client.hpp"
 #include "aws/zip.hpp"
-#endif
 
 namespace lambench::bench {
 
@@ -28,8 +26,6 @@ std::string self_executable() {
 }
 
 namespace {
-
-#ifdef LAMBENCH_HAVE_AWS
 
 // Lambda function names: letters, digits, '-' and '_', at most 64 characters.
 std::string function_name_for(const variant_info& v) {
@@ -195,15 +191,6 @@ std::unique_ptr<target> make_api_target(const std::string& endpoint, const targe
     return std::make_unique<lambda_api_target>(endpoint, o.region);
 }
 
-#else
-
-std::unique_ptr<target> make_api_target(const std::string&, const target_options&) {
-    throw target_error("Target.Unavailable",
-                       "this lambench was built without the Lambda REST client (src/aws, "
-                       "library lambench_aws); rebuild once it is available");
-}
-
-#endif
 
 // A private `lambench serve` for the run: started on an ephemeral port, stopped at the end.
 class local_target final : public target {
@@ -216,14 +203,26 @@ public:
         if (ec) throw target_error("Target.Unavailable", "cannot create " + state_ + ": " + ec.message());
         const std::string bin = o.serve_bin.empty() ? self_executable() : o.serve_bin;
         const std::string log = state_ + "/serve.log";
-        serve_.emplace(subprocess::spawn(
-            {bin, "serve", "--listen", "127.0.0.1:0", "--state-dir", state_ + "/state"}, log));
+        posix::spawn_options so;
+        so.argv = {bin, "serve", "--listen", "127.0.0.1:0", "--state-dir", state_ + "/state"};
+        so.env = std::nullopt;
+        so.output = posix::output_to::file;
+        so.output_file = log;
+        so.new_process_group = false;
+        so.die_with_parent = true;  // a killed run does not leave a service behind
+        so.ignore_sigint = true;    // Ctrl-C is the driver's: it stops the service after recording
+        so.stop_grace = std::chrono::milliseconds(3000);
+        try {
+            serve_.emplace(posix::child_process::spawn(so));
+        } catch (const std::system_error& e) {
+            throw target_error("Target.Unavailable", std::string("cannot start lambench serve: ") + e.what());
+        }
         endpoint_ = wait_for_listening(log, std::chrono::seconds(30));
         api_ = make_api_target(endpoint_, o);
     }
     ~local_target() override {
         api_.reset();  // delete functions while the service still runs
-        if (serve_) serve_->terminate();
+        if (serve_) serve_->terminate(std::chrono::milliseconds(3000));
         std::error_code ec;
         fs::remove_all(state_, ec);
     }
@@ -235,13 +234,13 @@ public:
     invoke_outcome invoke(const std::string& p) override {
         auto out = api_->invoke(p);
         if (!out.ok && out.error_type == "Client.Error" && serve_ && !serve_->running())
-            out.error_message += " (lambench serve exited: " + serve_->exit_description() + ")";
+            out.error_message += " (lambench serve exited: " + serve_exit() + ")";
         return out;
     }
     void remove() noexcept override { api_->remove(); }
 
 private:
-    // The service prints exactly one line "lambench serve: listening on http://127.0.0.1:<port>".
+    // The service prints exactly one line "lambench serve: listening on http://<address>:<port>".
     std::string wait_for_listening(const std::string& log, std::chrono::seconds timeout) {
         const std::string marker = "lambench serve: listening on ";
         const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -265,7 +264,7 @@ private:
                 for (char& c : text)
                     if (c == '\n') c = ' ';
                 throw target_error("Target.Unavailable", "lambench serve exited (" +
-                                                             serve_->exit_description() + "): " + text);
+                                                             serve_exit() + "): " + text);
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
@@ -274,7 +273,11 @@ private:
     }
 
     std::string state_, endpoint_;
-    std::optional<subprocess> serve_;
+    std::string serve_exit() {
+        auto st = serve_->try_wait();
+        return st ? st->describe() : "running";
+    }
+    std::optional<posix::child_process> serve_;
     std::unique_ptr<target> api_;
 };
 

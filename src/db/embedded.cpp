@@ -10,6 +10,9 @@
 // The cluster directory holds data/ (PGDATA) and server.log.
 #include "db/embedded.hpp"
 
+#include "posix/child_process.hpp"
+#include "posix/file.hpp"
+
 #include <fcntl.h>
 #include <grp.h>
 #include <libpq-fe.h>
@@ -48,45 +51,8 @@ namespace {
 
 // ---- small RAII owners --------------------------------------------------------------------
 
-class fd_owner {
-  public:
-    explicit fd_owner(int fd = -1) : fd_(fd) {}
-    fd_owner(fd_owner&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    fd_owner& operator=(fd_owner&& o) noexcept {
-        if (this != &o) {
-            reset();
-            fd_ = std::exchange(o.fd_, -1);
-        }
-        return *this;
-    }
-    fd_owner(const fd_owner&) = delete;
-    fd_owner& operator=(const fd_owner&) = delete;
-    ~fd_owner() { reset(); }
-    int get() const { return fd_; }
-    void reset() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-
-  private:
-    int fd_;
-};
-
-// An exclusive flock held for the owner's lifetime. O_CLOEXEC matters: a postmaster started
-// while we hold the lock must not inherit the descriptor, or the lock would outlive us.
-class file_lock {
-  public:
-    explicit file_lock(const fs::path& path)
-        : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
-        if (fd_.get() < 0) fail_errno("open(" + path.string() + ")");
-        while (::flock(fd_.get(), LOCK_EX) != 0) {
-            if (errno != EINTR) fail_errno("flock(" + path.string() + ")");
-        }
-    }
-
-  private:
-    fd_owner fd_;
-};
+using posix::file_lock;
+using posix::unique_fd;
 
 struct pq_conn {
     PGconn* c = nullptr;
@@ -127,37 +93,17 @@ std::string query_one(const pq_conn& conn, const std::string& sql, const std::st
 
 // ---- files ----------------------------------------------------------------------------------
 
+// The small state files hold one value and a newline.
 std::optional<std::string> read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    std::string s = ss.str();
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+    auto s = posix::read_file(p);
+    if (!s) return s;
+    while (!s->empty() && (s->back() == '\n' || s->back() == '\r' || s->back() == ' ')) s->pop_back();
     return s;
 }
 
 // Write-then-rename, so a crash never leaves a half-written password or port.
 void write_file(const fs::path& p, const std::string& content, mode_t mode) {
-    fs::path tmp = p;
-    tmp += ".tmp";
-    fd_owner fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
-    if (fd.get() < 0) fail_errno("open(" + tmp.string() + ")");
-    if (::fchmod(fd.get(), mode) != 0) fail_errno("fchmod(" + tmp.string() + ")");
-    std::string data = content + "\n";
-    const char* q = data.data();
-    size_t left = data.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd.get(), q, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            fail_errno("write(" + tmp.string() + ")");
-        }
-        q += n;
-        left -= static_cast<size_t>(n);
-    }
-    fd.reset();
-    if (::rename(tmp.c_str(), p.c_str()) != 0) fail_errno("rename(" + tmp.string() + ")");
+    posix::write_file_atomic(p, content + "\n", mode);
 }
 
 std::string random_hex(size_t bytes) {
@@ -248,52 +194,29 @@ struct run_result {
     std::string output;
 };
 
-// fork + (setgid/setuid) + exec, stdout+stderr captured. The child chdirs to `cwd` because
-// pg_ctl and initdb complain when they cannot stat the caller's (e.g. /root) directory.
+// The tool runs as the server's user with stdout+stderr captured. It starts in `cwd` (or "/")
+// because pg_ctl and initdb complain when they cannot stat the caller's (e.g. /root) directory.
 run_result run(const server_user& user, const std::vector<std::string>& argv, const fs::path& cwd) {
-    int pipefd[2];
-    if (::pipe2(pipefd, O_CLOEXEC) != 0) fail_errno("pipe2");
-    fd_owner rd(pipefd[0]), wr(pipefd[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-
-    pid_t pid = ::fork();
-    if (pid < 0) fail_errno("fork");
-    if (pid == 0) {
-        // Only async-signal-safe calls from here on.
-        ::dup2(wr.get(), 1);
-        ::dup2(wr.get(), 2);
-        int devnull = ::open("/dev/null", O_RDONLY);
-        if (devnull >= 0) ::dup2(devnull, 0);
-        if (user.switch_user) {
-            if (::setgroups(0, nullptr) != 0 || ::setgid(user.gid) != 0 ||
-                ::setuid(user.uid) != 0) {
-                const char msg[] = "setgid/setuid to the postgres user failed\n";
-                (void)!::write(2, msg, sizeof msg - 1);
-                ::_exit(126);
-            }
-        }
-        if (::chdir(cwd.c_str()) != 0) (void)!::chdir("/");
-        ::execv(args[0], args.data());
-        const char msg[] = "execv failed\n";
-        (void)!::write(2, msg, sizeof msg - 1);
-        ::_exit(127);
+    posix::spawn_options o;
+    o.argv = argv;
+    o.env = std::nullopt;
+    o.cwd = cwd.string();
+    o.cwd_fallback_root = true;
+    o.nonblocking_output = false;
+    o.new_process_group = false;
+    if (user.switch_user) {
+        o.uid = user.uid;
+        o.gid = user.gid;
     }
-    wr.reset();
+    posix::child_process child;
+    try {
+        child = posix::child_process::spawn(o);
+    } catch (const std::system_error& e) {
+        throw error(std::string("db: ") + e.what());
+    }
     run_result r;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = ::read(rd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        r.output.append(buf, static_cast<size_t>(n));
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) fail_errno("waitpid");
-    }
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.output = child.read_output_to_end();
+    r.code = child.wait().shell_code();
     return r;
 }
 
@@ -312,7 +235,7 @@ void run_checked(const server_user& user, const std::vector<std::string>& argv, 
 // ---- ports ----------------------------------------------------------------------------------
 
 bool port_free(int port) {
-    fd_owner s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    unique_fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (s.get() < 0) fail_errno("socket");
     int one = 1;
     // SO_REUSEADDR as the postmaster sets it, so a port in TIME_WAIT counts as free.
@@ -325,7 +248,7 @@ bool port_free(int port) {
 }
 
 int free_port() {
-    fd_owner s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    unique_fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (s.get() < 0) fail_errno("socket");
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -526,15 +449,6 @@ std::string load_or_make_secret(const fs::path& p) {
 }
 
 }  // namespace
-
-std::string default_state_dir() {
-    if (const char* s = std::getenv("LAMBENCH_STATE_DIR"); s && *s) return s;
-    if (const char* h = std::getenv("HOME"); h && *h)
-        return std::string(h) + "/.local/state/lambench";
-    if (struct passwd* pw = ::getpwuid(::geteuid()))
-        return std::string(pw->pw_dir) + "/.local/state/lambench";
-    throw error("db: neither LAMBENCH_STATE_DIR nor HOME is set; pass --state-dir");
-}
 
 std::string ensure_running(const std::string& state_dir) {
     const fs::path state = canonical_state(state_dir);

@@ -38,9 +38,6 @@ status get_status(const std::string& state_dir);
 // `lambench db destroy`.
 void destroy(const std::string& state_dir);
 
-// $LAMBENCH_STATE_DIR, else $HOME/.local/state/lambench.
-std::string default_state_dir();
-
 class error : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;

@@ -13,9 +13,11 @@
 #include <string_view>
 #include <vector>
 
-#include "unique_fd.hpp"
+#include "posix/unique_fd.hpp"
 
 namespace lambench::runtime::detail {
+
+using lambench::posix::unique_fd;
 
 enum class http_errc {
     connect_failed,          // socket()/connect() failed

@@ -17,6 +17,7 @@
 #include <optional>
 #include <typeinfo>
 
+#include "common/json_escape.hpp"
 #include "http.hpp"
 
 namespace lambench::runtime {
@@ -52,47 +53,13 @@ std::string demangle(const char* mangled) {
     return status == 0 && name ? std::string(name.get()) : std::string(mangled);
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-    static constexpr char hex[] = "0123456789abcdef";
-    out += '"';
-    for (char ch : s) {
-        auto c = static_cast<unsigned char>(ch);
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20) {
-                    out += "\\u00";
-                    out += hex[c >> 4];
-                    out += hex[c & 0xf];
-                } else {
-                    out += ch;
-                }
-        }
-    }
-    out += '"';
-}
-
 std::string error_body(std::string_view message, std::string_view type) {
     std::string body;
     body.reserve(message.size() + type.size() + 64);
     body += "{\"errorMessage\":";
-    append_json_string(body, message);
+    common::append_json_string(body, message);
     body += ",\"errorType\":";
-    append_json_string(body, type);
+    common::append_json_string(body, type);
     body += ",\"stackTrace\":[]}";
     return body;
 }
@@ -303,7 +270,7 @@ class loop {
     }
 
     int post_result(const response& result) {
-        if (result.is_failure()) return post_error(result.body(), result.content_type());
+        if (result.is_failure()) return post_error(result.body(), result.error_type());
         invocation_path("response");
         const std::array<http_header, 1> headers = {
             http_header{"Content-Type", result.content_type()}};

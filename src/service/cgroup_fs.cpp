@@ -9,13 +9,13 @@
 #include <sstream>
 #include <system_error>
 
-#include "runtime/unique_fd.hpp"
+#include "posix/unique_fd.hpp"
 
 namespace lambench::service::cgroup {
 
 namespace {
 
-using unique_fd = lambench::runtime::detail::unique_fd;
+using posix::unique_fd;
 
 // The state letter of /proc/<pid>/stat (after the parenthesised command name), or nullopt when
 // the process is gone or the line is malformed.

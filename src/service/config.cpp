@@ -1,5 +1,6 @@
 #include "config.hpp"
 
+
 #include <toml++/toml.h>
 
 #include <cstdlib>
@@ -7,13 +8,6 @@
 #include <stdexcept>
 
 namespace lambench::service {
-
-std::filesystem::path default_state_dir() {
-    if (const char* s = std::getenv("LAMBENCH_STATE_DIR"); s && *s) return s;
-    if (const char* h = std::getenv("HOME"); h && *h)
-        return std::filesystem::path(h) / ".local/state/lambench";
-    return "/tmp/lambench-state";
-}
 
 std::string validate_memory(long long mb) {
     if (mb < 128 || mb > 10240)

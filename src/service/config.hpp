@@ -28,6 +28,7 @@ enum class init_cpu_mode { full, proportional };
 
 struct service_config {
     std::string listen = "127.0.0.1:9000";
+    bool insecure = false;  // allow a non-loopback listen address (no authentication yet)
     std::filesystem::path state_dir;  // <state>; the service writes under <state>/service/
     std::string region = "us-east-1";
     init_cpu_mode init_cpu = init_cpu_mode::full;
@@ -47,8 +48,6 @@ struct service_config {
 // Throws std::runtime_error naming the file, key and problem.
 service_config load_config(const std::filesystem::path& file);
 
-// Default state dir: $LAMBENCH_STATE_DIR, else $HOME/.local/state/lambench.
-std::filesystem::path default_state_dir();
 
 // Validation shared by the config file and the REST API. Each returns an error message naming
 // the field, or empty when the value is fine.

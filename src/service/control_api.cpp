@@ -1,5 +1,6 @@
 #include <string_view>
 
+#include "common/base64.hpp"
 #include "errors.hpp"
 #include "lambda_api.hpp"
 #include "json_text.hpp"
@@ -67,7 +68,7 @@ std::string zipfile_field(const json& code) {
     if (text.size() > max_zip_base64) 
         throw api_error(413, "RequestTooLargeException",
                         "Code.ZipFile: the zip file exceeds the 50 MB direct upload limit");
-    auto bytes = base64_decode(text);
+    auto bytes = common::base64_decode(text, common::base64_mode::lenient);
     if (!bytes) throw invalid_parameter("Code.ZipFile is not valid base64");
     return std::move(*bytes);
 }

@@ -23,6 +23,7 @@ struct server::state : std::enable_shared_from_this<server::state> {
     server_options opts;
     std::list<std::weak_ptr<session>> sessions;
     unsigned short port = 0;
+    asio::ip::address address;
     bool closed = false;
     void accept();
 };
@@ -238,6 +239,7 @@ server::server(asio::io_context& io, const tcp::endpoint& ep, handler h, server_
     st_->acceptor.bind(ep);
     st_->acceptor.listen(asio::socket_base::max_listen_connections);
     st_->port = st_->acceptor.local_endpoint().port();
+    st_->address = st_->acceptor.local_endpoint().address();
     st_->accept();
 }
 
@@ -248,6 +250,8 @@ server::~server() {
 unsigned short server::port() const {
     return st_->port;
 }
+
+asio::ip::address server::address() const { return st_->address; }
 
 void server::close() {
     if (st_->closed) return;

@@ -61,6 +61,7 @@ class server {
     server& operator=(const server&) = delete;
 
     unsigned short port() const;
+    boost::asio::ip::address address() const;  // the address bound
     // Stops accepting and closes every open connection (parked requests get no answer).
     void close();
 

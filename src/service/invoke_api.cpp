@@ -1,3 +1,4 @@
+#include "common/base64.hpp"
 #include "errors.hpp"
 #include "lambda_api.hpp"
 #include "util.hpp"
@@ -46,7 +47,7 @@ void lambda_api::invoke(const std::string& name, http::request&& req,
     inv->function = name;
     inv->payload = req.body().empty() ? std::string("{}") : std::move(req.body());
     if (auto cc = header(req, "X-Amz-Client-Context"); !cc.empty()) {
-        auto decoded = base64_decode(cc);
+        auto decoded = common::base64_decode(cc, common::base64_mode::lenient);
         if (!decoded || !nlohmann::json::accept(*decoded))
             throw invalid_content("X-Amz-Client-Context must be a base64-encoded JSON object");
         // JSON allows CR/LF between tokens; they would split the Runtime API's header.
@@ -80,7 +81,7 @@ void lambda_api::invoke(const std::string& name, http::request&& req,
             res.set("X-Amz-Function-Error", "Unhandled");
             res.set("X-Lambench-Error-Type", header_safe(r.error_type));
         }
-        if (tail) res.set("X-Amz-Log-Result", base64_encode(log_tail(r.log)));
+        if (tail) res.set("X-Amz-Log-Result", common::base64_encode(log_tail(r.log)));
         res.body() = std::move(r.body);
         reply.send(std::move(res));
     };

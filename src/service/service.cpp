@@ -11,6 +11,7 @@
 #include <iterator>
 
 #include "http_server.hpp"
+#include "posix/state_dir.hpp"
 #include "lambda_api.hpp"
 #include "logs.hpp"
 #include "registry.hpp"
@@ -91,7 +92,7 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
                      cg.describe().c_str());
         m.partial = true;
     }
-    if (m.cfg.state_dir.empty()) m.cfg.state_dir = default_state_dir();
+    if (m.cfg.state_dir.empty()) m.cfg.state_dir = posix::default_state_dir();
     fs::path base = m.cfg.state_dir / "service";
     m.run_dir = base / ("run-" + std::to_string(::getpid()));
     fs::remove_all(m.run_dir);
@@ -132,9 +133,14 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
         }
     }
 
+    auto listen_ep = parse_listen(m.cfg.listen);
+    if (!listen_ep.address().is_loopback() && !m.cfg.insecure)
+        throw std::runtime_error("refusing to listen on " + m.cfg.listen +
+                                 ": it is not a loopback address, and anyone who reaches the port can "
+                                 "create and run code here; pass --insecure to do it anyway");
     lambda_api* api = m.api.get();
     m.server = std::make_unique<http::server>(
-        m.io, parse_listen(m.cfg.listen),
+        m.io, listen_ep,
         [api](http::request&& req, const http::responder& reply) {
             api->handle(std::move(req), reply);
         },
@@ -152,6 +158,13 @@ service::~service() {
 
 unsigned short service::port() const {
     return impl_->server->port();
+}
+
+std::string service::url() const {
+    auto addr = impl_->server->address();
+    std::string host = addr.to_string();
+    if (addr.is_v6()) host = "[" + host + "]";
+    return "http://" + host + ":" + std::to_string(port());
 }
 
 void service::stop() {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "config.hpp"
 
@@ -18,6 +19,8 @@ public:
     service& operator=(const service&) = delete;
 
     unsigned short port() const;
+    // The address actually bound, as a URL: http://127.0.0.1:9000, http://[::1]:9000.
+    std::string url() const;
     // Serves until SIGINT/SIGTERM (or stop()), then shuts every sandbox down.
     void run();
     void stop();

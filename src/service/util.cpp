@@ -1,5 +1,7 @@
 #include "util.hpp"
 
+#include "common/base64.hpp"
+
 #include <openssl/evp.h>
 
 #include <array>
@@ -45,74 +47,11 @@ std::string new_trace_id() {
     return std::string("Root=1-") + epoch + "-" + hex_random(24) + ";Sampled=0";
 }
 
-std::string base64_encode(std::string_view data) {
-    static constexpr char tbl[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((data.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(data[k])); };
-    for (; i + 2 < data.size(); i += 3) {
-        std::uint32_t v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
-        out += tbl[v >> 18 & 63];
-        out += tbl[v >> 12 & 63];
-        out += tbl[v >> 6 & 63];
-        out += tbl[v & 63];
-    }
-    if (i + 1 == data.size()) {
-        std::uint32_t v = byte(i) << 16;
-        out += tbl[v >> 18 & 63];
-        out += tbl[v >> 12 & 63];
-        out += "==";
-    } else if (i + 2 == data.size()) {
-        std::uint32_t v = byte(i) << 16 | byte(i + 1) << 8;
-        out += tbl[v >> 18 & 63];
-        out += tbl[v >> 12 & 63];
-        out += tbl[v >> 6 & 63];
-        out += '=';
-    }
-    return out;
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-    auto val = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z') return c - 'A';
-        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-        if (c >= '0' && c <= '9') return c - '0' + 52;
-        if (c == '+' || c == '-') return 62;
-        if (c == '/' || c == '_') return 63;
-        return -1;
-    };
-    std::string out;
-    out.reserve(text.size() / 4 * 3);
-    std::uint32_t acc = 0;
-    int bits = 0;
-    std::size_t pad = 0;
-    for (char c : text) {
-        if (c == '\n' || c == '\r' || c == ' ') continue;
-        if (c == '=') {
-            ++pad;
-            continue;
-        }
-        if (pad) return std::nullopt;  // data after padding
-        int v = val(c);
-        if (v < 0) return std::nullopt;
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((acc >> bits) & 0xff));
-        }
-    }
-    if (pad > 2) return std::nullopt;
-    return out;
-}
-
 std::string sha256_base64(std::string_view data) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
     unsigned int len = 0;
     EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_sha256(), nullptr);
-    return base64_encode(std::string_view(reinterpret_cast<const char*>(md.data()), len));
+    return common::base64_encode(std::string_view(reinterpret_cast<const char*>(md.data()), len));
 }
 
 std::string url_decode(std::string_view s) {

@@ -14,8 +14,6 @@ std::string new_request_id();  // random UUID v4, lowercase
 std::string new_trace_id();     // Root=1-<8 hex epoch>-<24 hex>;Sampled=0
 std::string hex_random(std::size_t digits);
 
-std::string base64_encode(std::string_view data);
-std::optional<std::string> base64_decode(std::string_view text);  // nullopt on bad input
 std::string sha256_base64(std::string_view data);
 std::string url_decode(std::string_view s);
 

@@ -10,6 +10,8 @@
 #include <system_error>
 #include <vector>
 
+#include "posix/unique_fd.hpp"
+
 namespace lambench::service {
 
 namespace fs = std::filesystem;
@@ -23,15 +25,7 @@ struct file_closer {
     void operator()(zip_file_t* f) const { zip_fclose(f); }
 };
 
-struct fd_owner {
-    int fd = -1;
-    explicit fd_owner(int f) : fd(f) {}
-    fd_owner(const fd_owner&) = delete;
-    fd_owner& operator=(const fd_owner&) = delete;
-    ~fd_owner() {
-        if (fd >= 0) ::close(fd);
-    }
-};
+using posix::unique_fd;
 
 // Lexically normalised relative path, or empty when it would leave the root.
 fs::path confined(const fs::path& rel) {
@@ -54,9 +48,56 @@ bool inside(const fs::path& root, const fs::path& p) {
     return s == r || (s.size() > r.size() && s.compare(0, r.size(), r) == 0 && s[r.size()] == '/');
 }
 
+// Follows `target` from the directory `cur` (components below the root) the way the kernel
+// would: component by component, each symlink already on disk replaced by its own resolution
+// before a following ".." applies. False when any step leaves the root, a link is absolute, or
+// links nest more than 40 deep (the kernel's own limit). Lexical checks alone miss chains: a
+// link to ".." ×20 makes "link/../../etc/shadow" look inside while it is not.
+bool resolves_inside(const fs::path& root, std::vector<std::string>& cur, const fs::path& target, int& hops) {
+    if (target.is_absolute()) return false;
+    for (const auto& part : target) {
+        const std::string p = part.string();
+        if (p.empty() || p == ".") continue;
+        if (p == "..") {
+            if (cur.empty()) return false;
+            cur.pop_back();
+            continue;
+        }
+        cur.push_back(p);
+        fs::path full = root;
+        for (const auto& c : cur) full /= c;
+        struct stat st {};
+        if (::lstat(full.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) continue;
+        if (++hops > 40) return false;
+        std::error_code ec;
+        fs::path link = fs::read_symlink(full, ec);
+        if (ec) return false;
+        cur.pop_back();
+        if (!resolves_inside(root, cur, link, hops)) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+namespace {
+std::uint64_t extract(std::string_view zip_bytes, const fs::path& dest, const zip_limits& limits);
 }  // namespace
 
 std::uint64_t extract_zip(std::string_view zip_bytes, const fs::path& dest, const zip_limits& limits) {
+    try {
+        return extract(zip_bytes, dest, limits);
+    } catch (const fs::filesystem_error& e) {
+        // A hostile layout (a link cycle under a later entry's path, say) surfaces as a path
+        // error: it is the package's fault, so it is refused like any other bad package.
+        throw zip_rejected(std::string("zip cannot be extracted: ") + e.code().message() + " at '" +
+                           e.path1().lexically_relative(dest).string() + "'");
+    }
+}
+
+namespace {
+
+std::uint64_t extract(std::string_view zip_bytes, const fs::path& dest, const zip_limits& limits) {
     if (zip_bytes.size() > limits.max_zip_bytes)
         throw zip_rejected("zip file is " + std::to_string(zip_bytes.size()) +
                            " bytes, over the limit of " + std::to_string(limits.max_zip_bytes));
@@ -105,6 +146,7 @@ std::uint64_t extract_zip(std::string_view zip_bytes, const fs::path& dest, cons
 
     std::uint64_t written_total = 0;
     std::vector<char> buf(64 * 1024);
+    std::vector<fs::path> links;  // relative to root, checked again once every entry exists
     for (zip_int64_t i = 0; i < n; ++i) {
         auto idx = static_cast<zip_uint64_t>(i);
         zip_stat_t st;
@@ -150,13 +192,13 @@ std::uint64_t extract_zip(std::string_view zip_bytes, const fs::path& dest, cons
                 throw zip_rejected("symlink '" + name + "' -> '" + link + "' escapes the package");
             if (::symlink(link.c_str(), target.c_str()) != 0)
                 throw std::system_error(errno, std::generic_category(), "symlink " + target.string());
+            links.push_back(target.lexically_relative(root));
             continue;
         }
 
         // O_NOFOLLOW|O_EXCL: never write through a symlink or over an existing file.
-        fd_owner out(::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                            0600));
-        if (out.fd < 0) {
+        unique_fd out(::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if (!out) {
             if (errno == EEXIST || errno == ELOOP)
                 throw zip_rejected("zip entry '" + name + "' is duplicated or overwrites a link");
             throw std::system_error(errno, std::generic_category(), "open " + target.string());
@@ -171,7 +213,7 @@ std::uint64_t extract_zip(std::string_view zip_bytes, const fs::path& dest, cons
             const char* p = buf.data();
             auto left = static_cast<std::size_t>(got);
             while (left > 0) {
-                ssize_t w = ::write(out.fd, p, left);
+                ssize_t w = ::write(out.get(), p, left);
                 if (w < 0) {
                     if (errno == EINTR) continue;
                     throw std::system_error(errno, std::generic_category(), "write " + target.string());
@@ -183,10 +225,24 @@ std::uint64_t extract_zip(std::string_view zip_bytes, const fs::path& dest, cons
         if (got < 0) throw zip_rejected("zip entry '" + name + "' is corrupt");
         mode_t perm = mode ? (mode & 0777) : 0644;
         perm |= 0400;  // the service must be able to read what it extracted
-        if (::fchmod(out.fd, perm) != 0)
+        if (::fchmod(out.get(), perm) != 0)
             throw std::system_error(errno, std::generic_category(), "fchmod " + target.string());
+    }
+    // Every link resolved as the kernel will, now that all of them exist: a chain of links
+    // (each harmless alone, or made harmful by a later entry) must not lead outside.
+    for (const auto& l : links) {
+        std::vector<std::string> cur;
+        for (const auto& c : l.parent_path()) cur.push_back(c.string());
+        int hops = 0;
+        std::error_code ec;
+        fs::path target = fs::read_symlink(root / l, ec);
+        if (ec || !resolves_inside(root, cur, target, hops))
+            throw zip_rejected("symlink '" + l.string() + "' -> '" + target.string() +
+                               "' resolves outside the package (through a chain of links)");
     }
     return written_total;
 }
+
+}  // namespace
 
 }  // namespace lambench::service

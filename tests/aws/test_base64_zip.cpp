@@ -1,4 +1,4 @@
-// base64 (RFC 4648 vectors, bad input) and zip_directory (read back with libzip and unzip(1)).
+// zip_directory (read back with libzip and unzip(1)).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -7,37 +7,11 @@
 
 #include <fstream>
 
-#include "aws/base64.hpp"
 #include "aws/zip.hpp"
 #include "test_util.hpp"
 
 using namespace lambench::aws;
 using test::temp_dir;
-
-TEST(base64, rfc4648_vectors_round_trip) {
-    const std::pair<const char*, const char*> vectors[] = {{"", ""},
-                                                           {"f", "Zg=="},
-                                                           {"fo", "Zm8="},
-                                                           {"foo", "Zm9v"},
-                                                           {"foob", "Zm9vYg=="},
-                                                           {"fooba", "Zm9vYmE="},
-                                                           {"foobar", "Zm9vYmFy"}};
-    for (const auto& [plain, encoded] : vectors) {
-        EXPECT_EQ(base64_encode(std::string_view(plain)), encoded);
-        EXPECT_EQ(base64_decode_to_string(encoded), plain);
-    }
-}
-
-TEST(base64, all_byte_values_round_trip) {
-    std::vector<std::uint8_t> bytes(256);
-    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i);
-    EXPECT_EQ(base64_decode(base64_encode(std::span<const std::uint8_t>(bytes))), bytes);
-}
-
-TEST(base64, invalid_input_throws) {
-    for (const char* bad : {"Zg=", "Zm9v!", "Z===", "Zg==Zg==", "Zm 9v", "=Zg=", "Zm=v"})
-        EXPECT_THROW(base64_decode(bad), std::invalid_argument) << bad;
-}
 
 namespace {
 

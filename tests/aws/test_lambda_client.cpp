@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "aws/base64.hpp"
+#include "common/base64.hpp"
 #include "aws/lambda_client.hpp"
 #include "aws/sigv4.hpp"
 #include "http_test_server.hpp"
@@ -106,7 +106,9 @@ TEST(lambda_client, create_function_posts_signed_json_with_base64_zip) {
     EXPECT_EQ(body["Handler"], "bootstrap");
     EXPECT_EQ(body["Architectures"], json::array({"x86_64"}));
     EXPECT_EQ(body["Environment"]["Variables"]["DATABASE_URL"], "postgres://x");
-    EXPECT_EQ(base64_decode(body["Code"]["ZipFile"].get<std::string>()), zip);
+    auto decoded = lambench::common::base64_decode(body["Code"]["ZipFile"].get<std::string>());
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(std::vector<std::uint8_t>(decoded->begin(), decoded->end()), zip);
 }
 
 TEST(lambda_client, control_plane_paths_and_methods) {
@@ -140,7 +142,7 @@ TEST(lambda_client, invoke_sends_type_and_tail_and_decodes_log_result) {
             200,
             {{"X-Amz-Executed-Version", "$LATEST"},
              {"x-amzn-RequestId", "6f1b3c1e-0000-4000-8000-000000000001"},
-             {"X-Amz-Log-Result", base64_encode(std::string_view(log))}},
+             {"X-Amz-Log-Result", lambench::common::base64_encode(log)}},
             R"({"message":"hello","payload_bytes":)" + std::to_string(r.body.size()) + "}"};
     });
     lambda_client client(server.endpoint(), "us-east-1", test_creds);

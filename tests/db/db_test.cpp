@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "db/embedded.hpp"
+#include "posix/state_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -309,12 +310,16 @@ TEST(DbUsers, AnUnprivilegedUserRunsItsOwnServerInItsStateDir) {
     EXPECT_EQ(std::system(("runuser -u nobody -- " + tool + " destroy " + state).c_str()), 0);
 }
 
-TEST(DbStatus, DefaultStateDirHonoursEnvironment) {
+TEST(DbStatus, DefaultStateDirIsTheOneEveryCommandUses) {
+    // db, serve and run share posix::default_state_dir; XDG_STATE_HOME is honoured by all.
     ::setenv("LAMBENCH_STATE_DIR", "/some/where", 1);
-    EXPECT_EQ(lambench::db::default_state_dir(), "/some/where");
+    EXPECT_EQ(lambench::posix::default_state_dir(), "/some/where");
     ::unsetenv("LAMBENCH_STATE_DIR");
+    ::setenv("XDG_STATE_HOME", "/xdg", 1);
+    EXPECT_EQ(lambench::posix::default_state_dir(), "/xdg/lambench");
+    ::unsetenv("XDG_STATE_HOME");
     ::setenv("HOME", "/home/x", 1);
-    EXPECT_EQ(lambench::db::default_state_dir(), "/home/x/.local/state/lambench");
+    EXPECT_EQ(lambench::posix::default_state_dir(), "/home/x/.local/state/lambench");
 }
 
 }  // namespace

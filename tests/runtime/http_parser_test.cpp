@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "http.hpp"
+#include "lambench/runtime.hpp"
 
 using namespace lambench::runtime::detail;
 
@@ -223,4 +224,18 @@ TEST(Endpoint, RejectsBadInput) {
             EXPECT_FALSE(ep.error().empty());
         }
     }
+}
+
+// The public response type: a success carries a content type, a failure an error type, and
+// neither accessor answers for the other.
+TEST(Response, SuccessAndFailureKeepTheirTypesApart) {
+    auto ok = lambench::runtime::response::success("{}", "text/plain");
+    EXPECT_FALSE(ok.is_failure());
+    EXPECT_EQ(ok.content_type(), "text/plain");
+    EXPECT_EQ(ok.error_type(), "");
+    auto bad = lambench::runtime::response::failure("boom", "Custom.Error");
+    EXPECT_TRUE(bad.is_failure());
+    EXPECT_EQ(bad.body(), "boom");
+    EXPECT_EQ(bad.error_type(), "Custom.Error");
+    EXPECT_EQ(bad.content_type(), "");
 }

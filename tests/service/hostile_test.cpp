@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <future>
+#include <regex>
 #include <nlohmann/json.hpp>
 
 #include "harness.hpp"
@@ -177,6 +178,42 @@ TEST_F(Hostile, DeletingAFunctionWhoseSandboxIsStuckStillAnswersTheCaller) {
     EXPECT_EQ(http("DELETE", svc->url() + "/2015-03-31/functions/stuck").status, 204);
     auto r = waiting.get();
     EXPECT_NE(r.body.find("Sandbox.Timedout"), std::string::npos) << r.body;
+}
+
+}  // namespace
+
+namespace {
+
+std::string run_capture(const std::string& cmd, int* status) {
+    std::string out;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return out;
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    *status = ::pclose(p);
+    return out;
+}
+
+TEST(Exposure, ANonLoopbackListenAddressIsRefusedWithoutInsecure) {
+    temp_dir t;
+    int status = 0;
+    std::string out = run_capture(std::string(LAMBENCH_BIN) + " serve --listen 0.0.0.0:0 --state-dir " +
+                                      (t.path() / "s").string() + " 2>&1",
+                                  &status);
+    EXPECT_NE(status, 0);
+    EXPECT_NE(out.find("refusing to listen on 0.0.0.0:0"), std::string::npos) << out;
+    EXPECT_NE(out.find("--insecure"), std::string::npos) << out;
+}
+
+TEST(Exposure, TheReadyLineNamesTheAddressActuallyBound) {
+    temp_dir t;
+    int status = 0;
+    std::string out = run_capture("timeout -s INT 3 " + std::string(LAMBENCH_BIN) +
+                                      " serve --insecure --listen 0.0.0.0:0 --state-dir " +
+                                      (t.path() / "s").string(),
+                                  &status);
+    EXPECT_TRUE(std::regex_search(out, std::regex(R"(^lambench serve: listening on http://0\.0\.0\.0:\d+\n)")))
+        << out;
 }
 
 }  // namespace

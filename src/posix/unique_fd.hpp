@@ -1,11 +1,12 @@
-// A move-only owner of a file descriptor: closes it exactly once.
+// The one move-only owner of a file descriptor in the tree: closes it exactly once.
+// Standard library and POSIX only (C++17), so the runtime client can include it too.
 #pragma once
 
 #include <unistd.h>
 
 #include <utility>
 
-namespace lambench::runtime::detail {
+namespace lambench::posix {
 
 class unique_fd {
   public:
@@ -33,4 +34,4 @@ class unique_fd {
     int fd_ = -1;
 };
 
-}  // namespace lambench::runtime::detail
+}  // namespace lambench::posix
