@@ -2,12 +2,12 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include "bench/compare.hpp"
+#include "driver/compare.hpp"
 #include "command.hpp"
 
 namespace {
 
-using namespace lambench::bench;
+using namespace lambench::driver;
 
 int compare_main(int argc, char** argv) {
     CLI::App app{"Compare two runs variant by variant (B relative to A)", "lambench compare"};

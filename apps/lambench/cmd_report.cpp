@@ -2,12 +2,12 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include "bench/reporters.hpp"
+#include "driver/reporters.hpp"
 #include "command.hpp"
 
 namespace {
 
-using namespace lambench::bench;
+using namespace lambench::driver;
 
 int report_main(int argc, char** argv) {
     CLI::App app{"Redraw the reports of a past run from its results file", "lambench report"};

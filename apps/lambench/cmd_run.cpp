@@ -7,14 +7,14 @@
 #include <ctime>
 #include <filesystem>
 
-#include "bench/runner.hpp"
+#include "driver/runner.hpp"
 #include "command.hpp"
 #include "posix/state_dir.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-using namespace lambench::bench;
+using namespace lambench::driver;
 
 std::vector<std::string> split_commas(const std::vector<std::string>& items) {
     std::vector<std::string> out;
