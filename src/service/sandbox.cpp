@@ -206,7 +206,21 @@ void sandbox::start(invocation_ptr first) {
 }
 
 http::server_options sandbox::runtime_server_options(std::weak_ptr<sandbox> weak) {
-    http::server_options o{http::error_style::runtime_api, 16 * 1024 * 1024, {}, {}};
+    http::server_options o;
+    o.style = http::error_style::runtime_api;
+    o.body_limit = 16 * 1024 * 1024;
+    o.name = "Runtime API";
+    if (auto self = weak.lock()) o.name += " of " + self->fn_->spec.name;
+    // No read, idle or write timeouts for the sandbox's own processes: the environment is frozen
+    // between invocations at any point of its conversation (a response just posted, a /next
+    // half written), for as long as it stays idle, and must find its connection as it left it.
+    // A hung runtime is the invocation timeout's business, which retires the sandbox. Other
+    // peers get refused_timeout (10 s) to send their request and are answered 403.
+    o.header_timeout = o.body_timeout = o.idle_timeout = o.write_timeout =
+        http::server_options::duration(0);
+    // A runtime needs one connection or a few; a small cap keeps a runaway function from
+    // holding descriptors the whole service shares.
+    o.max_connections = 64;
     // Only this environment's own processes may take its events or answer them: every other
     // local process (another sandbox's function among them) is refused with 403.
     o.admit = [weak](const asio::ip::tcp::socket& sock) {
@@ -218,7 +232,11 @@ http::server_options sandbox::runtime_server_options(std::weak_ptr<sandbox> weak
         if (ec1 || ec2) return false;
         std::vector<pid_t> candidates;
         if (self->group_) candidates = self->group_->members();
-        return connection_belongs_to(remote.port(), local.port(), candidates, self->proc_->pid());
+        // With cgroups the members are every process of the sandbox; only without them is the
+        // (costly: every process on the host) walk of the runtime's descendants needed.
+        bool complete = self->group_ && self->group_->support().mode != cgroup_mode::none;
+        candidates.push_back(self->proc_->pid());
+        return connection_belongs_to(remote.port(), local.port(), candidates, complete ? 0 : self->proc_->pid());
     };
     o.forbidden_message =
         "this Runtime API endpoint serves only the processes of its own execution environment";
@@ -433,6 +451,12 @@ void sandbox::freeze_now() {
 void sandbox::on_timeout() {
     if (!inv_ || state_ != state::busy) return;
     drain_output();
+    // The process is killed next: a line it left unterminated is its last, and belongs to this
+    // invocation's log (and tail), before the timeout line.
+    if (!partial_line_.empty()) {
+        emit_line(partial_line_);
+        partial_line_.clear();
+    }
     std::string msg = "RequestId: " + inv_->id + " Error: Task timed out after " +
                       format_ms(fn_->spec.timeout_s) + " seconds";
     state_ = state::dying;  // complete() must not make it idle
@@ -445,6 +469,11 @@ void sandbox::on_timeout() {
 void sandbox::on_init_timeout() {
     if (state_ != state::initializing) return;
     if (inv_) {
+        drain_output();
+        if (!partial_line_.empty()) {
+            emit_line(partial_line_);
+            partial_line_.clear();
+        }
         std::string msg = "RequestId: " + inv_->id + " Error: Init timed out after " +
                           format_ms(settings_.init_timeout_s) + " seconds";
         state_ = state::dying;
@@ -541,6 +570,11 @@ void sandbox::finish_shutdown() {
     drain_output();
     if (!partial_line_.empty()) emit_line(partial_line_);
     partial_line_.clear();
+    // An invocation cut short by the shutdown: what it printed still reaches the file.
+    if (inv_ && !inv_log_.empty()) {
+        logs_.append(fn_->spec.name, inv_log_);
+        inv_log_.clear();
+    }
     state_ = state::dead;
 }
 
