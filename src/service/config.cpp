@@ -69,7 +69,7 @@ service_config load_config(const std::filesystem::path& file) {
         check_keys(file, *svc,
                    {"listen", "state_dir", "region", "idle_timeout", "init_timeout", "init_cpu",
                     "concurrency", "event_queue", "event_retry_delay", "event_max_retries", "freeze_delay_ms",
-                    "launchers"},
+                    "launchers", "log_max_bytes"},
                    "[service]");
         for (auto&& [k, v] : *svc) {
             std::string key(k.str());
@@ -82,6 +82,11 @@ service_config load_config(const std::filesystem::path& file) {
                 double ms = get<double>(file, v, key);
                 if (ms < 0 || ms > 10000) fail(file, v.source(), "freeze_delay_ms must be 0..10000");
                 cfg.freeze_delay_s = ms / 1000;
+            }
+            else if (key == "log_max_bytes") {
+                auto b = get<std::int64_t>(file, v, key);
+                if (b < 4096) fail(file, v.source(), "log_max_bytes must be >= 4096");
+                cfg.log_max_bytes = static_cast<std::uint64_t>(b);
             }
             else if (key == "event_retry_delay") cfg.event_retry_delay_s = get<double>(file, v, key);
             else if (key == "event_max_retries")

@@ -3,6 +3,7 @@
 // experiment.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -39,6 +40,7 @@ struct service_config {
     std::size_t event_queue = 1000;     // per function; beyond it: 429
     double event_retry_delay_s = 1;     // Lambda waits ~1 min then ~2 min; locally shorter
     int event_max_retries = 2;
+    std::uint64_t log_max_bytes = 10ull * 1024 * 1024;  // per function log file; one rotation kept
     // runtime name -> launcher command; placeholders {task_root} {handler} {runtime_dir};
     // without {handler}, the handler is appended as the last argument.
     std::map<std::string, std::string> launchers;

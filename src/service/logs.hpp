@@ -31,22 +31,46 @@ std::string timeout_line(const std::string& id, double timeout_s);  // "<ISO8601
 // The last max_bytes of an invocation's log (what X-Amz-Log-Result carries, before base64).
 std::string_view log_tail(std::string_view log, std::size_t max_bytes = 4096);
 
-// Append-only log files, one per function. Each append is one write(2) so that concurrent
-// invocations never interleave inside a block.
+// Append-only log files, one per function, each capped: when an append would take
+// <function>.log past max_bytes, the file is renamed to <function>.log.1 (replacing the previous
+// one) and a new <function>.log is started, so a function uses at most 2 x max_bytes of disk.
+// Each append is one write(2) so that concurrent invocations never interleave inside a block; a
+// block larger than max_bytes keeps only its last max_bytes. At most max_open files are kept open
+// (least recently used closed first), and forget() closes a deleted function's file at once.
 class log_store {
 public:
-    explicit log_store(std::filesystem::path dir);
+    static constexpr std::uint64_t default_max_bytes = 10ull * 1024 * 1024;
+    static constexpr std::size_t default_max_open = 64;
+
+    explicit log_store(std::filesystem::path dir, std::uint64_t max_bytes = default_max_bytes,
+                       std::size_t max_open = default_max_open);
     ~log_store();
     log_store(const log_store&) = delete;
     log_store& operator=(const log_store&) = delete;
 
     void append(const std::string& function, std::string_view text);
-    std::filesystem::path file_for(const std::string& function) const;
+    void forget(const std::string& function);  // close its file (the files stay on disk)
+    void set_max_bytes(std::uint64_t max_bytes);
+    std::uint64_t max_bytes() const { return max_bytes_; }
+    std::size_t open_files() const { return files_.size(); }
+    std::filesystem::path file_for(const std::string& function) const;     // <fn>.log
+    std::filesystem::path rotated_for(const std::string& function) const;  // <fn>.log.1
     const std::filesystem::path& dir() const { return dir_; }
 
 private:
+    struct open_file {
+        int fd = -1;
+        std::uint64_t last_use = 0;
+    };
+    int fd_for(const std::string& function);
+    void close_file(std::map<std::string, open_file>::iterator it);
+    void rotate(const std::string& function);
+
     std::filesystem::path dir_;
-    std::map<std::string, int> fds_;
+    std::uint64_t max_bytes_;
+    std::size_t max_open_;
+    std::uint64_t clock_ = 0;
+    std::map<std::string, open_file> files_;
 };
 
 }  // namespace lambench::service

@@ -1,5 +1,7 @@
 #include "registry.hpp"
 
+#include <cstdio>
+
 #include "errors.hpp"
 #include "util.hpp"
 #include "zip_extract.hpp"
@@ -7,6 +9,13 @@
 namespace lambench::service {
 
 namespace fs = std::filesystem;
+
+unpacked_code::~unpacked_code() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+    if (ec)
+        std::fprintf(stderr, "lambench serve: remove %s: %s\n", dir_.c_str(), ec.message().c_str());
+}
 
 registry::registry(fs::path code_root, std::string region)
     : code_root_(std::move(code_root)), region_(std::move(region)) {}
@@ -53,6 +62,7 @@ function_ptr registry::install(function_spec spec, const code_source& code, std:
             throw invalid_parameter(std::string("Code.ZipFile: ") + e.what());
         }
         rec->code_dir = dest;
+        rec->unpacked = std::make_shared<const unpacked_code>(dest);
         rec->code_size = code.zip_bytes.size();
         rec->code_sha256 = sha256_base64(code.zip_bytes);
     }

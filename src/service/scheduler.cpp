@@ -13,6 +13,7 @@ using clock = std::chrono::steady_clock;
 scheduler::scheduler(asio::io_context& io, registry& reg, const service_config& cfg,
                      sandbox_settings settings, log_store& logs)
     : io_(io), registry_(reg), cfg_(cfg), settings_(std::move(settings)), logs_(logs), sweep_(io) {
+    logs_.set_max_bytes(cfg_.log_max_bytes);
     arm_sweep();
 }
 
@@ -153,13 +154,22 @@ void scheduler::on_dead(sandbox& sb) {
     if (pos == v.end()) return;
     auto keep = *pos;  // destroyed after we are done with it, outside the vector
     v.erase(pos);
+    // The last sandbox of a deleted function: nothing of it is kept (its log file is closed,
+    // its pool dropped). Destroying `keep` releases its generation, and with the last one the
+    // unpacked code directory goes too (function_record -> unpacked_code).
+    if (v.empty() && !registry_.find(it->first)) {
+        logs_.forget(it->first);
+        if (it->second.events.empty()) pools_.erase(it);
+        return;
+    }
     if (!stopping_) dispatch_events(it->first);
 }
 
 void scheduler::retire(const std::string& function) {
+    auto current = registry_.find(function);
+    if (!current) logs_.forget(function);  // deleted: no fd stays open for its name
     auto it = pools_.find(function);
     if (it == pools_.end()) return;
-    auto current = registry_.find(function);
     for (auto& sb : it->second.sandboxes) {
         bool old = !current || sb->function()->generation != current->generation;
         if (old && sb->current_state() == sandbox::state::idle) sb->kill("retired");

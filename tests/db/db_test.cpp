@@ -46,10 +46,14 @@ std::string scalar(PGconn* c, const std::string& sql) {
     return out;
 }
 
+// A throw-away state directory, $TMPDIR/<this build tree's prefix>XXXXXX: its cluster is
+// destroyed when the test ends, failed or not. Should that not happen (a crash, a kill, destroy
+// failing), the directory stays, and the run's last test (db.no_server_left: db_tool sweep
+// --tmp-prefix) finds its cluster through db/cluster-path, stops it and fails the run.
 class temp_state {
   public:
     temp_state() {
-        std::string tmpl = (fs::temp_directory_path() / "lambench-dbtest-XXXXXX").string();
+        std::string tmpl = (fs::temp_directory_path() / LAMBENCH_DB_TEST_TMP_PREFIX).string() + "XXXXXX";
         if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
         path_ = tmpl;
     }
@@ -58,7 +62,10 @@ class temp_state {
     ~temp_state() {
         try {
             lambench::db::destroy(path_);
-        } catch (...) {
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "temp_state: destroy %s: %s (left for the sweep)\n", path_.c_str(),
+                         e.what());
+            return;
         }
         std::error_code ec;
         fs::remove_all(path_, ec);
@@ -293,6 +300,13 @@ TEST(DbUsers, AnUnprivilegedUserRunsItsOwnServerInItsStateDir) {
     const std::string tool = st.path() + "/db_tool";
     std::filesystem::copy_file(LAMBENCH_DB_TOOL, tool);
     ASSERT_EQ(::chmod(tool.c_str(), 0755), 0);
+    // nobody's server is stopped and its cluster removed however the test ends.
+    struct destroy_as_nobody {
+        std::string cmd;
+        ~destroy_as_nobody() {
+            if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "failed: %s\n", cmd.c_str());
+        }
+    } guard{"runuser -u nobody -- " + tool + " destroy " + state + " >/dev/null 2>&1"};
     std::string out;
     {
         std::unique_ptr<FILE, int (*)(FILE*)> p(

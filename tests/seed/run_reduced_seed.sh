@@ -2,10 +2,41 @@
 # Runs suites/seed.toml reduced (one memory size, 2 cold, 3 warm) and checks the results:
 # every variant with a built artifact has only successful samples, every SKIPPED one is n/a,
 # both of the study's tables are in the markdown report, and the HTML report was written.
+#
+#   run_reduced_seed.sh LAMBENCH ARTIFACTS SUITE [WORK]   the test (WORK: a fresh temp dir)
+#   run_reduced_seed.sh --clean LAMBENCH WORK             stop and remove what a run left in WORK
 set -euo pipefail
+
+# `lambench run --state-dir S` keeps its database's state in S/db (src/driver/runner.cpp), while
+# `lambench db --state-dir S` uses S itself: destroy both, so nothing survives whichever it is.
+# The work directory is removed only when every destroy succeeded; otherwise it stays, and the
+# run's last test (db.no_server_left) finds the cluster through it and fails.
+clean() {
+  local lambench=$1 work=$2 ok=0 s
+  [ -d "$work" ] || return 0
+  for s in "$work/state" "$work/state/db"; do
+    [ -d "$s/db" ] || continue
+    "$lambench" db destroy --state-dir "$s" >/dev/null 2>&1 || {
+      echo "run_reduced_seed.sh: could not destroy the database of $s" >&2; ok=1; }
+  done
+  [ "$ok" = 0 ] && rm -rf "$work"
+  return "$ok"
+}
+
+if [ "${1:-}" = "--clean" ]; then
+  clean "$2" "$3"
+  exit
+fi
+
 lambench=$1 artifacts=$2 suite=$3
-work=$(mktemp -d)
-trap 'LAMBENCH_STATE_DIR=$work/state "$lambench" db destroy --state-dir "$work/state" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+if [ -n "${4:-}" ]; then
+  work=$4
+  clean "$lambench" "$work"
+  mkdir -p "$work"
+else
+  work=$(mktemp -d)
+fi
+trap 'clean "$lambench" "$work" || true' EXIT
 
 "$lambench" run "$suite" --artifacts "$artifacts" --state-dir "$work/state" --out "$work/out" \
   --memory 256 --cold 2 --warm 3 >"$work/stdout" 2>"$work/stderr" || {

@@ -373,6 +373,30 @@ int main() {
                     ",\"b_reply\":" + json_escape(b.second) + "}");
         } else if (handler == "pid") {
             respond("{\"pid\":" + std::to_string(::getpid()) + "}");
+        } else if (handler == "spew") {
+            // N MB of stdout in 1 KiB lines, then a normal answer.
+            std::string line(1023, 'x');
+            line += '\n';
+            long lines = number_in(out) * 1024;
+            for (long i = 0; i < lines; ++i) std::fwrite(line.data(), 1, line.size(), stdout);
+            std::fflush(stdout);
+            respond("{\"spewed_mb\":" + std::to_string(number_in(out)) + "}");
+        } else if (handler == "partialexit") {
+            // A last line without its newline, then the process ends mid-invocation.
+            std::printf("complete line before the end\nunterminated last words %s", id.c_str());
+            std::fflush(stdout);
+            std::_Exit(3);
+        } else if (handler == "partialhang") {
+            // A line without its newline, then never an answer: the timeout ends it.
+            std::printf("unterminated before the timeout %s", id.c_str());
+            std::fflush(stdout);
+            for (;;) std::this_thread::sleep_for(std::chrono::seconds(60));
+        } else if (handler == "sleepcheck") {
+            // Sleeps N ms, then says whether its code directory is still there.
+            std::this_thread::sleep_for(std::chrono::milliseconds(number_in(out)));
+            std::string boot = std::string(std::getenv("LAMBDA_TASK_ROOT")) + "/bootstrap";
+            respond(std::string("{\"code_present\":") +
+                    (::access(boot.c_str(), X_OK) == 0 ? "true" : "false") + "}");
         } else if (handler == "flaky") {
             request("POST", "invocation/" + id + "/error",
                     R"({"errorMessage":"always fails","errorType":"Flaky"})");
