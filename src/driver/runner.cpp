@@ -71,7 +71,8 @@ resume_state load_resume(const std::string& path, const suite& st) {
 // The database, only when a planned function needs one and no URL was given.
 std::string database_url_for(const run_config& cfg, const run_plan& plan) {
     if (!plan.needs_database || !cfg.database_url.empty()) return cfg.database_url;
-    return lambench::db::ensure_running(cfg.target.state_dir + "/db");
+    // The same database `lambench db` manages for this state directory.
+    return lambench::db::ensure_running(cfg.target.state_dir);
 }
 
 run_header make_header(const run_config& cfg, const run_plan& plan) {

@@ -7,8 +7,8 @@
 #   run_reduced_seed.sh --clean LAMBENCH WORK             stop and remove what a run left in WORK
 set -euo pipefail
 
-# `lambench run --state-dir S` keeps its database's state in S/db (src/driver/runner.cpp), while
-# `lambench db --state-dir S` uses S itself: destroy both, so nothing survives whichever it is.
+# `lambench run --state-dir S` and `lambench db --state-dir S` share S's database; S/db is where
+# older runs kept theirs: destroy both, so nothing survives whichever it is.
 # The work directory is removed only when every destroy succeeded; otherwise it stays, and the
 # run's last test (db.no_server_left) finds the cluster through it and fails.
 clean() {
