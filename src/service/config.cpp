@@ -44,6 +44,13 @@ T get(const std::filesystem::path& file, const toml::node& n, const std::string&
     fail(file, n.source(), "'" + key + "' has the wrong type");
 }
 
+// A number of seconds: an integer or a float (`header_timeout = 1` and `= 0.5` both work).
+double number(const std::filesystem::path& file, const toml::node& n, const std::string& key) {
+    if (auto i = n.value_exact<std::int64_t>()) return static_cast<double>(*i);
+    if (auto d = n.value_exact<double>()) return *d;
+    fail(file, n.source(), "'" + key + "' must be a number");
+}
+
 void check_keys(const std::filesystem::path& file, const toml::table& t,
                 std::initializer_list<std::string_view> allowed, const std::string& section) {
     for (auto&& [k, v] : t) {
@@ -69,7 +76,8 @@ service_config load_config(const std::filesystem::path& file) {
         check_keys(file, *svc,
                    {"listen", "state_dir", "region", "idle_timeout", "init_timeout", "init_cpu",
                     "concurrency", "event_queue", "event_retry_delay", "event_max_retries", "freeze_delay_ms",
-                    "launchers", "log_max_bytes"},
+                    "launchers", "log_max_bytes", "header_timeout", "body_timeout", "body_min_rate",
+                    "connection_idle_timeout", "max_connections"},
                    "[service]");
         for (auto&& [k, v] : *svc) {
             std::string key(k.str());
@@ -87,6 +95,24 @@ service_config load_config(const std::filesystem::path& file) {
                 auto b = get<std::int64_t>(file, v, key);
                 if (b < 4096) fail(file, v.source(), "log_max_bytes must be >= 4096");
                 cfg.log_max_bytes = static_cast<std::uint64_t>(b);
+            }
+            else if (key == "header_timeout" || key == "body_timeout" ||
+                     key == "connection_idle_timeout") {
+                double t = number(file, v, key);
+                if (!(t >= 0 && t <= 86400))
+                    fail(file, v.source(), key + " must be 0..86400 seconds (0 = no limit)");
+                (key == "header_timeout" ? cfg.header_timeout_s
+                 : key == "body_timeout" ? cfg.body_timeout_s
+                                         : cfg.connection_idle_timeout_s) = t;
+            } else if (key == "body_min_rate") {
+                auto r = get<std::int64_t>(file, v, key);
+                if (r < 0) fail(file, v.source(), "body_min_rate must be >= 0 bytes/s");
+                cfg.body_min_rate = static_cast<std::uint64_t>(r);
+            } else if (key == "max_connections") {
+                auto c = get<std::int64_t>(file, v, key);
+                if (c < 1 || c > 1000000)
+                    fail(file, v.source(), "max_connections must be 1..1000000");
+                cfg.max_connections = static_cast<std::size_t>(c);
             }
             else if (key == "event_retry_delay") cfg.event_retry_delay_s = get<double>(file, v, key);
             else if (key == "event_max_retries")

@@ -3,6 +3,7 @@
 // experiment.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -40,6 +41,15 @@ struct service_config {
     std::size_t event_queue = 1000;     // per function; beyond it: 429
     double event_retry_delay_s = 1;     // Lambda waits ~1 min then ~2 min; locally shorter
     int event_max_retries = 2;
+    // Client connections to the Lambda API (0 = no limit, except max_connections >= 1): the
+    // header of a request must arrive within header_timeout; its body within body_timeout plus
+    // 1 s per body_min_rate bytes; a keep-alive connection idle between requests is closed after
+    // connection_idle_timeout; beyond max_connections open connections a new one gets 503.
+    double header_timeout_s = 20;
+    double body_timeout_s = 20;
+    std::uint64_t body_min_rate = 64 * 1024;  // bytes/s
+    double connection_idle_timeout_s = 120;
+    std::size_t max_connections = 1024;
     std::uint64_t log_max_bytes = 10ull * 1024 * 1024;  // per function log file; one rotation kept
     // runtime name -> launcher command; placeholders {task_root} {handler} {runtime_dir};
     // without {handler}, the handler is appended as the last argument.

@@ -1,12 +1,15 @@
 // Asynchronous HTTP/1.1 server on Boost.Beast: keep-alive, no thread per connection, and
 // deferred answers (a handler may keep the responder and answer later — /next blocks until an
 // invocation arrives, Invoke waits for the function). Used by the Lambda API and by every
-// sandbox's Runtime API listener.
+// sandbox's Runtime API listener. Connections are bounded: read and idle timeouts, a cap on open
+// connections, and a back-off when accept runs out of file descriptors (server_options).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -43,12 +46,37 @@ class responder {
 using handler = std::function<void(request&& req, const responder& reply)>;
 
 struct server_options {
+    using duration = std::chrono::milliseconds;  // every timeout: 0 = no limit
+
     error_style style = error_style::lambda_api;
     std::uint64_t body_limit = 8 * 1024 * 1024;  // larger bodies get 413 and the connection closes
     // Decides, once per accepted connection, whether its peer may talk to this server. A refused
     // connection has each request answered 403 (forbidden_message) and is then closed.
     std::function<bool(const boost::asio::ip::tcp::socket&)> admit;
     std::string forbidden_message = "forbidden";
+    std::string name = "HTTP listener";  // names this server in its log lines
+
+    // Timeouts apply only while a request is being read and while a keep-alive connection waits
+    // for its next request, never while a request waits for its answer (a parked /next, an Invoke
+    // running for up to 900 s). A request not read in time is answered 408 when any of it had
+    // arrived (else the connection just closes), and the connection closes.
+    // The header: within header_timeout of its first byte (of the accept, for a connection's
+    // first request).
+    duration header_timeout{std::chrono::seconds(20)};
+    // The body: within body_timeout after the header, plus one second for every body_min_rate
+    // bytes received (a minimum average rate; 0 = the whole body within body_timeout).
+    duration body_timeout{std::chrono::seconds(20)};
+    std::uint64_t body_min_rate = 64 * 1024;
+    // A keep-alive connection with no request under way is closed after this, without an answer.
+    duration idle_timeout{std::chrono::seconds(120)};
+    // A client that does not take a response within this is disconnected.
+    duration write_timeout{std::chrono::seconds(60)};
+    // A connection refused by admit gets this long for its request (whatever header_timeout is).
+    duration refused_timeout{std::chrono::seconds(10)};
+    // Open connections served at once (0 = no cap). A connection beyond it is answered 503 at
+    // once and closed; the existing ones are not disturbed. Connections refused by admit are
+    // counted apart, under the same cap, and beyond it are closed without an answer.
+    std::size_t max_connections = 1024;
 };
 
 class server {

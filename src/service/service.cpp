@@ -139,12 +139,24 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
                                  ": it is not a loopback address, and anyone who reaches the port can "
                                  "create and run code here; pass --insecure to do it anyway");
     lambda_api* api = m.api.get();
+    auto secs = [](double s) {
+        return http::server_options::duration(static_cast<long long>(s * 1000 + 0.5));
+    };
+    http::server_options opts;
+    opts.style = http::error_style::lambda_api;
+    opts.body_limit = 80ull * 1024 * 1024;
+    opts.name = "Lambda API";
+    opts.header_timeout = secs(m.cfg.header_timeout_s);
+    opts.body_timeout = secs(m.cfg.body_timeout_s);
+    opts.body_min_rate = m.cfg.body_min_rate;
+    opts.idle_timeout = secs(m.cfg.connection_idle_timeout_s);
+    opts.max_connections = m.cfg.max_connections;
     m.server = std::make_unique<http::server>(
         m.io, listen_ep,
         [api](http::request&& req, const http::responder& reply) {
             api->handle(std::move(req), reply);
         },
-        http::server_options{http::error_style::lambda_api, 80ull * 1024 * 1024, {}, "forbidden"});
+        std::move(opts));
 }
 
 service::~service() {

@@ -397,6 +397,55 @@ int main() {
             std::string boot = std::string(std::getenv("LAMBDA_TASK_ROOT")) + "/bootstrap";
             respond(std::string("{\"code_present\":") +
                     (::access(boot.c_str(), X_OK) == 0 ? "true" : "false") + "}");
+        } else if (handler == "rtcap") {
+            // Opens 70 more connections to its own Runtime API (the cap there is 64, this
+            // runtime's own connection included) and reports how each was treated: answered
+            // 503 at once, or served (404 for an unknown path).
+            const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API");
+            int port = std::atoi(std::strrchr(api, ':') + 1);
+            sockaddr_in addr{};
+            addr.sin_family = AF_INET;
+            addr.sin_port = htons(static_cast<uint16_t>(port));
+            inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+            std::vector<int> fds;
+            for (int i = 0; i < 70; ++i) {
+                int fd = socket(AF_INET, SOCK_STREAM, 0);
+                if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+                    ::close(fd);
+                    continue;
+                }
+                fds.push_back(fd);
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            int served = 0, refused = 0, other = 0;
+            std::string refusal;
+            for (int fd : fds) {
+                pollfd p{fd, POLLIN, 0};
+                bool answered_already = ::poll(&p, 1, 0) > 0;
+                if (!answered_already)
+                    send_all(fd, "GET /2018-06-01/runtime/lambench-probe HTTP/1.1\r\nHost: x\r\n\r\n");
+                std::string buf;
+                auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+                while (buf.find("\r\n\r\n") == std::string::npos &&
+                       std::chrono::steady_clock::now() < deadline) {
+                    pollfd q{fd, POLLIN, 0};
+                    if (::poll(&q, 1, 50) <= 0) continue;
+                    char tmp[4096];
+                    ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
+                    if (n <= 0) break;
+                    buf.append(tmp, static_cast<std::size_t>(n));
+                }
+                int status = buf.size() >= 12 ? std::atoi(buf.c_str() + 9) : 0;
+                if (status == 404) ++served;
+                else if (status == 503) {
+                    ++refused;
+                    if (refusal.empty()) refusal = buf;
+                } else ++other;
+            }
+            for (int fd : fds) ::close(fd);
+            respond("{\"served\":" + std::to_string(served) + ",\"refused\":" +
+                    std::to_string(refused) + ",\"other\":" + std::to_string(other) +
+                    ",\"refusal\":" + json_escape(refusal) + "}");
         } else if (handler == "flaky") {
             request("POST", "invocation/" + id + "/error",
                     R"({"errorMessage":"always fails","errorType":"Flaky"})");
