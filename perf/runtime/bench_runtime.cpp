@@ -15,6 +15,7 @@
 //   DIR holds hello/<profile>/bootstrap (default: this build's functions directory).
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -32,6 +33,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -394,20 +396,29 @@ service_result service_round_trips(const std::string& lambench, const fs::path& 
     std::string line;
     char ch;
     while (::read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
-    const std::string prefix = "lambench serve: listening on http://127.0.0.1:";
-    if (line.rfind(prefix, 0) != 0)
+    // "lambench serve: listening on http://<bound address>:<port>" (IPv6 in brackets).
+    const std::string prefix = "lambench serve: listening on http://";
+    const auto colon = line.rfind(':');
+    if (line.rfind(prefix, 0) != 0 || colon == std::string::npos || colon < prefix.size())
         throw std::runtime_error("lambench serve did not start: '" + line + "'");
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(line.substr(prefix.size()))));
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    std::string host = line.substr(prefix.size(), colon - prefix.size());
+    const std::string port = line.substr(colon + 1);
+    if (host.size() > 1 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    addrinfo* addr = nullptr;
+    if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &addr) != 0 || addr == nullptr)
+        throw std::runtime_error("lambench serve's ready line has no address: '" + line + "'");
+    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> free_addr(addr, &::freeaddrinfo);
+    int fd = ::socket(addr->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) die("socket");
     struct closer {
         int fd;
         ~closer() { ::close(fd); }
     } close_fd{fd};
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("connect");
+    if (::connect(fd, addr->ai_addr, addr->ai_addrlen) != 0) die("connect");
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     const std::string request =

@@ -20,31 +20,11 @@
 #include <thread>
 #include <vector>
 
+#include "posix/unique_fd.hpp"
+
 namespace lambench::aws::test {
 
-class unique_fd {
-  public:
-    explicit unique_fd(int fd = -1) : fd_(fd) {}
-    ~unique_fd() { reset(); }
-    unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    unique_fd& operator=(unique_fd&& o) noexcept {
-        if (this != &o) {
-            reset();
-            fd_ = std::exchange(o.fd_, -1);
-        }
-        return *this;
-    }
-    unique_fd(const unique_fd&) = delete;
-    unique_fd& operator=(const unique_fd&) = delete;
-    int get() const { return fd_; }
-    void reset() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-
-  private:
-    int fd_;
-};
+using posix::unique_fd;
 
 [[noreturn]] inline void throw_errno(const char* call) {
     throw std::runtime_error(std::string(call) + ": " + std::strerror(errno));

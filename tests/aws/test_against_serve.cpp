@@ -1,96 +1,37 @@
 // End to end: lambda_client against the real local service (`lambench serve`), deploying real
 // function artifacts (the C++ hello when built, and the Node.js JIT-row hello) — the same
 // path the benchmark driver takes.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "aws/lambda_client.hpp"
 #include "aws/zip.hpp"
+#include "support/report.hpp"
+#include "support/serve.hpp"
 #include "test_util.hpp"
 
 using namespace lambench::aws;
 using json = nlohmann::json;
+using lambench::test_support::report_line;
+using lambench::test_support::serve_process;
 namespace fs = std::filesystem;
 
 namespace {
-
-// `lambench serve --listen 127.0.0.1:0` as a child; reads the port from its first stdout line.
-// Move-only owner: the destructor sends SIGTERM, then SIGKILL, and reaps.
-class serve_process {
-  public:
-    explicit serve_process(const fs::path& state_dir) {
-        int out[2];
-        if (::pipe2(out, O_CLOEXEC) != 0)
-            throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
-        pid_ = ::fork();
-        if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-        if (pid_ == 0) {
-            ::dup2(out[1], STDOUT_FILENO);
-            const std::string state = state_dir.string();
-            ::execl(LAMBENCH_BIN, LAMBENCH_BIN, "serve", "--listen", "127.0.0.1:0", "--state-dir",
-                    state.c_str(), "--idle-timeout", "60", static_cast<char*>(nullptr));
-            std::fprintf(stderr, "execl(%s): %s\n", LAMBENCH_BIN, std::strerror(errno));
-            ::_exit(127);
-        }
-        ::close(out[1]);
-        out_ = out[0];
-        std::string line;
-        char c;
-        while (::read(out_, &c, 1) == 1 && c != '\n') line += c;
-        const std::regex re(R"(listening on (http://127\.0\.0\.1:\d+))");
-        std::smatch m;
-        if (!std::regex_search(line, m, re))
-            throw std::runtime_error("lambench serve did not start: '" + line + "'");
-        endpoint_ = m[1];
-    }
-    ~serve_process() {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGTERM);
-            for (int i = 0; i < 50; ++i) {
-                if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-                    pid_ = -1;
-                    break;
-                }
-                ::usleep(100000);
-            }
-            if (pid_ > 0) {
-                ::kill(pid_, SIGKILL);
-                ::waitpid(pid_, nullptr, 0);
-            }
-        }
-        if (out_ >= 0) ::close(out_);
-    }
-    serve_process(const serve_process&) = delete;
-    serve_process& operator=(const serve_process&) = delete;
-    const std::string& endpoint() const { return endpoint_; }
-
-  private:
-    pid_t pid_ = -1;
-    int out_ = -1;
-    std::string endpoint_;
-};
-
-std::string report_line(const std::string& log) {
-    const auto pos = log.find("REPORT RequestId: ");
-    return pos == std::string::npos ? "" : log.substr(pos, log.find('\n', pos) - pos);
-}
 
 class against_serve : public ::testing::Test {
   protected:
     void SetUp() override {
         if (!fs::exists(LAMBENCH_BIN)) GTEST_SKIP() << LAMBENCH_BIN << " not built";
-        server_ = std::make_unique<serve_process>(state_.path());
-        client_ = std::make_unique<lambda_client>(server_->endpoint(), "us-east-1", std::nullopt);
+        lambench::test_support::serve_options opts;
+        opts.state_dir = state_.path();
+        opts.extra_args = {"--idle-timeout", "60"};
+        opts.stop_grace = std::chrono::seconds(5);
+        server_ = std::make_unique<serve_process>(LAMBENCH_BIN, opts);
+        client_ = std::make_unique<lambda_client>(server_->url(), "us-east-1", std::nullopt);
     }
     void TearDown() override {
         client_.reset();

@@ -7,28 +7,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "support/files.hpp"
+
 namespace lambench::aws::test {
 
 // A fresh directory under $TMPDIR, removed with its contents on destruction.
-class temp_dir {
-  public:
-    temp_dir() {
-        std::string tmpl =
-            (std::filesystem::temp_directory_path() / "lambench-aws-XXXXXX").string();
-        if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
+using lambench::test_support::temp_dir;
 
 // Sets (or unsets, with nullopt) an environment variable for one scope, then restores it.
 class scoped_env {

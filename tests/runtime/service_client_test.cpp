@@ -13,9 +13,16 @@
 #include <string>
 #include <thread>
 
+#include "common/base64.hpp"
 #include "service_harness.hpp"
+#include "support/http_client.hpp"
+#include "support/report.hpp"
+#include "support/serve.hpp"
+#include "support/zip.hpp"
 
 using namespace lambench::runtime::testing;
+using namespace lambench::test_support;
+using lambench::common::base64_encode;
 using json = nlohmann::json;
 
 namespace {
@@ -32,16 +39,16 @@ std::string zipped_function_b64() {
 
 class RuntimeUnderService : public ::testing::Test {
   protected:
-    static inline std::unique_ptr<lambench_service> svc;
+    static inline std::unique_ptr<serve_process> svc;
 
     static void SetUpTestSuite() {
-        svc = std::make_unique<lambench_service>(LAMBENCH_BIN);
+        svc = std::make_unique<serve_process>(LAMBENCH_BIN);
         const std::string code = zipped_function_b64();
         for (auto [name, env] :
              {std::pair{"rt", R"({})"},
               std::pair{"rt-init-error", R"({"RUNTIME_TEST_INIT":"init_error"})"},
               std::pair{"rt-init-throw", R"({"RUNTIME_TEST_INIT":"throw"})"}}) {
-            auto r = svc->create_function(name, code, 256, timeout_s, env);
+            auto r = create_function(*svc, name, code, 256, timeout_s, env);
             ASSERT_EQ(r.status, 201) << name << ": " << r.body;
         }
     }
@@ -53,8 +60,8 @@ class RuntimeUnderService : public ::testing::Test {
         EXPECT_EQ(r.header("x-amz-function-error"), "") << r.body;
         return json::parse(r.body);
     }
-    static std::string log_tail(const http_reply& r) {
-        return base64_decode(r.header("x-amz-log-result"));
+    static std::string log_tail(const http_result& r) {
+        return decode_log_result(r.header("x-amz-log-result"));
     }
 };
 
@@ -67,8 +74,7 @@ TEST_F(RuntimeUnderService, RoundTripPassesEveryInvocationFieldToTheHandler) {
     auto j = json::parse(r.body);
 
     EXPECT_EQ(j["request_id"], r.header("x-amzn-requestid"));
-    auto cfg =
-        json::parse(http_call("GET", svc->url() + "/2015-03-31/functions/rt/configuration").body);
+    auto cfg = json::parse(http("GET", svc->url() + "/2015-03-31/functions/rt/configuration").body);
     EXPECT_EQ(j["invoked_function_arn"], cfg["FunctionArn"]);
     const std::string trace = j["xray_trace_id"];
     EXPECT_TRUE(
@@ -160,8 +166,8 @@ TEST_F(RuntimeUnderService, OversizedResponseIsAFunctionErrorAndTheSandboxStaysW
 }
 
 TEST(RuntimeServiceShutdown, StoppingTheServiceLeavesNoFunctionProcess) {
-    auto svc = std::make_unique<lambench_service>(LAMBENCH_BIN);
-    ASSERT_EQ(svc->create_function("rt", zipped_function_b64(), 128, timeout_s).status, 201);
+    auto svc = std::make_unique<serve_process>(LAMBENCH_BIN);
+    ASSERT_EQ(create_function(*svc, "rt", zipped_function_b64(), 128, timeout_s).status, 201);
     auto r = svc->invoke("rt", R"({"op":"info"})");
     ASSERT_EQ(r.status, 200) << r.body;
     const pid_t pid = json::parse(r.body)["pid"].get<pid_t>();
