@@ -5,7 +5,9 @@
 #pragma once
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -206,13 +208,29 @@ class serve_process {
         }
     }
 
+    // A closed stderr (`| head`) drops the output instead of killing the tests with SIGPIPE
+    // half way through a clean-up: the signal is blocked for the write and a pending one taken.
     static void to_stderr(std::string_view s) {
+        sigset_t pipe_only, old;
+        sigemptyset(&pipe_only);
+        sigaddset(&pipe_only, SIGPIPE);
+        ::pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+        bool broken = false;
         while (!s.empty()) {
             const ssize_t n = ::write(STDERR_FILENO, s.data(), s.size());
             if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) return;
+            if (n <= 0) {
+                broken = n < 0 && errno == EPIPE;
+                break;
+            }
             s.remove_prefix(static_cast<std::size_t>(n));
         }
+        if (broken && sigismember(&old, SIGPIPE) == 0) {
+            const timespec now{};
+            while (::sigtimedwait(&pipe_only, nullptr, &now) < 0 && errno == EINTR) {
+            }
+        }
+        ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
     }
 
     temp_dir tmp_{"lambench-serve"};  // declared first: removed after the child is gone
