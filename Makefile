@@ -7,7 +7,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DLAMBENCH_WERROR=ON
 endif
 
-.PHONY: all deps build test bench format lint clean
+.PHONY: all deps build test bench fuzz format lint clean
 
 all: build
 
@@ -26,6 +26,11 @@ test: deps build
 
 bench: deps build
 	scripts/bench
+
+# libFuzzer targets (fuzz/), built with clang-15 into build-fuzz/, each run FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz
 
 format:
 	git ls-files '*.cpp' '*.hpp' '*.h' | xargs clang-format -i

@@ -216,10 +216,12 @@ std::chrono::system_clock::time_point parse_amz_date(std::string_view s) {
     using namespace std::chrono;
     const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo < 0 ? 0 : mo)},
                              day{static_cast<unsigned>(d < 0 ? 0 : d)}};
-    if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0 || !ymd.ok() || h > 23 || mi > 59 ||
-        se > 60)
+    // system_clock counts 64-bit nanoseconds: it ends in 1677 and 2262, and converting a date
+    // beyond them overflows (undefined behaviour). A signing date is "now"; 1970-2200 is plenty.
+    if (y < 1970 || y > 2200 || mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0 || !ymd.ok() ||
+        h > 23 || mi > 59 || se > 60)
         throw sign_error("sigv4: bad date '" + std::string(s) +
-                         "' (want YYYYMMDDTHHMMSSZ or YYYY-MM-DDTHH:MM:SSZ, UTC)");
+                         "' (want YYYYMMDDTHHMMSSZ or YYYY-MM-DDTHH:MM:SSZ, UTC, 1970-2200)");
     return sys_days{ymd} + hours{h} + minutes{mi} + seconds{se};
 }
 

@@ -1,6 +1,7 @@
 #include "driver/report_line.hpp"
 
 #include <charconv>
+#include <limits>
 #include <string>
 
 namespace lambench::driver {
@@ -44,6 +45,8 @@ std::optional<report_metrics> parse_report_line(std::string_view tail) {
     auto size = take(rest, "Memory Size");
     auto duration = take(rest, "Duration");
     if (!duration || !billed || !size || !used) return std::nullopt;
+    // "Memory Size: 1e10" (or inf, nan, -1) is not a memory size, and converting it to int is UB.
+    if (!(*size >= 0 && *size <= std::numeric_limits<int>::max())) return std::nullopt;
     m.duration_ms = *duration;
     m.billed_ms = *billed;
     m.memory_size_mb = static_cast<int>(*size);

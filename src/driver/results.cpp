@@ -7,7 +7,9 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <system_error>
@@ -72,6 +74,31 @@ double number_from(const json& j, const char* key) {
     auto it = j.find(key);
     if (it == j.end() || !it->is_number()) return no_value;
     return it->get<double>();
+}
+
+// An int field. Only an integer that fits an int is one: a float such as 1e30 would otherwise
+// be converted to int, which is undefined behaviour.
+int to_int(const json& v, const char* key) {
+    bool ok = false;
+    if (v.is_number_unsigned()) {
+        ok = v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<int>::max());
+    } else if (v.is_number_integer()) {
+        const auto x = v.get<std::int64_t>();
+        ok = x >= std::numeric_limits<int>::min() && x <= std::numeric_limits<int>::max();
+    }
+    if (!ok) throw std::runtime_error(std::string("'") + key + "' must be an integer (an int)");
+    return static_cast<int>(v.get<std::int64_t>());
+}
+int int_from(const json& j, const char* key, int fallback) {
+    return j.contains(key) ? to_int(j.at(key), key) : fallback;
+}
+std::vector<int> ints_from(const json& j, const char* key) {
+    std::vector<int> out;
+    if (!j.contains(key)) return out;
+    const json& v = j.at(key);
+    if (!v.is_array()) throw std::runtime_error(std::string("'") + key + "' must be an array");
+    for (const auto& e : v) out.push_back(to_int(e, key));
+    return out;
 }
 
 }  // namespace
@@ -185,7 +212,7 @@ results read_results(const std::string& path) {
                 h.machine.host = m.value("host", "");
                 h.machine.kernel = m.value("kernel", "");
                 h.machine.cpu_model = m.value("cpu_model", "");
-                h.machine.cores = m.value("cores", 0);
+                h.machine.cores = int_from(m, "cores", 0);
                 h.machine.cgroup_mode = m.value("cgroup_mode", "");
                 h.machine.init_cpu = m.value("init_cpu", "");
                 h.machine.build_type = m.value("build_type", "");
@@ -194,27 +221,27 @@ results read_results(const std::string& path) {
                 h.suite = j.value("suite", "");
                 h.target = j.value("target", "");
                 h.start_time = j.value("start_time", "");
-                h.memory = j.value("memory", std::vector<int>{});
-                h.cold = j.value("cold", 0);
-                h.warm = j.value("warm", 0);
-                h.concurrency = j.value("concurrency", 1);
+                h.memory = ints_from(j, "memory");
+                h.cold = int_from(j, "cold", 0);
+                h.warm = int_from(j, "warm", 0);
+                h.concurrency = int_from(j, "concurrency", 1);
                 for (const auto& v : j.value("variants", json::array()))
                     h.variants.push_back(variant_from(v));
                 have_header = true;
             } else if (type == "sample") {
                 sample s;
                 s.variant = variant_from(j);
-                s.memory_mb = j.at("memory_mb").get<int>();
+                s.memory_mb = to_int(j.at("memory_mb"), "memory_mb");
                 const auto ph = j.at("phase").get<std::string>();
                 if (ph != "cold" && ph != "warm") throw std::runtime_error("bad phase '" + ph + "'");
                 s.kind = ph == "cold" ? phase::cold : phase::warm;
-                s.index = j.value("index", 0);
+                s.index = int_from(j, "index", 0);
                 s.ok = j.at("ok").get<bool>();
                 s.duration_ms = number_from(j, "duration_ms");
                 s.billed_ms = number_from(j, "billed_ms");
                 s.init_ms = number_from(j, "init_ms");
                 s.max_memory_mb = number_from(j, "max_memory_mb");
-                s.memory_size_mb = j.value("memory_size_mb", 0);
+                s.memory_size_mb = int_from(j, "memory_size_mb", 0);
                 s.round_trip_ms = number_from(j, "round_trip_ms");
                 s.error_type = j.value("error_type", "");
                 s.error_message = j.value("error_message", "");

@@ -57,11 +57,17 @@ std::string payload_field(const toml::table& t, const std::string& source) {
         std::string text = out.str();
         // json_formatter pretty-prints; the event is sent compact.
         std::string compact;
-        bool in_string = false;
-        for (std::size_t i = 0; i < text.size(); ++i) {
-            char c = text[i];
-            if (c == '"' && (i == 0 || text[i - 1] != '\\')) in_string = !in_string;
-            if (!in_string && (c == ' ' || c == '\n' || c == '\t')) continue;
+        bool in_string = false, escaped = false;  // a string may end in an escaped backslash
+        for (char c : text) {
+            if (in_string) {
+                if (escaped) escaped = false;
+                else if (c == '\\') escaped = true;
+                else if (c == '"') in_string = false;
+            } else if (c == '"') {
+                in_string = true;
+            } else if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+                continue;
+            }
             compact.push_back(c);
         }
         return compact;

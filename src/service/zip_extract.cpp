@@ -186,6 +186,8 @@ std::uint64_t extract(std::string_view zip_bytes, const fs::path& dest, const zi
                 link.append(buf.data(), static_cast<std::size_t>(got));
                 if (link.size() > 4096) throw zip_rejected("symlink '" + name + "' target too long");
             }
+            if (got < 0) throw zip_rejected("zip entry '" + name + "' is corrupt");
+            if (link.empty()) throw zip_rejected("symlink '" + name + "' has an empty target");
             fs::path lt(link);
             fs::path resolved = lt.is_absolute() ? lt : (parent / lt).lexically_normal();
             if (lt.is_absolute() || !inside(root, resolved))

@@ -170,6 +170,18 @@ TEST(sigv4, bad_dates_are_rejected_with_the_expected_form) {
     }
 }
 
+// Found by fuzz/fuzz_sigv4: a date outside system_clock's range (1677-2262 in nanoseconds)
+// overflowed when converted (undefined behaviour), from a request's own X-Amz-Date too.
+TEST(sigv4, dates_outside_the_clock_range_are_rejected) {
+    for (const char* bad : {"1007-08-30T12:36:00Z", "10070830T123600Z", "99991231T235959Z",
+                            "00000101T000000Z", "1969-12-31T23:59:59Z"})
+        EXPECT_THROW(sigv4::parse_amz_date(bad), sigv4::sign_error) << bad;
+    auto req = get_vanilla();
+    req.headers.push_back({"X-Amz-Date", "10070830T123600Z"});
+    EXPECT_THROW(sigv4::sign(req, example_params()), sigv4::sign_error);
+    EXPECT_EQ(sigv4::format_amz_date(sigv4::parse_amz_date("22001231T235959Z")), "22001231T235959Z");
+}
+
 TEST(sigv4, bad_x_amz_date_header_is_rejected) {
     auto req = get_vanilla();
     req.headers.push_back({"X-Amz-Date", "yesterday"});

@@ -52,3 +52,12 @@ TEST(ReportLine, MissingOrMalformedFieldsAreRejected) {
     EXPECT_FALSE(parse_report_line(
         "REPORT RequestId: x\tDuration: fast\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 7 MB"));
 }
+
+// Found by fuzz/fuzz_report_line: a Memory Size outside int was converted to int (UB).
+TEST(ReportLine, MemorySizeOutsideIntIsRejected) {
+    for (const char* size : {"5214748364812", "1e10", "inf", "nan", "-1"})
+        EXPECT_FALSE(parse_report_line(std::string("REPORT RequestId: x\tDuration: 1 ms\tBilled Duration: 1 ms\t"
+                                                   "Memory Size: ") +
+                                       size + " MB\tMax Memory Used: 7 MB"))
+            << size;
+}

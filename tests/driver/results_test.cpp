@@ -137,3 +137,30 @@ TEST(Results, MachineContextIsDetected) {
     EXPECT_FALSE(m.cgroup_mode.empty());
     EXPECT_EQ(m.lambench_version.empty(), false);
 }
+
+// Found by fuzz/fuzz_results: a number too large for an int field (here 1.8e22, a float) was
+// converted to int, which is undefined behaviour; it is an error naming the file, line and field.
+TEST(Results, IntFieldsOutsideIntAreErrors) {
+    temp_dir d;
+    const auto file = (d.path / "r.jsonl").string();
+    for (const char* bad : {"18446744073709551615128", "1e30", "2147483648", "1.5", "\"128\""}) {
+        {
+            results_writer w(file);
+            w.write(header());
+        }
+        std::ofstream(file, std::ios::app)
+            << R"({"type":"sample","function":"hello","profile":"static","memory_mb":)" << bad
+            << R"(,"phase":"cold","ok":true})" << "\n";
+        try {
+            read_results(file);
+            ADD_FAILURE() << "accepted memory_mb " << bad;
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string(e.what()).find(":2: 'memory_mb' must be an integer"), std::string::npos)
+                << e.what();
+        }
+        fs::remove(file);
+    }
+    std::ofstream(file) << R"({"type":"header","schema":"lambench.results/1","machine":{},"cold":1e300})"
+                        << "\n";
+    EXPECT_THROW(read_results(file), std::runtime_error);
+}

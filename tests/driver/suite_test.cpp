@@ -144,3 +144,19 @@ TEST(Suite, UnknownFunctionGlobIsAnError) {
         EXPECT_NE(std::string(e.what()).find("'nosuch*' matches no function"), std::string::npos);
     }
 }
+
+// Found by fuzz/fuzz_suite (its table-payload property): a string ending in an escaped backslash
+// ended the compaction's idea of "inside a string" one quote late, so the spaces of later
+// strings were dropped and the formatter's newlines kept.
+TEST(Suite, TablePayloadKeepsStringsAfterAnEscapedBackslash) {
+    auto s = parse_suite(R"(
+memory = [128]
+[[function]]
+name = "f"
+profiles = ["static"]
+payload = { a = "x\\", b = "y z", c = ["p q"] }
+)",
+                         "t.toml");
+    ASSERT_EQ(s.functions.size(), 1u);
+    EXPECT_EQ(s.functions[0].payload, R"({"a":"x\\","b":"y z","c":["p q"]})");
+}

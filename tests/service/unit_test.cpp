@@ -210,6 +210,28 @@ TEST_F(ZipExtract, RejectsLinkCycles) {
     EXPECT_FALSE(rejected({{"a", "b/x", 0120777}, {"b", "a/y", 0120777}}).empty());
 }
 
+// Found by fuzz/fuzz_zip_extract: a symlink entry whose data cannot be inflated (or is empty)
+// made symlink(2) fail with a system_error (a 500) instead of refusing the package.
+TEST_F(ZipExtract, RejectsCorruptOrEmptySymlinkEntries) {
+    EXPECT_NE(rejected({{"empty", "", 0120777}}).find("empty target"), std::string::npos);
+    auto bytes = make_zip({{"l", std::string(200, 'a'), 0120777}});  // compressible: deflated
+    auto u16 = [&](std::size_t at) {
+        return static_cast<std::size_t>(static_cast<unsigned char>(bytes[at]) |
+                                        static_cast<unsigned char>(bytes[at + 1]) << 8);
+    };
+    ASSERT_EQ(bytes.compare(0, 4, "PK\x03\x04"), 0);
+    ASSERT_EQ(u16(8), 8u);                            // the local header says deflate
+    const std::size_t data = 30 + u16(26) + u16(28);  // header, name, extra field
+    for (std::size_t i = data; i < data + 4; ++i) bytes[i] = '\xff';  // an invalid block type
+    std::string why;
+    try {
+        svc::extract_zip(bytes, dest());
+    } catch (const svc::zip_rejected& e) {
+        why = e.what();
+    }
+    EXPECT_NE(why.find("corrupt"), std::string::npos) << why;
+}
+
 TEST_F(ZipExtract, RejectsDecompressionBombByRatio) {
     std::string zeros(64 * 1024 * 1024, '\0');
     EXPECT_NE(rejected({{"bomb", zeros}}).find("compression ratio"), std::string::npos);
