@@ -112,13 +112,12 @@ inline void check_responses(std::string_view wire, std::string_view request) {
             std::size_t n =
                 parser.put(boost::asio::buffer(wire.data() + offset, wire.size() - offset), ec);
             offset += n;
+            // need_more: what is left is not enough (put() must not see the same bytes again),
+            // and nothing more will come: the connection ended.
             if (ec == bhttp::error::need_more) {
                 ec = {};
-                if (n == 0) {  // all that is left is not a whole head: the connection ended
-                    parser.put_eof(ec);
-                    break;
-                }
-                continue;
+                parser.put_eof(ec);
+                break;
             }
             if (ec || parser.is_done()) break;
             if (n == 0) {
@@ -169,11 +168,9 @@ void drive_requests(std::string_view input, std::uint64_t body_limit,
             std::size_t n =
                 parser.put(boost::asio::buffer(input.data() + offset, input.size() - offset), ec);
             offset += n;
-            if (ec == bhttp::error::need_more) {
-                if (n == 0 || offset == input.size()) return;  // the rest has not arrived yet
-                ec = {};
-                continue;
-            }
+            // The rest of the request has not arrived (and put() must not be given the same
+            // bytes again): the session would wait for more, or see the connection end.
+            if (ec == bhttp::error::need_more) return;
             if (ec || parser.is_done()) break;
             if (n == 0) return;
         }
