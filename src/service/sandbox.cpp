@@ -580,18 +580,19 @@ void sandbox::finish_shutdown() {
 
 void sandbox::read_output() {
     if (!out_) return;
+    // Wait for readiness and read in the handler, rather than async_read_some: a completed read
+    // whose handler is still queued holds bytes drain_output() cannot see, and complete() would
+    // then write the REPORT line before output the function printed before its response.
     std::weak_ptr<sandbox> weak = weak_from_this();
-    out_->async_read_some(asio::buffer(read_buf_),
-                          [weak](boost::system::error_code ec, std::size_t n) {
-                              auto self = weak.lock();
-                              if (!self || ec) return;
-                              self->on_output(self->read_buf_, n);
-                              self->read_output();
-                          });
+    out_->async_wait(asio::posix::stream_descriptor::wait_read, [weak](boost::system::error_code ec) {
+        auto self = weak.lock();
+        if (!self || ec) return;
+        if (self->drain_output()) self->read_output();
+    });
 }
 
-void sandbox::drain_output() {
-    if (!out_ || !out_->is_open()) return;
+bool sandbox::drain_output() {
+    if (!out_ || !out_->is_open()) return false;
     char buf[16384];
     for (;;) {
         ssize_t n = ::read(out_->native_handle(), buf, sizeof buf);
@@ -600,7 +601,7 @@ void sandbox::drain_output() {
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
-        break;  // EAGAIN, EOF or error: nothing more now
+        return n < 0 && errno == EAGAIN;  // nothing more now; EOF or an error ends the output
     }
 }
 

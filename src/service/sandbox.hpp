@@ -100,7 +100,7 @@ class sandbox final : public runtime_endpoint, public std::enable_shared_from_th
     void fail_current(std::string body, std::string error_type, const std::string& log_text);
     void check_id(const std::string& id) const;
     void read_output();
-    void drain_output();
+    bool drain_output();  // reads what is there; false once the output has ended
     void on_output(const char* data, std::size_t n);
     void emit_line(std::string_view line);
     static http::server_options runtime_server_options(std::weak_ptr<sandbox> weak);
@@ -126,7 +126,6 @@ class sandbox final : public runtime_endpoint, public std::enable_shared_from_th
     std::optional<child_process> proc_;
     std::optional<boost::asio::posix::stream_descriptor> out_;
     std::string partial_line_;
-    char read_buf_[16384];
 
     invocation_ptr inv_;        // assigned (maybe not yet handed over)
     bool handed_ = false;       // the /next response for inv_ was written
