@@ -133,12 +133,6 @@ class connection {
 
 const std::string list_request = "GET /2015-03-31/functions HTTP/1.1\r\nHost: x\r\n\r\n";
 
-std::string function_block(const std::string& name, const std::string& handler,
-                           const fs::path& code, int timeout = 3) {
-    return "[[function]]\nname = \"" + name + "\"\nhandler = \"" + handler + "\"\ncode = \"" +
-           code.string() + "\"\nmemory = 128\ntimeout = " + std::to_string(timeout) + "\n\n";
-}
-
 // CPU seconds (user + system) the process has used so far, from /proc/<pid>/stat.
 double cpu_seconds(pid_t pid) {
     std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
@@ -152,15 +146,6 @@ double cpu_seconds(pid_t pid) {
         if (i == 15) stime = std::stoul(field);
     }
     return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-std::size_t open_fds(pid_t pid) {
-    std::size_t n = 0;
-    std::error_code ec;
-    for (auto it = fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
-         !ec && it != fs::directory_iterator(); it.increment(ec))
-        ++n;
-    return n;
 }
 
 // A service with timeouts short enough to watch: header 1 s, body 1 s + 1 s per 1000 bytes,
@@ -177,7 +162,7 @@ class Timeouts : public ::testing::Test {
             "[service]\nidle_timeout = 120\nheader_timeout = 1\nbody_timeout = 1\n"
             "body_min_rate = 1000\nconnection_idle_timeout = 2\n";
         cfg += function_block("echo", "echo", code);
-        cfg += function_block("sleep", "sleep", code, 10);
+        cfg += function_block("sleep", "sleep", code, 128, 10);
         svc = new service_process(cfg);
     }
     static void TearDownTestSuite() {
@@ -306,7 +291,7 @@ class Cap : public ::testing::Test {
         code_tmp = new temp_dir;
         fs::path code = make_code_dir(code_tmp->path());
         std::string cfg = "[service]\nidle_timeout = 120\nmax_connections = 8\n";
-        cfg += function_block("rtcap", "rtcap", code, 20);
+        cfg += function_block("rtcap", "rtcap", code, 128, 20);
         svc = new service_process(cfg);
     }
     static void TearDownTestSuite() {
@@ -397,16 +382,6 @@ TEST(FileDescriptors, RunningOutNeitherSpinsNorStopsTheService) {
     auto r = http("GET", svc.url() + "/2015-03-31/functions", {}, {}, 10);
     EXPECT_EQ(r.status, 200);
     EXPECT_LT(seconds_since(t1), 5.0) << "it answers again once connections are closed";
-}
-
-std::string run_capture(const std::string& cmd, int* status) {
-    std::string out;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return out;
-    char buf[512];
-    while (std::fgets(buf, sizeof buf, p)) out += buf;
-    *status = ::pclose(p);
-    return out;
 }
 
 TEST(ConnectionSettings, InvalidValuesAreRefusedNamingTheKey) {

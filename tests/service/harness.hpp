@@ -12,6 +12,7 @@
 #include <zip.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -86,6 +87,35 @@ class service_process : public lambench::test_support::serve_process {
 inline bool require_cgroups() {
     const char* v = std::getenv("LAMBENCH_REQUIRE_CGROUPS");
     return v && std::string(v) == "1";
+}
+
+// One [[function]] block of a service config.
+inline std::string function_block(const std::string& name, const std::string& handler, const fs::path& code,
+                                  int memory = 128, int timeout = 3, const std::string& extra = {}) {
+    return "[[function]]\nname = \"" + name + "\"\nhandler = \"" + handler + "\"\ncode = \"" +
+           code.string() + "\"\nmemory = " + std::to_string(memory) + "\ntimeout = " +
+           std::to_string(timeout) + "\n" + extra + "\n";
+}
+
+// Descriptors a process holds open right now.
+inline std::size_t open_fds(pid_t pid) {
+    std::size_t n = 0;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+         !ec && it != fs::directory_iterator(); it.increment(ec))
+        ++n;
+    return n;
+}
+
+// A shell command's standard output; *status is what pclose() returns.
+inline std::string run_capture(const std::string& cmd, int* status) {
+    std::string out;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return out;
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    *status = ::pclose(p);
+    return out;
 }
 
 }  // namespace lambench_test

@@ -15,12 +15,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string function_block(const std::string& name, const std::string& handler,
-                           const fs::path& code, int timeout = 3) {
-    return "[[function]]\nname = \"" + name + "\"\nhandler = \"" + handler + "\"\ncode = \"" +
-           code.string() + "\"\nmemory = 128\ntimeout = " + std::to_string(timeout) + "\n\n";
-}
-
 class Hostile : public ::testing::Test {
   protected:
     static inline temp_dir* code_tmp = nullptr;
@@ -32,9 +26,9 @@ class Hostile : public ::testing::Test {
         std::string cfg = "[service]\nidle_timeout = 120\ninit_timeout = 2\n";
         for (const char* h : {"echo", "echoapi", "badbytes", "pid"})
             cfg += function_block(h, h, code);
-        cfg += function_block("thief", "thief", code, 10);
-        cfg += function_block("stall", "stall", code, 2);
-        cfg += function_block("pidstop", "pid", code, 2);
+        cfg += function_block("thief", "thief", code, 128, 10);
+        cfg += function_block("stall", "stall", code, 128, 2);
+        cfg += function_block("pidstop", "pid", code, 128, 2);
         svc = new service_process(cfg);
     }
     static void TearDownTestSuite() {
@@ -183,16 +177,6 @@ TEST_F(Hostile, DeletingAFunctionWhoseSandboxIsStuckStillAnswersTheCaller) {
 }  // namespace
 
 namespace {
-
-std::string run_capture(const std::string& cmd, int* status) {
-    std::string out;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return out;
-    char buf[512];
-    while (std::fgets(buf, sizeof buf, p)) out += buf;
-    *status = ::pclose(p);
-    return out;
-}
 
 TEST(Exposure, ANonLoopbackListenAddressIsRefusedWithoutInsecure) {
     temp_dir t;

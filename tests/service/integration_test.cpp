@@ -19,13 +19,6 @@ namespace {
 const std::regex report_re(
     R"(REPORT RequestId: [0-9a-f-]{36}\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: \d+ MB\tMax Memory Used: \d+ MB(\tInit Duration: \d+\.\d\d ms)?)");
 
-std::string function_block(const std::string& name, const std::string& handler, const fs::path& code,
-                           int memory = 128, int timeout = 3, const std::string& extra = {}) {
-    return "[[function]]\nname = \"" + name + "\"\nhandler = \"" + handler + "\"\ncode = \"" +
-           code.string() + "\"\nmemory = " + std::to_string(memory) + "\ntimeout = " +
-           std::to_string(timeout) + "\n" + extra + "\n";
-}
-
 std::string sha256_b64(const std::string& data) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;

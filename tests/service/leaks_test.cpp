@@ -18,13 +18,6 @@ namespace {
 
 constexpr std::uint64_t log_cap = 10ull * 1024 * 1024;
 
-std::string function_block(const std::string& name, const std::string& handler,
-                           const fs::path& code, int timeout, int memory = 128) {
-    return "[[function]]\nname = \"" + name + "\"\nhandler = \"" + handler + "\"\ncode = \"" +
-           code.string() + "\"\nmemory = " + std::to_string(memory) +
-           "\ntimeout = " + std::to_string(timeout) + "\n\n";
-}
-
 bool eventually(const std::function<bool()>& ok, std::chrono::milliseconds limit) {
     auto deadline = std::chrono::steady_clock::now() + limit;
     for (;;) {
@@ -52,9 +45,9 @@ class Leaks : public ::testing::Test {
         std::string cfg = "[service]\nidle_timeout = 120\nlog_max_bytes = " +
                           std::to_string(log_cap) + "\n";
         // One full CPU for the one that prints 30 MB, so that it does not crawl under its quota.
-        cfg += function_block("spew", "spew", code, 60, 1769);
-        cfg += function_block("partialexit", "partialexit", code, 3);
-        cfg += function_block("partialhang", "partialhang", code, 1);
+        cfg += function_block("spew", "spew", code, 1769, 60);
+        cfg += function_block("partialexit", "partialexit", code, 128, 3);
+        cfg += function_block("partialhang", "partialhang", code, 128, 1);
         svc = new service_process(cfg);
         zip_b64 = base64(make_zip({{"bootstrap", read_file(TESTFN_BIN), 0100755}}));
     }
@@ -81,14 +74,6 @@ class Leaks : public ::testing::Test {
     static http_result update_code(const std::string& name) {
         return http("PUT", functions_url() + "/" + name + "/code",
                     json{{"ZipFile", zip_b64}}.dump());
-    }
-    static std::size_t open_fds() {
-        std::size_t n = 0;
-        std::error_code ec;
-        for (auto it = fs::directory_iterator("/proc/" + std::to_string(svc->pid()) + "/fd", ec);
-             !ec && it != fs::directory_iterator(); it.increment(ec))
-            ++n;
-        return n;
     }
     // The service unpacks each code version into <state>/service/run-<pid>/code/<name>-<gen>.
     // Counts those of `name`, or of every name starting with `name` when it ends with '-'.
@@ -130,9 +115,9 @@ TEST_F(Leaks, CreateInvokeDeleteCyclesLeaveTheFdCountFlat) {
     // Let the retired sandboxes be reaped, then take the baseline.
     std::size_t before = 0;
     eventually([&] {
-        std::size_t a = open_fds();
+        std::size_t a = open_fds(svc->pid());
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        before = open_fds();
+        before = open_fds(svc->pid());
         return a == before && code_dirs("warm-") == 0;
     }, std::chrono::seconds(10));
 
@@ -142,7 +127,7 @@ TEST_F(Leaks, CreateInvokeDeleteCyclesLeaveTheFdCountFlat) {
     }
     std::size_t after = 0;
     bool flat = eventually([&] {
-        after = open_fds();
+        after = open_fds(svc->pid());
         return after <= before + 2;
     }, std::chrono::seconds(10));
     std::printf("[ figures  ] service fds: %zu after warm-up, %zu after 50 create/invoke/delete "

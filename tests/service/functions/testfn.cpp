@@ -119,15 +119,6 @@ long number_in(const std::string& s) {
     return 0;
 }
 
-std::string jstr(const char* v) {
-    std::string out = "\"";
-    for (const char* p = v ? v : ""; *p; ++p) {
-        if (*p == '"' || *p == '\\') out += '\\';
-        out += *p;
-    }
-    return out + "\"";
-}
-
 std::atomic<long> g_counter{0};
 volatile unsigned long g_sink = 0;
 
@@ -184,6 +175,8 @@ std::string json_escape(const std::string& v) {
     }
     return out + "\"";
 }
+
+std::string jstr(const char* v) { return json_escape(v ? v : ""); }
 
 }  // namespace
 
