@@ -7,7 +7,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DLAMBENCH_WERROR=ON
 endif
 
-.PHONY: all deps build test bench fuzz format lint clean
+.PHONY: all deps build test bench fuzz format format-check lint clean
 
 all: build
 
@@ -21,7 +21,7 @@ build: $(BUILD)/CMakeCache.txt
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: deps build
+test: deps format-check build
 	ctest --test-dir $(BUILD) --output-on-failure -j 1 $(CTEST_FLAGS)
 
 bench: deps build
@@ -32,8 +32,13 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz
 
+# One style (.clang-format): `make format` rewrites, `make format-check` fails on any difference.
+FORMAT_FILES = git ls-files '*.cpp' '*.hpp' '*.h'
 format:
-	git ls-files '*.cpp' '*.hpp' '*.h' | xargs clang-format -i
+	$(FORMAT_FILES) | xargs clang-format -i
+
+format-check: deps
+	$(FORMAT_FILES) | xargs clang-format --dry-run -Werror
 
 lint: $(BUILD)/CMakeCache.txt
 	git ls-files 'src/*.cpp' 'apps/*.cpp' | xargs clang-tidy -p $(BUILD) --quiet --extra-arg=-std=c++2b

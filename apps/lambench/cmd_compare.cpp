@@ -2,8 +2,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include "driver/compare.hpp"
 #include "command.hpp"
+#include "driver/compare.hpp"
 
 namespace {
 
@@ -25,7 +25,8 @@ int compare_main(int argc, char** argv) {
         const run_summary a = summarize(read_results(a_path));
         const run_summary b = summarize(read_results(b_path));
         for (const auto* s : {&a, &b})
-            for (const auto& w : s->read_warnings) std::fprintf(stderr, "lambench compare: warning: %s\n", w.c_str());
+            for (const auto& w : s->read_warnings)
+                std::fprintf(stderr, "lambench compare: warning: %s\n", w.c_str());
         const std::string text = render_comparison(a, b, compare_runs(a, b), markdown);
         std::fwrite(text.data(), 1, text.size(), stdout);
         return 0;
@@ -35,6 +36,7 @@ int compare_main(int argc, char** argv) {
     }
 }
 
-const lambench::cli::registrar reg{{"compare", "compare two runs variant by variant", compare_main}};
+const lambench::cli::registrar reg{
+    {"compare", "compare two runs variant by variant", compare_main}};
 
 }  // namespace

@@ -34,7 +34,8 @@ int db_main(int argc, char** argv) {
         return app.exit(e);
     }
     try {
-        const std::string dir = state_dir.empty() ? lambench::posix::default_state_dir().string() : state_dir;
+        const std::string dir =
+            state_dir.empty() ? lambench::posix::default_state_dir().string() : state_dir;
         if (start->parsed() || url->parsed()) {
             std::printf("%s\n", lambench::db::ensure_running(dir).c_str());
         } else if (stop->parsed()) {

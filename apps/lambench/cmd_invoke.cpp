@@ -11,7 +11,8 @@
 namespace {
 
 int invoke_main(int argc, char** argv) {
-    CLI::App app{"Invoke a function and print its response (REPORT line on stderr)", "lambench invoke"};
+    CLI::App app{"Invoke a function and print its response (REPORT line on stderr)",
+                 "lambench invoke"};
     std::string name, payload = "{}", endpoint, region;
     app.add_option("name", name, "function name or ARN")->required();
     app.add_option("--payload", payload, "JSON event (default {})");
@@ -42,14 +43,16 @@ int invoke_main(int argc, char** argv) {
         std::string report;
         for (std::size_t pos = 0; pos < r.log_tail.size();) {
             auto nl = r.log_tail.find('\n', pos);
-            auto line = r.log_tail.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+            auto line =
+                r.log_tail.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
             if (line.rfind("REPORT ", 0) == 0) report = line;
             if (nl == std::string::npos) break;
             pos = nl + 1;
         }
         if (!report.empty()) std::fprintf(stderr, "%s\n", report.c_str());
         if (!r.function_error.empty()) {
-            std::fprintf(stderr, "lambench invoke: function error (%s)\n", r.function_error.c_str());
+            std::fprintf(stderr, "lambench invoke: function error (%s)\n",
+                         r.function_error.c_str());
             return 1;
         }
         return 0;
@@ -62,6 +65,7 @@ int invoke_main(int argc, char** argv) {
     }
 }
 
-const lambench::cli::registrar reg{{"invoke", "invoke a function, print its response and REPORT", invoke_main}};
+const lambench::cli::registrar reg{
+    {"invoke", "invoke a function, print its response and REPORT", invoke_main}};
 
 }  // namespace

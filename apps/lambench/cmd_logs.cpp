@@ -37,7 +37,8 @@ void copy_out(int fd) {
 
 // The file at `path` is no longer the one open as fd (rotated away or removed).
 bool replaced(int fd, const fs::path& path) {
-    struct stat open_st{}, path_st{};
+    struct stat open_st {
+    }, path_st{};
     if (::fstat(fd, &open_st) != 0) return true;
     if (::stat(path.c_str(), &path_st) != 0) return true;
     return open_st.st_ino != path_st.st_ino || open_st.st_dev != path_st.st_dev;
@@ -97,6 +98,7 @@ int logs_main(int argc, char** argv) {
     }
 }
 
-const lambench::cli::registrar reg{{"logs", "print a function's log from the local service", logs_main}};
+const lambench::cli::registrar reg{
+    {"logs", "print a function's log from the local service", logs_main}};
 
 }  // namespace

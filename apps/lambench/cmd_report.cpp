@@ -2,8 +2,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include "driver/reporters.hpp"
 #include "command.hpp"
+#include "driver/reporters.hpp"
 
 namespace {
 
@@ -15,13 +15,15 @@ int report_main(int argc, char** argv) {
     std::vector<std::string> ex_json, ex_csv, ex_md, ex_html;
     int markdown_memory = 256;
     app.add_option("results", path, "results.jsonl of a run")->required();
-    app.add_option("--format", fmt_name, "what to print on stdout: console | markdown | json | csv | html | none")
+    app.add_option("--format", fmt_name,
+                   "what to print on stdout: console | markdown | json | csv | html | none")
         ->check(CLI::IsMember({"console", "markdown", "json", "csv", "html", "none"}));
     app.add_option("--export-json", ex_json, "write the JSON report to FILE ('-' = stdout)");
     app.add_option("--export-csv", ex_csv, "write the CSV report to FILE ('-' = stdout)");
     app.add_option("--export-markdown", ex_md, "write the Markdown report to FILE ('-' = stdout)");
     app.add_option("--export-html", ex_html, "write the HTML report to FILE ('-' = stdout)");
-    app.add_option("--markdown-memory", markdown_memory, "memory size of the libraries table (default 256)");
+    app.add_option("--markdown-memory", markdown_memory,
+                   "memory size of the libraries table (default 256)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -29,7 +31,8 @@ int report_main(int argc, char** argv) {
     }
     try {
         const run_summary s = summarize(read_results(path));
-        for (const auto& w : s.read_warnings) std::fprintf(stderr, "lambench report: warning: %s\n", w.c_str());
+        for (const auto& w : s.read_warnings)
+            std::fprintf(stderr, "lambench report: warning: %s\n", w.c_str());
         export_targets t;
         t.json = ex_json;
         t.csv = ex_csv;
@@ -38,11 +41,16 @@ int report_main(int argc, char** argv) {
         t.markdown_opts.memory_mb = markdown_memory;
         if (t.uses_stdout()) fmt_name = "none";
         std::string text;
-        if (fmt_name == "console") text = render_console(s);
-        else if (fmt_name == "markdown") text = render_markdown(s, t.markdown_opts);
-        else if (fmt_name == "json") text = render_json(s);
-        else if (fmt_name == "csv") text = render_csv(s);
-        else if (fmt_name == "html") text = render_html(s);
+        if (fmt_name == "console")
+            text = render_console(s);
+        else if (fmt_name == "markdown")
+            text = render_markdown(s, t.markdown_opts);
+        else if (fmt_name == "json")
+            text = render_json(s);
+        else if (fmt_name == "csv")
+            text = render_csv(s);
+        else if (fmt_name == "html")
+            text = render_html(s);
         std::fwrite(text.data(), 1, text.size(), stdout);
         write_exports(s, t, true);
         for (const auto& w : s.warnings) std::fprintf(stderr, "%s\n", format_warning(w).c_str());
@@ -53,6 +61,7 @@ int report_main(int argc, char** argv) {
     }
 }
 
-const lambench::cli::registrar reg{{"report", "redraw the reports of a past run (results.jsonl)", report_main}};
+const lambench::cli::registrar reg{
+    {"report", "redraw the reports of a past run (results.jsonl)", report_main}};
 
 }  // namespace

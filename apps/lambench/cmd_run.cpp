@@ -7,8 +7,8 @@
 #include <ctime>
 #include <filesystem>
 
-#include "driver/runner.hpp"
 #include "command.hpp"
+#include "driver/runner.hpp"
 #include "posix/state_dir.hpp"
 
 namespace {
@@ -22,7 +22,8 @@ std::vector<std::string> split_commas(const std::vector<std::string>& items) {
         std::size_t pos = 0;
         while (pos <= item.size()) {
             auto comma = item.find(',', pos);
-            auto part = item.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+            auto part =
+                item.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
             if (!part.empty()) out.push_back(part);
             if (comma == std::string::npos) break;
             pos = comma + 1;
@@ -40,12 +41,17 @@ std::string timestamp() {
     return buf;
 }
 
-extern "C" void on_stop_signal(int) { request_stop(); }
+extern "C" void on_stop_signal(int) {
+    request_stop();
+}
 
 int run_main(int argc, char** argv) {
-    CLI::App app{"Measure a suite: cold starts, warm latency, max memory and cost per variant and memory size",
-                 "lambench run"};
-    std::string suite_path, memory, target, state_dir, database_url, out_dir, resume, artifacts, serve_bin;
+    CLI::App app{
+        "Measure a suite: cold starts, warm latency, max memory and cost per variant and memory "
+        "size",
+        "lambench run"};
+    std::string suite_path, memory, target, state_dir, database_url, out_dir, resume, artifacts,
+        serve_bin;
     std::vector<std::string> functions, ex_json, ex_csv, ex_md, ex_html;
     std::optional<int> cold, warm;
     int markdown_memory = 256;
@@ -55,20 +61,33 @@ int run_main(int argc, char** argv) {
     app.add_option("--memory", memory, "memory sizes in MB, e.g. 128,256,512");
     app.add_option("--cold", cold, "cold samples per variant and memory size");
     app.add_option("--warm", warm, "warm samples per variant and memory size");
-    app.add_option("--function", functions, "only functions (or function/profile) matching GLOB; repeatable, comma-separated");
+    app.add_option(
+        "--function", functions,
+        "only functions (or function/profile) matching GLOB; repeatable, comma-separated");
     app.add_option("--target", target, "local (default) | endpoint=URL | aws");
     app.add_flag("--quick", quick, "CI preset: the first 2 memory sizes, 3 cold, 10 warm samples");
-    app.add_option("--state-dir", state_dir, "scratch state (service, database); default $LAMBENCH_STATE_DIR or ~/.local/state/lambench");
-    app.add_option("--database-url", database_url, "PostgreSQL URL for functions that need a database (else the embedded one)");
-    app.add_option("--out", out_dir, "output directory (default results/<timestamp>/): results.jsonl, report.md, report.html");
-    app.add_option("--resume", resume, "continue an interrupted run's results.jsonl without repeating finished samples");
-    app.add_option("--artifacts", artifacts, "root of the function artifacts (default <build>/functions)");
-    app.add_option("--serve-bin", serve_bin, "lambench executable used for the local service (default: this one)");
+    app.add_option("--state-dir", state_dir,
+                   "scratch state (service, database); default $LAMBENCH_STATE_DIR or "
+                   "~/.local/state/lambench");
+    app.add_option("--database-url", database_url,
+                   "PostgreSQL URL for functions that need a database (else the embedded one)");
+    app.add_option(
+        "--out", out_dir,
+        "output directory (default results/<timestamp>/): results.jsonl, report.md, report.html");
+    app.add_option(
+        "--resume", resume,
+        "continue an interrupted run's results.jsonl without repeating finished samples");
+    app.add_option("--artifacts", artifacts,
+                   "root of the function artifacts (default <build>/functions)");
+    app.add_option("--serve-bin", serve_bin,
+                   "lambench executable used for the local service (default: this one)");
     app.add_option("--export-json", ex_json, "also write the JSON report to FILE ('-' = stdout)");
     app.add_option("--export-csv", ex_csv, "also write the CSV report to FILE ('-' = stdout)");
-    app.add_option("--export-markdown", ex_md, "also write the Markdown report to FILE ('-' = stdout)");
+    app.add_option("--export-markdown", ex_md,
+                   "also write the Markdown report to FILE ('-' = stdout)");
     app.add_option("--export-html", ex_html, "also write the HTML report to FILE ('-' = stdout)");
-    app.add_option("--markdown-memory", markdown_memory, "memory size of the libraries table (default 256)");
+    app.add_option("--markdown-memory", markdown_memory,
+                   "memory size of the libraries table (default 256)");
     app.add_flag("--no-progress", no_progress, "no progress bar on stderr");
     try {
         app.parse(argc, argv);
@@ -90,7 +109,8 @@ int run_main(int argc, char** argv) {
         apply(cfg.plan, o);
 
         if (!resume.empty()) {
-            if (!fs::exists(resume)) throw std::runtime_error("--resume: no such file '" + resume + "'");
+            if (!fs::exists(resume))
+                throw std::runtime_error("--resume: no such file '" + resume + "'");
             cfg.results_path = resume;
             cfg.resume = true;
             out_dir = fs::path(resume).parent_path().string();
@@ -100,14 +120,16 @@ int run_main(int argc, char** argv) {
             fs::create_directories(out_dir);
             cfg.results_path = out_dir + "/results.jsonl";
             if (fs::exists(cfg.results_path) && fs::file_size(cfg.results_path) > 0)
-                throw std::runtime_error("'" + cfg.results_path +
-                                         "' exists: continue it with --resume, or choose another --out");
+                throw std::runtime_error(
+                    "'" + cfg.results_path +
+                    "' exists: continue it with --resume, or choose another --out");
         }
         cfg.artifacts_root = artifacts.empty() ? default_artifacts_root() : artifacts;
         cfg.database_url = database_url;
         cfg.target.spec = cfg.plan.target;
         cfg.target.serve_bin = serve_bin;
-        cfg.target.state_dir = state_dir.empty() ? lambench::posix::default_state_dir().string() : state_dir;
+        cfg.target.state_dir =
+            state_dir.empty() ? lambench::posix::default_state_dir().string() : state_dir;
         fs::create_directories(cfg.target.state_dir);
         cfg.exports.json = ex_json;
         cfg.exports.csv = ex_csv;
@@ -127,11 +149,12 @@ int run_main(int argc, char** argv) {
         ::sigaction(SIGINT, &sa, nullptr);
         ::sigaction(SIGTERM, &sa, nullptr);
 
-        std::fprintf(stderr, "lambench run: suite %s, %zu function(s), memory", cfg.plan.name.c_str(),
-                     cfg.plan.functions.size());
+        std::fprintf(stderr, "lambench run: suite %s, %zu function(s), memory",
+                     cfg.plan.name.c_str(), cfg.plan.functions.size());
         for (int m : cfg.plan.memory) std::fprintf(stderr, " %d", m);
-        std::fprintf(stderr, " MB, %d cold + %d warm samples, target %s, results %s\n", cfg.plan.cold,
-                     cfg.plan.warm, cfg.plan.target.c_str(), cfg.results_path.c_str());
+        std::fprintf(stderr, " MB, %d cold + %d warm samples, target %s, results %s\n",
+                     cfg.plan.cold, cfg.plan.warm, cfg.plan.target.c_str(),
+                     cfg.results_path.c_str());
         return run_suite(cfg);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "lambench run: %s\n", e.what());
@@ -139,6 +162,7 @@ int run_main(int argc, char** argv) {
     }
 }
 
-const lambench::cli::registrar reg{{"run", "measure a suite (cold/warm latency, memory, cost) and write reports", run_main}};
+const lambench::cli::registrar reg{
+    {"run", "measure a suite (cold/warm latency, memory, cost) and write reports", run_main}};
 
 }  // namespace

@@ -11,22 +11,26 @@ namespace {
 namespace svc = lambench::service;
 
 int serve_main(int argc, char** argv) {
-    CLI::App app{"Run the local Lambda service (Lambda REST API + Runtime API, cgroup resource model)",
-                 "lambench serve"};
+    CLI::App app{
+        "Run the local Lambda service (Lambda REST API + Runtime API, cgroup resource model)",
+        "lambench serve"};
     std::string listen, config_file, state_dir, init_cpu;
     double idle_timeout = 0;
     bool insecure = false;
-    app.add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:9000; port 0 = any)");
+    app.add_option("--listen", listen,
+                   "HOST:PORT to listen on (default 127.0.0.1:9000; port 0 = any)");
     app.add_option("--config", config_file, "TOML file: [service] settings and [[function]]s")
         ->check(CLI::ExistingFile);
     app.add_option("--state-dir", state_dir,
                    "state directory (default $LAMBENCH_STATE_DIR, else ~/.local/state/lambench)");
     app.add_option("--init-cpu", init_cpu, "CPU during init: full (default) or proportional")
         ->check(CLI::IsMember({"full", "proportional"}));
-    app.add_option("--idle-timeout", idle_timeout, "seconds before an idle sandbox is reaped (default 600)")
+    app.add_option("--idle-timeout", idle_timeout,
+                   "seconds before an idle sandbox is reaped (default 600)")
         ->check(CLI::PositiveNumber);
-    app.add_flag("--insecure", insecure,
-                 "allow a --listen address that is not loopback (anyone who reaches it can run code)");
+    app.add_flag(
+        "--insecure", insecure,
+        "allow a --listen address that is not loopback (anyone who reaches it can run code)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -38,7 +42,8 @@ int serve_main(int argc, char** argv) {
         if (!listen.empty()) cfg.listen = listen;
         if (!state_dir.empty()) cfg.state_dir = state_dir;
         if (!init_cpu.empty())
-            cfg.init_cpu = init_cpu == "full" ? svc::init_cpu_mode::full : svc::init_cpu_mode::proportional;
+            cfg.init_cpu =
+                init_cpu == "full" ? svc::init_cpu_mode::full : svc::init_cpu_mode::proportional;
         if (idle_timeout > 0) cfg.idle_timeout_s = idle_timeout;
         if (insecure) cfg.insecure = true;
         svc::service s(std::move(cfg));

@@ -16,7 +16,8 @@ namespace {
 
 void print_help() {
     std::printf("lambench %s — what your serverless functions really cost\n\n", LAMBENCH_VERSION);
-    std::printf("usage: lambench <command> [options]   (lambench <command> --help for details)\n\n");
+    std::printf(
+        "usage: lambench <command> [options]   (lambench <command> --help for details)\n\n");
     std::printf("commands:\n");
     for (const auto& [name, cmd] : lambench::cli::commands())
         std::printf("  %-10s %s\n", name.c_str(), cmd.summary.c_str());

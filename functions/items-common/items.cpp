@@ -1,7 +1,5 @@
 #include "items.hpp"
 
-#include "common/json_escape.hpp"
-
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -9,6 +7,8 @@
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
+
+#include "common/json_escape.hpp"
 
 namespace items {
 namespace {

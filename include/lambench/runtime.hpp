@@ -33,7 +33,7 @@ struct invocation {
 };
 
 class response {
-public:
+  public:
     static response success(std::string body, std::string content_type = "application/json") {
         return {std::move(body), std::move(content_type), false};
     }
@@ -49,7 +49,7 @@ public:
     const std::string& error_type() const { return error_type_; }
     bool is_failure() const { return failure_; }
 
-private:
+  private:
     response(std::string body, std::string type, bool failure)
         : body_(std::move(body)),
           content_type_(failure ? std::string() : std::move(type)),

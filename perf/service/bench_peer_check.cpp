@@ -5,8 +5,8 @@
 //   bench_peer_check [--iterations N] [--extra-connections K]
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,7 +26,8 @@ int listen_loopback(std::uint16_t& port) {
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(s, 1024) != 0) std::exit(2);
+    if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(s, 1024) != 0)
+        std::exit(2);
     socklen_t len = sizeof a;
     ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
     port = ntohs(a.sin_port);
@@ -82,15 +83,21 @@ int main(int argc, char** argv) {
     for (int i = 0; i < iterations; ++i) {
         auto t0 = std::chrono::steady_clock::now();
         ok = ok && lambench::service::connection_belongs_to(client_port, port, me, ::getpid());
-        us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+        us.push_back(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                .count());
     }
     // A stranger's connection: the lookup that ends in a refusal (walks the descendants too).
     auto t0 = std::chrono::steady_clock::now();
     bool stranger = lambench::service::connection_belongs_to(client_port, port, {1}, 1);
-    double stranger_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    double stranger_us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     std::sort(us.begin(), us.end());
-    std::printf("peer check, own connection (%d other connections open): p50 %.1f us, p99 %.1f us, max %.1f us (%s)\n",
-                extra, us[us.size() / 2], us[us.size() * 99 / 100], us.back(), ok ? "admitted" : "REFUSED?");
+    std::printf(
+        "peer check, own connection (%d other connections open): p50 %.1f us, p99 %.1f us, max "
+        "%.1f us (%s)\n",
+        extra, us[us.size() / 2], us[us.size() * 99 / 100], us.back(),
+        ok ? "admitted" : "REFUSED?");
     std::printf("peer check, stranger (walks every process): %.1f us (%s)\n", stranger_us,
                 stranger ? "ADMITTED?" : "refused");
     ::kill(holder, SIGKILL);

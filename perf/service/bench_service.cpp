@@ -35,7 +35,7 @@ namespace {
 
 // ---- a minimal blocking keep-alive HTTP/1.1 client (the same code measures both paths) ----
 class client {
-public:
+  public:
     explicit client(int port) {
         fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         int one = 1;
@@ -71,7 +71,8 @@ public:
         }
         std::size_t len = 0;
         auto cl = find_ci(buf_, "content-length:");
-        if (cl != std::string::npos && cl < hdr_end) len = std::strtoul(buf_.c_str() + cl + 15, nullptr, 10);
+        if (cl != std::string::npos && cl < hdr_end)
+            len = std::strtoul(buf_.c_str() + cl + 15, nullptr, 10);
         while (buf_.size() < hdr_end + 4 + len) {
             ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
             if (n <= 0) throw std::runtime_error("connection closed in body");
@@ -80,7 +81,7 @@ public:
         return std::atoi(buf_.c_str() + 9);
     }
 
-private:
+  private:
     static std::size_t find_ci(const std::string& h, const char* needle) {
         std::size_t n = std::strlen(needle);
         for (std::size_t i = 0; i + n <= h.size(); ++i)
@@ -93,7 +94,7 @@ private:
 
 // ---- the baseline: a raw loopback HTTP server that answers a fixed response ----
 class raw_server {
-public:
+  public:
     raw_server() {
         lfd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in a{};
@@ -113,13 +114,14 @@ public:
     }
     int port() const { return port_; }
 
-private:
+  private:
     void serve() {
         int fd = ::accept4(lfd_, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd < 0) return;
         int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        const std::string resp = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+        const std::string resp =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
         std::string buf;
         char tmp[8192];
         for (;;) {
@@ -130,7 +132,8 @@ private:
             while ((end = buf.find("\r\n\r\n")) != std::string::npos) {
                 std::size_t len = 0;
                 auto cl = buf.find("Content-Length: ");
-                if (cl != std::string::npos && cl < end) len = std::strtoul(buf.c_str() + cl + 16, nullptr, 10);
+                if (cl != std::string::npos && cl < end)
+                    len = std::strtoul(buf.c_str() + cl + 16, nullptr, 10);
                 if (buf.size() < end + 4 + len) break;
                 buf.erase(0, end + 4 + len);
                 if (::send(fd, resp.data(), resp.size(), MSG_NOSIGNAL) < 0) break;
@@ -144,7 +147,7 @@ private:
 
 // ---- a `lambench serve` child ----
 class service {
-public:
+  public:
     service(const fs::path& dir, const std::string& config) {
         fs::create_directories(dir);
         std::ofstream(dir / "bench.toml") << config;
@@ -154,8 +157,8 @@ public:
         if (pid_ == 0) {
             ::dup2(fds[1], 1);
             std::string cfg = (dir / "bench.toml").string(), st = (dir / "state").string();
-            ::execl(LAMBENCH_BIN, LAMBENCH_BIN, "serve", "--listen", "127.0.0.1:0", "--config", cfg.c_str(),
-                    "--state-dir", st.c_str(), static_cast<char*>(nullptr));
+            ::execl(LAMBENCH_BIN, LAMBENCH_BIN, "serve", "--listen", "127.0.0.1:0", "--config",
+                    cfg.c_str(), "--state-dir", st.c_str(), static_cast<char*>(nullptr));
             ::_exit(127);
         }
         ::close(fds[1]);
@@ -183,14 +186,16 @@ public:
         return 0;
     }
 
-private:
+  private:
     pid_t pid_ = -1;
     int port_ = 0;
 };
 
 std::string invoke_request(const std::string& fn, const std::string& payload = "{}") {
-    return "POST /2015-03-31/functions/" + fn + "/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-           "Content-Type: application/json\r\nContent-Length: " + std::to_string(payload.size()) + "\r\n\r\n" + payload;
+    return "POST /2015-03-31/functions/" + fn +
+           "/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+           "Content-Type: application/json\r\nContent-Length: " +
+           std::to_string(payload.size()) + "\r\n\r\n" + payload;
 }
 
 struct percentiles {
@@ -210,7 +215,8 @@ percentiles measure(client& c, const std::string& req, int n) {
     std::sort(us.begin(), us.end());
     percentiles p;
     p.p50 = us[us.size() / 2];
-    p.p99 = us[std::min(us.size() - 1, static_cast<std::size_t>(static_cast<double>(us.size()) * 0.99))];
+    p.p99 = us[std::min(us.size() - 1,
+                        static_cast<std::size_t>(static_cast<double>(us.size()) * 0.99))];
     double sum = 0;
     for (double v : us) sum += v;
     p.mean = sum / static_cast<double>(us.size());
@@ -218,7 +224,8 @@ percentiles measure(client& c, const std::string& req, int n) {
 }
 
 std::string fn_block(const std::string& name, const fs::path& code) {
-    return "[[function]]\nname = \"" + name + "\"\nhandler = \"echo\"\nmemory = 1769\ncode = \"" + code.string() + "\"\n";
+    return "[[function]]\nname = \"" + name + "\"\nhandler = \"echo\"\nmemory = 1769\ncode = \"" +
+           code.string() + "\"\n";
 }
 
 long sandbox_rss_kb(pid_t service_pid) {
@@ -247,11 +254,15 @@ int main(int argc, char** argv) {
     std::string json_out;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
-        if (a == "--requests" && i + 1 < argc) requests = std::atoi(argv[++i]);
-        else if (a == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
-        else if (a == "--json" && i + 1 < argc) json_out = argv[++i];
+        if (a == "--requests" && i + 1 < argc)
+            requests = std::atoi(argv[++i]);
+        else if (a == "--seconds" && i + 1 < argc)
+            seconds = std::atof(argv[++i]);
+        else if (a == "--json" && i + 1 < argc)
+            json_out = argv[++i];
         else {
-            std::fprintf(stderr, "usage: bench_service [--requests N] [--seconds S] [--json FILE]\n");
+            std::fprintf(stderr,
+                         "usage: bench_service [--requests N] [--seconds S] [--json FILE]\n");
             return 2;
         }
     }
@@ -287,14 +298,17 @@ int main(int argc, char** argv) {
         std::atomic<bool> stop{false};
         {
             std::vector<std::thread> ts;
-            for (int t = 0; t < 2; ++t) ts.emplace_back([&] {
-                client c(svc.port());
-                auto req = invoke_request("fn1");
-                while (!stop.load(std::memory_order_relaxed)) {
-                    if (c.call(req) == 200) ++done;
-                    else ++errors;
-                }
-            });
+            for (int t = 0; t < 2; ++t)
+                ts.emplace_back([&] {
+                    client c(svc.port());
+                    auto req = invoke_request("fn1");
+                    while (!stop.load(std::memory_order_relaxed)) {
+                        if (c.call(req) == 200)
+                            ++done;
+                        else
+                            ++errors;
+                    }
+                });
             std::this_thread::sleep_for(std::chrono::milliseconds(300));  // warm both sandboxes
             long start_count = done.load();
             auto t0 = clock_type::now();
@@ -306,7 +320,8 @@ int main(int argc, char** argv) {
             double rate = static_cast<double>(end_count - start_count) /
                           std::chrono::duration<double>(t1 - t0).count();
 
-            // 3. memory: one live sandbox for each of the 10 functions (fn0 had one, fn1 two: 8 are new)
+            // 3. memory: one live sandbox for each of the 10 functions (fn0 had one, fn1 two: 8 are
+            // new)
             long rss_before = svc.rss_kb();
             for (int i = 0; i < 10; ++i) {
                 client c(svc.port());
@@ -316,23 +331,38 @@ int main(int argc, char** argv) {
             long rss_after = svc.rss_kb();
             long children = sandbox_rss_kb(svc.pid());
 
-            std::printf("lambench service benchmark (%d requests per round trip series, %.1f s throughput)\n\n",
-                        requests, seconds);
-            std::printf("%-44s %10s %10s %10s\n", "round trip (keep-alive, loopback)", "p50 us", "p99 us", "mean us");
-            std::printf("%-44s %10.1f %10.1f %10.1f\n", "raw HTTP request/response", pr.p50, pr.p99, pr.mean);
-            std::printf("%-44s %10.1f %10.1f %10.1f\n", "Invoke no-op function (warm)", pi.p50, pi.p99, pi.mean);
-            std::printf("%-44s %10.2f %10.2f %10.2f   (target p50 <= 3)\n\n", "ratio Invoke / raw", pi.p50 / pr.p50,
-                        pi.p99 / pr.p99, pi.mean / pr.mean);
-            std::printf("throughput, 2 sandboxes, 2 clients:  %.0f invocations/s  (%ld errors; target >= 5000)\n\n",
-                        rate, errors.load());
-            std::printf("service RSS idle, 10 functions:      %.1f MB  (target <= 30)\n", static_cast<double>(rss_idle) / 1024.0);
-            std::printf("service RSS with 11 live sandboxes:  %.1f MB  (+%.1f KB per new sandbox, from %.1f MB)\n",
-                        static_cast<double>(rss_after) / 1024.0, static_cast<double>(rss_after - rss_before) / 8.0, static_cast<double>(rss_before) / 1024.0);
-            std::printf("sandbox processes' own RSS:          %.1f MB total\n\n", static_cast<double>(children) / 1024.0);
-            json << "{\"raw_p50_us\":" << pr.p50 << ",\"raw_p99_us\":" << pr.p99 << ",\"invoke_p50_us\":" << pi.p50
-                 << ",\"invoke_p99_us\":" << pi.p99 << ",\"ratio_p50\":" << pi.p50 / pr.p50
-                 << ",\"throughput_per_s\":" << rate << ",\"rss_idle_kb\":" << rss_idle
-                 << ",\"rss_per_sandbox_kb\":" << static_cast<double>(rss_after - rss_before) / 8.0 << "}\n";
+            std::printf(
+                "lambench service benchmark (%d requests per round trip series, %.1f s "
+                "throughput)\n\n",
+                requests, seconds);
+            std::printf("%-44s %10s %10s %10s\n", "round trip (keep-alive, loopback)", "p50 us",
+                        "p99 us", "mean us");
+            std::printf("%-44s %10.1f %10.1f %10.1f\n", "raw HTTP request/response", pr.p50, pr.p99,
+                        pr.mean);
+            std::printf("%-44s %10.1f %10.1f %10.1f\n", "Invoke no-op function (warm)", pi.p50,
+                        pi.p99, pi.mean);
+            std::printf("%-44s %10.2f %10.2f %10.2f   (target p50 <= 3)\n\n", "ratio Invoke / raw",
+                        pi.p50 / pr.p50, pi.p99 / pr.p99, pi.mean / pr.mean);
+            std::printf(
+                "throughput, 2 sandboxes, 2 clients:  %.0f invocations/s  (%ld errors; target >= "
+                "5000)\n\n",
+                rate, errors.load());
+            std::printf("service RSS idle, 10 functions:      %.1f MB  (target <= 30)\n",
+                        static_cast<double>(rss_idle) / 1024.0);
+            std::printf(
+                "service RSS with 11 live sandboxes:  %.1f MB  (+%.1f KB per new sandbox, from "
+                "%.1f MB)\n",
+                static_cast<double>(rss_after) / 1024.0,
+                static_cast<double>(rss_after - rss_before) / 8.0,
+                static_cast<double>(rss_before) / 1024.0);
+            std::printf("sandbox processes' own RSS:          %.1f MB total\n\n",
+                        static_cast<double>(children) / 1024.0);
+            json << "{\"raw_p50_us\":" << pr.p50 << ",\"raw_p99_us\":" << pr.p99
+                 << ",\"invoke_p50_us\":" << pi.p50 << ",\"invoke_p99_us\":" << pi.p99
+                 << ",\"ratio_p50\":" << pi.p50 / pr.p50 << ",\"throughput_per_s\":" << rate
+                 << ",\"rss_idle_kb\":" << rss_idle
+                 << ",\"rss_per_sandbox_kb\":" << static_cast<double>(rss_after - rss_before) / 8.0
+                 << "}\n";
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_service: %s\n", e.what());

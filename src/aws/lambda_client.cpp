@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "common/base64.hpp"
 #include "aws/credentials.hpp"
 #include "aws/sigv4.hpp"
+#include "common/base64.hpp"
 
 namespace lambench::aws {
 namespace {
@@ -280,7 +280,9 @@ std::string lambda_client::create_function(const function_config& cfg,
         {"Architectures", json::array({cfg.architecture})},
         {"PackageType", "Zip"},
         {"Environment", {{"Variables", cfg.environment}}},
-        {"Code", {{"ZipFile", common::base64_encode(std::string_view(reinterpret_cast<const char*>(zip.data()), zip.size()))}}},
+        {"Code",
+         {{"ZipFile", common::base64_encode(std::string_view(
+                          reinterpret_cast<const char*>(zip.data()), zip.size()))}}},
     };
     if (cfg.environment.empty()) body["Environment"]["Variables"] = json::object();
     return impl_->call("POST", api_prefix, "", body.dump(), {200, 201}).body;
@@ -297,7 +299,8 @@ std::string lambda_client::update_function_configuration(const std::string& name
 
 std::string lambda_client::update_function_code(const std::string& name,
                                                 const std::vector<std::uint8_t>& zip) {
-    const json body = {{"ZipFile", common::base64_encode(std::string_view(reinterpret_cast<const char*>(zip.data()), zip.size()))}};
+    const json body = {{"ZipFile", common::base64_encode(std::string_view(
+                                       reinterpret_cast<const char*>(zip.data()), zip.size()))}};
     return impl_->call("PUT", function_path(name) + "/code", "", body.dump(), {200}).body;
 }
 

@@ -19,6 +19,7 @@ enum class base64_mode {
 };
 
 // nullopt on input the mode does not accept; never throws.
-std::optional<std::string> base64_decode(std::string_view text, base64_mode mode = base64_mode::strict);
+std::optional<std::string> base64_decode(std::string_view text,
+                                         base64_mode mode = base64_mode::strict);
 
 }  // namespace lambench::common

@@ -10,9 +10,6 @@
 // The cluster directory holds data/ (PGDATA) and server.log.
 #include "db/embedded.hpp"
 
-#include "posix/child_process.hpp"
-#include "posix/file.hpp"
-
 #include <fcntl.h>
 #include <grp.h>
 #include <libpq-fe.h>
@@ -39,6 +36,9 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "posix/child_process.hpp"
+#include "posix/file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -97,7 +97,8 @@ std::string query_one(const pq_conn& conn, const std::string& sql, const std::st
 std::optional<std::string> read_file(const fs::path& p) {
     auto s = posix::read_file(p);
     if (!s) return s;
-    while (!s->empty() && (s->back() == '\n' || s->back() == '\r' || s->back() == ' ')) s->pop_back();
+    while (!s->empty() && (s->back() == '\n' || s->back() == '\r' || s->back() == ' '))
+        s->pop_back();
     return s;
 }
 

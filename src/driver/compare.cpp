@@ -46,7 +46,8 @@ std::vector<run_delta> compare_runs(const run_summary& a, const run_summary& b) 
                     const double r = d.b_over_a.value, u = d.b_over_a.uncertainty;
                     const bool noise = std::abs(r - 1) <= u;
                     if (r <= 1)
-                        d.verdict = fmt::format("B {:.2f} ± {:.2f} times faster", 1 / r, u / (r * r));
+                        d.verdict =
+                            fmt::format("B {:.2f} ± {:.2f} times faster", 1 / r, u / (r * r));
                     else
                         d.verdict = fmt::format("B {:.2f} ± {:.2f} times slower", r, u);
                     if (noise) d.verdict += " (within noise)";
@@ -70,31 +71,37 @@ std::vector<run_delta> compare_runs(const run_summary& a, const run_summary& b) 
     return out;
 }
 
-std::string render_comparison(const run_summary& a, const run_summary& b, const std::vector<run_delta>& deltas,
-                              bool markdown) {
+std::string render_comparison(const run_summary& a, const run_summary& b,
+                              const std::vector<run_delta>& deltas, bool markdown) {
     std::string out;
     if (markdown) {
-        out += fmt::format("# lambench compare\n\nA: suite {} started {} ({}, lambench {})  \n"
-                           "B: suite {} started {} ({}, lambench {})\n\n",
-                           a.header.suite, a.header.start_time, a.header.machine.host, a.header.machine.git_sha,
-                           b.header.suite, b.header.start_time, b.header.machine.host, b.header.machine.git_sha);
-        out += "| Variant | Memory | Phase | A median | B median | B vs A |\n|---|---:|---|---:|---:|---|\n";
+        out += fmt::format(
+            "# lambench compare\n\nA: suite {} started {} ({}, lambench {})  \n"
+            "B: suite {} started {} ({}, lambench {})\n\n",
+            a.header.suite, a.header.start_time, a.header.machine.host, a.header.machine.git_sha,
+            b.header.suite, b.header.start_time, b.header.machine.host, b.header.machine.git_sha);
+        out +=
+            "| Variant | Memory | Phase | A median | B median | B vs A "
+            "|\n|---|---:|---|---:|---:|---|\n";
         for (const auto& d : deltas)
             out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", d.variant,
-                               d.memory_mb ? std::to_string(d.memory_mb) + " MB" : "-", to_string(d.kind),
+                               d.memory_mb ? std::to_string(d.memory_mb) + " MB" : "-",
+                               to_string(d.kind),
                                d.a_status == "ok" ? format::ms(d.a_median) : d.a_status,
                                d.b_status == "ok" ? format::ms(d.b_median) : d.b_status, d.verdict);
         return out;
     }
     out += fmt::format("A: {} ({}, {})\nB: {} ({}, {})\n\n", a.header.suite, a.header.start_time,
-                       a.header.machine.host, b.header.suite, b.header.start_time, b.header.machine.host);
-    out += fmt::format("{:<28} {:>8} {:<5} {:>10} {:>10}  {}\n", "variant", "memory", "phase", "A median",
-                       "B median", "B vs A");
+                       a.header.machine.host, b.header.suite, b.header.start_time,
+                       b.header.machine.host);
+    out += fmt::format("{:<28} {:>8} {:<5} {:>10} {:>10}  {}\n", "variant", "memory", "phase",
+                       "A median", "B median", "B vs A");
     for (const auto& d : deltas)
-        out += fmt::format("{:<28} {:>8} {:<5} {:>10} {:>10}  {}\n", d.variant,
-                           d.memory_mb ? std::to_string(d.memory_mb) + " MB" : "-", to_string(d.kind),
-                           d.a_status == "ok" ? format::ms(d.a_median) : d.a_status,
-                           d.b_status == "ok" ? format::ms(d.b_median) : d.b_status, d.verdict);
+        out +=
+            fmt::format("{:<28} {:>8} {:<5} {:>10} {:>10}  {}\n", d.variant,
+                        d.memory_mb ? std::to_string(d.memory_mb) + " MB" : "-", to_string(d.kind),
+                        d.a_status == "ok" ? format::ms(d.a_median) : d.a_status,
+                        d.b_status == "ok" ? format::ms(d.b_median) : d.b_status, d.verdict);
     return out;
 }
 

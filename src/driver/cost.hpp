@@ -28,7 +28,7 @@ double cold_billed_ms(double billed_ms, double duration_ms, double init_ms);
 // One memory size of one variant, as the recommendation sees it.
 struct cost_point {
     int memory_mb = 0;
-    double warm_median_ms = 0;       // warm Duration median
+    double warm_median_ms = 0;  // warm Duration median
     double warm_cost_per_million = 0;
     double cold_cost_per_million = 0;
 };

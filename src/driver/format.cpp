@@ -15,15 +15,21 @@ std::string ms_value(double v) {
     return fmt::format("{:.0f}", v);
 }
 
-std::string ms(double v) { return std::isnan(v) ? "-" : ms_value(v) + " ms"; }
+std::string ms(double v) {
+    return std::isnan(v) ? "-" : ms_value(v) + " ms";
+}
 
-std::string whole_ms(double v) { return std::isnan(v) ? "-" : fmt::format("{:.0f} ms", v); }
+std::string whole_ms(double v) {
+    return std::isnan(v) ? "-" : fmt::format("{:.0f} ms", v);
+}
 
 std::string percent(double fraction) {
     return std::isnan(fraction) ? "-" : fmt::format("{:.1f} %", fraction * 100);
 }
 
-std::string mb(double v) { return std::isnan(v) ? "-" : fmt::format("{:.0f} MB", v); }
+std::string mb(double v) {
+    return std::isnan(v) ? "-" : fmt::format("{:.0f} MB", v);
+}
 
 std::string usd(double v) {
     if (std::isnan(v)) return "-";
@@ -39,12 +45,23 @@ std::string html_escape(const std::string& s) {
     out.reserve(s.size());
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out.push_back(c);
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out.push_back(c);
         }
     }
     return out;
@@ -54,8 +71,10 @@ std::string csv_escape(const std::string& s) {
     if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
     std::string out = "\"";
     for (char c : s) {
-        if (c == '"') out += "\"\"";
-        else out.push_back(c);
+        if (c == '"')
+            out += "\"\"";
+        else
+            out.push_back(c);
     }
     return out + "\"";
 }

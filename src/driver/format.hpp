@@ -8,7 +8,8 @@ namespace lambench::driver::format {
 // Milliseconds with precision that fits the magnitude: 0.123 ms, 9.54 ms, 54.3 ms, 1286 ms.
 std::string ms(double v);
 std::string ms_value(double v);
-std::string whole_ms(double v);  // billed durations are whole milliseconds: "44 ms"  // the same without the unit
+std::string whole_ms(
+    double v);  // billed durations are whole milliseconds: "44 ms"  // the same without the unit
 std::string percent(double fraction);  // 0.0412 -> "4.1 %"
 std::string mb(double v);              // "21 MB"
 std::string usd(double v);             // "$0.2417" — 4 significant decimals for per-million

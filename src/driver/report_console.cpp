@@ -10,9 +10,9 @@ namespace lambench::driver {
 namespace {
 
 std::string cell_block(const variant_summary& v, const cell& c) {
-    std::string out = fmt::format("{} @ {} MB, {}\n", v.info.id(), c.memory_mb,
-                                  c.kind == phase::cold ? "cold start (Init + Duration)"
-                                                        : "warm (Duration)");
+    std::string out =
+        fmt::format("{} @ {} MB, {}\n", v.info.id(), c.memory_mb,
+                    c.kind == phase::cold ? "cold start (Init + Duration)" : "warm (Duration)");
     if (c.is_error()) {
         out += fmt::format("  error: {}: {} ({} of {} failed)\n", c.error_type, c.error_message,
                            c.failed, c.attempted);
@@ -25,12 +25,14 @@ std::string cell_block(const variant_summary& v, const cell& c) {
                              format::ms(c.duration.median));
     detail += fmt::format("Billed: {}, Max memory: {}", format::whole_ms(c.billed.median),
                           format::mb(c.max_memory_mb));
-    out += fmt::format("  Time (median ± MdAPE):  {:>9} ± {:>7}    [{}]\n", format::ms(c.total.median),
-                       format::percent(c.total.mdape), detail);
-    out += fmt::format("  Range (min … max):      {:>9} … {:>9}    {} run{}", format::ms(c.total.min),
-                       format::ms(c.total.max), c.total.n, c.total.n == 1 ? "" : "s");
+    out += fmt::format("  Time (median ± MdAPE):  {:>9} ± {:>7}    [{}]\n",
+                       format::ms(c.total.median), format::percent(c.total.mdape), detail);
+    out +=
+        fmt::format("  Range (min … max):      {:>9} … {:>9}    {} run{}", format::ms(c.total.min),
+                    format::ms(c.total.max), c.total.n, c.total.n == 1 ? "" : "s");
     if (c.failed) out += fmt::format(", {} failed", c.failed);
-    if (c.total.outliers) out += fmt::format(", {} outlier{}", c.total.outliers, c.total.outliers == 1 ? "" : "s");
+    if (c.total.outliers)
+        out += fmt::format(", {} outlier{}", c.total.outliers, c.total.outliers == 1 ? "" : "s");
     out += "\n";
     out += fmt::format("  Median 95 % CI:         {:>9} … {:>9}    (coverage {:.1f} %)\n",
                        format::ms(c.total.median_ci.low), format::ms(c.total.median_ci.high),
@@ -68,8 +70,9 @@ std::string render_console_summary(const run_summary& s) {
         out += "Summary\n";
         std::string last_head;
         for (const auto& c : cmp) {
-            const std::string head = fmt::format("  {} @ {} MB, {}: '{}' ran\n", c.faster.substr(0, c.faster.find('/')),
-                               c.memory_mb, to_string(c.kind), c.faster);
+            const std::string head =
+                fmt::format("  {} @ {} MB, {}: '{}' ran\n", c.faster.substr(0, c.faster.find('/')),
+                            c.memory_mb, to_string(c.kind), c.faster);
             if (head != last_head) out += head;
             last_head = head;
             out += fmt::format("    {:.2f} ± {:.2f} times faster than '{}'\n", c.r.value,

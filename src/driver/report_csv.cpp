@@ -22,8 +22,9 @@ std::string render_csv(const run_summary& s) {
     using format::fixed;
     for (const auto& v : s.variants) {
         const std::string prefix = csv_escape(v.info.function) + "," + csv_escape(v.info.profile) +
-                                   "," + csv_escape(v.info.library) + "," + csv_escape(v.info.runtime) +
-                                   "," + csv_escape(v.info.architecture) + ",";
+                                   "," + csv_escape(v.info.library) + "," +
+                                   csv_escape(v.info.runtime) + "," +
+                                   csv_escape(v.info.architecture) + ",";
         if (v.skipped) {
             out += prefix + ",,n/a,0,0," + std::string(16, ',') + csv_escape(v.skip_reason) + "\n";
             continue;

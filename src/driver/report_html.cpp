@@ -17,7 +17,9 @@ using format::html_escape;
 
 constexpr const char* palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                    "#9467bd", "#8c564b", "#e377c2", "#17becf"};
-const char* colour(std::size_t i) { return palette[i % std::size(palette)]; }
+const char* colour(std::size_t i) {
+    return palette[i % std::size(palette)];
+}
 
 struct series {
     std::string name;
@@ -79,8 +81,9 @@ std::string chart(const std::string& title, const std::string& x_label, const st
         "<text x=\"{3}\" y=\"18\" font-size=\"13\" font-weight=\"bold\">{2}</text>\n",
         w, h, html_escape(title), left);
     if (!std::isfinite(xmin)) {
-        out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#666\">no data</text>\n</svg>\n",
-                           left + 10, top + ph / 2);
+        out += fmt::format(
+            "<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#666\">no data</text>\n</svg>\n",
+            left + 10, top + ph / 2);
         return out;
     }
     const bool categorical = !categories.empty();
@@ -107,13 +110,16 @@ std::string chart(const std::string& title, const std::string& x_label, const st
             left, left + pw, sy(t), left - 4, sy(t) + 3, tick_label(t));
     if (categorical) {
         for (std::size_t i = 0; i < categories.size(); ++i)
-            out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">{}</text>\n",
-                               sx(static_cast<double>(i)), top + ph + 14, html_escape(categories[i]));
+            out += fmt::format(
+                "<text x=\"{:.1f}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">{}</text>\n",
+                sx(static_cast<double>(i)), top + ph + 14, html_escape(categories[i]));
     } else {
         for (double t : ticks(xmin, xmax))
             if (t >= xmin && t <= xmax)
-                out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">{}</text>\n",
-                                   sx(t), top + ph + 14, tick_label(t));
+                out += fmt::format(
+                    "<text x=\"{:.1f}\" y=\"{}\" font-size=\"10\" "
+                    "text-anchor=\"middle\">{}</text>\n",
+                    sx(t), top + ph + 14, tick_label(t));
     }
     out += fmt::format(
         "<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#333\"/>"
@@ -134,15 +140,19 @@ std::string chart(const std::string& title, const std::string& x_label, const st
             points += fmt::format("{:.1f},{:.1f} ", px, py);
             if (!std::isnan(s.low[i]) && !std::isnan(s.high[i]))
                 out += fmt::format(
-                    "<path class=\"errorbar\" d=\"M{0:.1f} {1:.1f}V{2:.1f}M{3:.1f} {1:.1f}H{4:.1f}M{3:.1f} {2:.1f}H{4:.1f}\" "
+                    "<path class=\"errorbar\" d=\"M{0:.1f} {1:.1f}V{2:.1f}M{3:.1f} "
+                    "{1:.1f}H{4:.1f}M{3:.1f} {2:.1f}H{4:.1f}\" "
                     "stroke=\"{5}\" fill=\"none\"/>\n",
                     px, sy(s.low[i]), sy(s.high[i]), px - 4, px + 4, c);
-            out += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"{}\"><title>{}: {}</title></circle>\n",
-                               px, py, c, html_escape(s.name), format::ms_value(s.y[i]));
+            out += fmt::format(
+                "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"{}\"><title>{}: "
+                "{}</title></circle>\n",
+                px, py, c, html_escape(s.name), format::ms_value(s.y[i]));
         }
         if (lines && !points.empty())
-            out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>\n",
-                               points, c);
+            out += fmt::format(
+                "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>\n",
+                points, c);
         const double ly = top + 10 + static_cast<double>(k) * 16;
         out += fmt::format(
             "<rect x=\"{0}\" y=\"{1:.1f}\" width=\"10\" height=\"10\" fill=\"{2}\"/>"
@@ -154,7 +164,8 @@ std::string chart(const std::string& title, const std::string& x_label, const st
 
 // Distribution of every sample of each variant at one memory size: a strip of dots plus the
 // median, so outliers and bimodality are visible.
-std::string strip_chart(const std::string& title, const std::vector<std::pair<std::string, std::vector<double>>>& rows) {
+std::string strip_chart(const std::string& title,
+                        const std::vector<std::pair<std::string, std::vector<double>>>& rows) {
     const double w = 560, row_h = 22, left = 150, right = 20, top = 30;
     const double h = top + row_h * static_cast<double>(std::max<std::size_t>(rows.size(), 1)) + 34;
     const double pw = w - left - right;
@@ -176,20 +187,26 @@ std::string strip_chart(const std::string& title, const std::vector<std::pair<st
             "<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#e0e0e0\"/>"
             "<text x=\"{0:.1f}\" y=\"{3}\" font-size=\"10\" text-anchor=\"middle\">{4}</text>\n",
             sx(t), top, bottom_y, bottom_y + 14, tick_label(t));
-    out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">ms</text>\n",
-                       left + pw / 2, bottom_y + 28);
+    out += fmt::format(
+        "<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">ms</text>\n",
+        left + pw / 2, bottom_y + 28);
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const double cy = top + row_h * (static_cast<double>(i) + 0.5);
-        out += fmt::format("<text x=\"{}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\">{}</text>\n",
-                           left - 6, cy + 4, html_escape(rows[i].first));
+        out += fmt::format(
+            "<text x=\"{}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\">{}</text>\n",
+            left - 6, cy + 4, html_escape(rows[i].first));
         for (double v : rows[i].second)
-            out += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2.5\" fill=\"{}\" fill-opacity=\"0.5\"/>\n",
-                               sx(v), cy, colour(i));
+            out += fmt::format(
+                "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2.5\" fill=\"{}\" "
+                "fill-opacity=\"0.5\"/>\n",
+                sx(v), cy, colour(i));
         if (!rows[i].second.empty()) {
             const double med = median(rows[i].second);
-            out += fmt::format("<line class=\"median\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" "
-                               "stroke=\"#000\" stroke-width=\"2\"/>\n",
-                               sx(med), cy - 8, cy + 8);
+            out += fmt::format(
+                "<line class=\"median\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" "
+                "y2=\"{2:.1f}\" "
+                "stroke=\"#000\" stroke-width=\"2\"/>\n",
+                sx(med), cy - 8, cy + 8);
         }
     }
     return out + "</svg>\n";
@@ -229,7 +246,8 @@ std::string render_html(const run_summary& s) {
     std::vector<std::string> categories;
     for (int mem : s.memory) categories.push_back(std::to_string(mem) + " MB");
     auto memory_index = [&](int mem) {
-        return static_cast<double>(std::find(s.memory.begin(), s.memory.end(), mem) - s.memory.begin());
+        return static_cast<double>(std::find(s.memory.begin(), s.memory.end(), mem) -
+                                   s.memory.begin());
     };
 
     // Latency by memory size, per function: one series per profile.
@@ -249,8 +267,9 @@ std::string render_html(const run_summary& s) {
                 }
                 data.push_back(std::move(sr));
             }
-            out += chart(fn + (kind == phase::cold ? ": cold start (Init + Duration)" : ": warm Duration"),
-                         "memory size", "ms (median)", data, categories, true);
+            out += chart(
+                fn + (kind == phase::cold ? ": cold start (Init + Duration)" : ": warm Duration"),
+                "memory size", "ms (median)", data, categories, true);
         }
         out += "</div>\n";
     }
@@ -261,9 +280,12 @@ std::string render_html(const run_summary& s) {
         for (phase kind : {phase::cold, phase::warm}) {
             std::vector<std::pair<std::string, std::vector<double>>> rows;
             for (const auto& v : s.variants)
-                if (const cell* c = v.find(mem, kind); c && c->has_data()) rows.emplace_back(v.info.id(), c->totals);
+                if (const cell* c = v.find(mem, kind); c && c->has_data())
+                    rows.emplace_back(v.info.id(), c->totals);
             if (!rows.empty())
-                out += strip_chart(fmt::format("{} MB, {}", mem, kind == phase::cold ? "cold start" : "warm"), rows);
+                out += strip_chart(
+                    fmt::format("{} MB, {}", mem, kind == phase::cold ? "cold start" : "warm"),
+                    rows);
         }
     out += "</div>\n";
 
@@ -274,7 +296,8 @@ std::string render_html(const run_summary& s) {
             if (v.skipped) continue;
             series sr{v.info.id(), {}, {}, {}, {}};
             for (const auto& c : v.cells) {
-                if (c.kind != phase::warm || !c.has_data() || std::isnan(c.cost_per_million)) continue;
+                if (c.kind != phase::warm || !c.has_data() || std::isnan(c.cost_per_million))
+                    continue;
                 sr.x.push_back(c.duration.median);
                 sr.y.push_back(c.cost_per_million);
                 sr.low.push_back(std::nan(""));
@@ -289,13 +312,16 @@ std::string render_html(const run_summary& s) {
     }
 
     // The numbers.
-    out += "<h2>All cells</h2>\n<table>\n<tr><th>Variant</th><th>Library</th><th>Memory</th><th>Phase</th>"
-           "<th>Median</th><th>MdAPE</th><th>95 % CI</th><th>Min</th><th>Max</th><th>p90</th>"
-           "<th>N</th><th>Init</th><th>Billed</th><th>Max memory</th><th>$ / million</th></tr>\n";
+    out +=
+        "<h2>All "
+        "cells</h2>\n<table>\n<tr><th>Variant</th><th>Library</th><th>Memory</th><th>Phase</th>"
+        "<th>Median</th><th>MdAPE</th><th>95 % CI</th><th>Min</th><th>Max</th><th>p90</th>"
+        "<th>N</th><th>Init</th><th>Billed</th><th>Max memory</th><th>$ / million</th></tr>\n";
     for (const auto& v : s.variants) {
         if (v.skipped) {
-            out += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"na\" colspan=\"13\">n/a — {}</td></tr>\n",
-                               html_escape(v.info.id()), html_escape(v.info.library), html_escape(v.skip_reason));
+            out += fmt::format(
+                "<tr><td>{}</td><td>{}</td><td class=\"na\" colspan=\"13\">n/a — {}</td></tr>\n",
+                html_escape(v.info.id()), html_escape(v.info.library), html_escape(v.skip_reason));
             continue;
         }
         for (const auto& c : v.cells) {
@@ -308,18 +334,21 @@ std::string render_html(const run_summary& s) {
                 continue;
             }
             const auto& t = c.total;
-            out += td(format::ms(t.median)) + td(format::percent(t.mdape)) +
-                   td(format::ms_value(t.median_ci.low) + " … " + format::ms(t.median_ci.high)) +
-                   td(format::ms(t.min)) + td(format::ms(t.max)) + td(format::ms(t.p90)) +
-                   td(std::to_string(t.n) + (c.failed ? fmt::format(" ({} failed)", c.failed) : "")) +
-                   td(c.kind == phase::cold ? format::ms(c.init.median) : "") +
-                   td(format::whole_ms(c.billed.median)) + td(format::mb(c.max_memory_mb)) +
-                   td(format::usd(c.cost_per_million)) + "</tr>\n";
+            out +=
+                td(format::ms(t.median)) + td(format::percent(t.mdape)) +
+                td(format::ms_value(t.median_ci.low) + " … " + format::ms(t.median_ci.high)) +
+                td(format::ms(t.min)) + td(format::ms(t.max)) + td(format::ms(t.p90)) +
+                td(std::to_string(t.n) + (c.failed ? fmt::format(" ({} failed)", c.failed) : "")) +
+                td(c.kind == phase::cold ? format::ms(c.init.median) : "") +
+                td(format::whole_ms(c.billed.median)) + td(format::mb(c.max_memory_mb)) +
+                td(format::usd(c.cost_per_million)) + "</tr>\n";
         }
     }
     out += "</table>\n";
 
-    out += "<h2>Recommendation</h2>\n<table>\n<tr><th>Variant</th><th>Cheapest</th><th>Fastest</th><th>Balanced</th></tr>\n";
+    out +=
+        "<h2>Recommendation</h2>\n<table>\n<tr><th>Variant</th><th>Cheapest</th><th>Fastest</"
+        "th><th>Balanced</th></tr>\n";
     for (const auto& v : s.variants)
         if (v.has_recommendation)
             out += fmt::format("<tr><td>{}</td>{}{}{}</tr>\n", html_escape(v.info.id()),

@@ -16,14 +16,24 @@ using json = nlohmann::json;
 
 namespace {
 
-json num(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
+json num(double v) {
+    return std::isnan(v) ? json(nullptr) : json(v);
+}
 
 json stats_json(const summary_stats& s) {
-    return {{"n", s.n},           {"min", num(s.min)},       {"max", num(s.max)},
-            {"mean", num(s.mean)}, {"median", num(s.median)}, {"p90", num(s.p90)},
-            {"p99", num(s.p99)},   {"stddev", num(s.stddev)}, {"mdape", num(s.mdape)},
-            {"median_ci", {{"low", num(s.median_ci.low)}, {"high", num(s.median_ci.high)},
-                           {"coverage", num(s.median_ci.coverage)}}},
+    return {{"n", s.n},
+            {"min", num(s.min)},
+            {"max", num(s.max)},
+            {"mean", num(s.mean)},
+            {"median", num(s.median)},
+            {"p90", num(s.p90)},
+            {"p99", num(s.p99)},
+            {"stddev", num(s.stddev)},
+            {"mdape", num(s.mdape)},
+            {"median_ci",
+             {{"low", num(s.median_ci.low)},
+              {"high", num(s.median_ci.high)},
+              {"coverage", num(s.median_ci.coverage)}}},
             {"outliers", s.outliers}};
 }
 
@@ -56,10 +66,15 @@ std::string render_json(const run_summary& s) {
             }
             cells.push_back(std::move(jc));
         }
-        json jv = {{"id", v.info.id()},           {"function", v.info.function},
-                   {"profile", v.info.profile},   {"library", v.info.library},
-                   {"runtime", v.info.runtime},   {"architecture", v.info.architecture},
-                   {"status", v.skipped ? "n/a" : any_error ? "error" : "ok"},
+        json jv = {{"id", v.info.id()},
+                   {"function", v.info.function},
+                   {"profile", v.info.profile},
+                   {"library", v.info.library},
+                   {"runtime", v.info.runtime},
+                   {"architecture", v.info.architecture},
+                   {"status", v.skipped   ? "n/a"
+                              : any_error ? "error"
+                                          : "ok"},
                    {"cells", cells}};
         if (v.skipped) jv["skip_reason"] = v.skip_reason;
         if (v.has_recommendation)
@@ -70,23 +85,38 @@ std::string render_json(const run_summary& s) {
     }
     json comparisons = json::array();
     for (const auto& c : compare_profiles(s))
-        comparisons.push_back({{"faster", c.faster}, {"slower", c.slower}, {"memory_mb", c.memory_mb},
-                               {"phase", to_string(c.kind)}, {"ratio", num(c.r.value)},
+        comparisons.push_back({{"faster", c.faster},
+                               {"slower", c.slower},
+                               {"memory_mb", c.memory_mb},
+                               {"phase", to_string(c.kind)},
+                               {"ratio", num(c.r.value)},
                                {"uncertainty", num(c.r.uncertainty)}});
     json warnings = json::array();
     for (const auto& w : s.warnings)
-        warnings.push_back({{"kind", to_string(w.kind)}, {"subject", w.subject},
-                            {"message", w.message}, {"advice", w.advice}});
+        warnings.push_back({{"kind", to_string(w.kind)},
+                            {"subject", w.subject},
+                            {"message", w.message},
+                            {"advice", w.advice}});
     const auto& m = h.machine;
     json out = {
         {"schema", "lambench.report/1"},
         {"results_schema", h.schema},
         {"context",
-         {{"host", m.host}, {"kernel", m.kernel}, {"cpu_model", m.cpu_model}, {"cores", m.cores},
-          {"cgroup_mode", m.cgroup_mode}, {"init_cpu", m.init_cpu}, {"build_type", m.build_type},
-          {"lambench_version", m.lambench_version}, {"git_sha", m.git_sha}, {"suite", h.suite},
-          {"target", h.target}, {"start_time", h.start_time}, {"memory", h.memory},
-          {"cold", h.cold}, {"warm", h.warm},
+         {{"host", m.host},
+          {"kernel", m.kernel},
+          {"cpu_model", m.cpu_model},
+          {"cores", m.cores},
+          {"cgroup_mode", m.cgroup_mode},
+          {"init_cpu", m.init_cpu},
+          {"build_type", m.build_type},
+          {"lambench_version", m.lambench_version},
+          {"git_sha", m.git_sha},
+          {"suite", h.suite},
+          {"target", h.target},
+          {"start_time", h.start_time},
+          {"memory", h.memory},
+          {"cold", h.cold},
+          {"warm", h.warm},
           {"percentile_definition", "linear interpolation between closest ranks (type 7)"},
           {"price_per_gb_s", {{"x86_64", price_per_gb_s_x86_64}, {"arm64", price_per_gb_s_arm64}}},
           {"price_per_request", price_per_request}}},
@@ -117,9 +147,11 @@ void write_file_atomically(const std::string& path, const std::string& text) {
         }
         done += static_cast<std::size_t>(n);
     }
-    if (::close(fd) != 0) throw std::system_error(errno, std::generic_category(), "close(" + tmp + ")");
+    if (::close(fd) != 0)
+        throw std::system_error(errno, std::generic_category(), "close(" + tmp + ")");
     if (::rename(tmp.c_str(), path.c_str()) != 0)
-        throw std::system_error(errno, std::generic_category(), "rename(" + tmp + ", " + path + ")");
+        throw std::system_error(errno, std::generic_category(),
+                                "rename(" + tmp + ", " + path + ")");
 }
 
 bool export_targets::uses_stdout() const {

@@ -14,7 +14,7 @@ namespace {
 
 // Footnotes numbered in order of first use; the same reason reuses its number.
 class footnotes {
-public:
+  public:
     std::string ref(const std::string& text) {
         auto it = std::find(notes_.begin(), notes_.end(), text);
         if (it == notes_.end()) {
@@ -30,7 +30,7 @@ public:
         return out;
     }
 
-private:
+  private:
     std::vector<std::string> notes_;
 };
 
@@ -44,7 +44,9 @@ std::string one_line(std::string s) {
 template <class Value>
 std::string cell_text(const variant_summary* v, const cell* c, footnotes& notes, Value value) {
     if (!v) return "-";
-    if (v->skipped) return "n/a" + notes.ref(fmt::format("{}: n/a — {}", v->info.id(), one_line(v->skip_reason)));
+    if (v->skipped)
+        return "n/a" +
+               notes.ref(fmt::format("{}: n/a — {}", v->info.id(), one_line(v->skip_reason)));
     if (!c) return "-";
     if (c->is_error())
         return "error" + notes.ref(fmt::format("{}: error — {}: {}", v->info.id(), c->error_type,
@@ -82,15 +84,18 @@ std::string render_markdown(const run_summary& s, const markdown_options& o) {
     const auto& h = s.header;
     const auto& m = h.machine;
     footnotes notes;
-    std::string out = fmt::format("# lambench results — suite {}\n\n", h.suite.empty() ? "(unnamed)" : h.suite);
+    std::string out =
+        fmt::format("# lambench results — suite {}\n\n", h.suite.empty() ? "(unnamed)" : h.suite);
     out += fmt::format(
-        "Run {} on target `{}`: {} ({} cores, {}), cgroups {}, init CPU {}, lambench {} ({}, {} build). "
+        "Run {} on target `{}`: {} ({} cores, {}), cgroups {}, init CPU {}, lambench {} ({}, {} "
+        "build). "
         "{} cold and {} warm samples per variant and memory size.\n\n",
         h.start_time, h.target, m.host, m.cores, m.cpu_model, m.cgroup_mode, m.init_cpu,
         m.lambench_version, m.git_sha, m.build_type, h.cold, h.warm);
-    out += "*Cold start* = Init Duration + Duration of a cold invocation; *next exec* = Duration of a "
-           "warm invocation; both are medians. *1st exec* = median cold start; *max/min exec* = "
-           "slowest/fastest warm Duration; *max memory* = largest Max Memory Used.\n\n";
+    out +=
+        "*Cold start* = Init Duration + Duration of a cold invocation; *next exec* = Duration of a "
+        "warm invocation; both are medians. *1st exec* = median cold start; *max/min exec* = "
+        "slowest/fastest warm Duration; *max memory* = largest Max Memory Used.\n\n";
 
     const auto profiles = s.profiles();
     std::vector<std::string> functions = o.functions.empty() ? s.functions() : o.functions;
@@ -112,9 +117,9 @@ std::string render_markdown(const run_summary& s, const markdown_options& o) {
             for (const auto& p : fn_profiles) {
                 const variant_summary* v = s.find(fn, p);
                 put(out, cell_text(v, v ? v->find(mem, phase::cold) : nullptr, notes,
-                                       [](const cell& c) { return format::ms(c.total.median); }));
+                                   [](const cell& c) { return format::ms(c.total.median); }));
                 put(out, cell_text(v, v ? v->find(mem, phase::warm) : nullptr, notes,
-                                       [](const cell& c) { return format::ms(c.duration.median); }));
+                                   [](const cell& c) { return format::ms(c.duration.median); }));
             }
             out += "\n";
         }
@@ -139,13 +144,17 @@ std::string render_markdown(const run_summary& s, const markdown_options& o) {
                 const variant_summary* v = s.find(fn, p);
                 const cell* cold = v ? v->find(mem, phase::cold) : nullptr;
                 const cell* warm = v ? v->find(mem, phase::warm) : nullptr;
-                put(out, cell_text(v, cold, notes, [](const cell& c) { return format::ms(c.total.median); }));
-                put(out, cell_text(v, warm, notes, [](const cell& c) { return format::ms(c.duration.max); }));
-                put(out, cell_text(v, warm, notes, [](const cell& c) { return format::ms(c.duration.min); }));
+                put(out, cell_text(v, cold, notes,
+                                   [](const cell& c) { return format::ms(c.total.median); }));
+                put(out, cell_text(v, warm, notes,
+                                   [](const cell& c) { return format::ms(c.duration.max); }));
+                put(out, cell_text(v, warm, notes,
+                                   [](const cell& c) { return format::ms(c.duration.min); }));
                 double peak = std::nan("");
                 for (const cell* c : {cold, warm})
                     if (c && !std::isnan(c->max_memory_mb))
-                        peak = std::isnan(peak) ? c->max_memory_mb : std::max(peak, c->max_memory_mb);
+                        peak =
+                            std::isnan(peak) ? c->max_memory_mb : std::max(peak, c->max_memory_mb);
                 const cell* any = cold && (cold->has_data() || cold->is_error()) ? cold : warm;
                 put(out, cell_text(v, any, notes, [&](const cell&) { return format::mb(peak); }));
             }
@@ -156,8 +165,9 @@ std::string render_markdown(const run_summary& s, const markdown_options& o) {
 
     // Cost and the recommendation per variant.
     out += "## Cost per million invocations and recommendation\n\n";
-    out += "Billed Duration (median; cold includes INIT) × memory × price per GB-s + $0.20 per "
-           "million requests, first tier.\n\n";
+    out +=
+        "Billed Duration (median; cold includes INIT) × memory × price per GB-s + $0.20 per "
+        "million requests, first tier.\n\n";
     out += "| Variant | Library |";
     for (int mm : s.memory) out += fmt::format(" {} MB cold | {} MB warm |", mm, mm);
     out += " Cheapest | Fastest | Balanced |\n|---|---|";
@@ -168,7 +178,7 @@ std::string render_markdown(const run_summary& s, const markdown_options& o) {
         for (int mm : s.memory)
             for (phase kind : {phase::cold, phase::warm})
                 put(out, cell_text(&v, v.find(mm, kind), notes,
-                                       [](const cell& c) { return format::usd(c.cost_per_million); }));
+                                   [](const cell& c) { return format::usd(c.cost_per_million); }));
         if (v.has_recommendation)
             out += fmt::format(" {} MB | {} MB | {} MB |\n", v.rec.cheapest_mb, v.rec.fastest_mb,
                                v.rec.balanced_mb);

@@ -26,7 +26,9 @@ namespace lambench::driver {
 
 using json = nlohmann::json;
 
-const char* to_string(phase p) { return p == phase::cold ? "cold" : "warm"; }
+const char* to_string(phase p) {
+    return p == phase::cold ? "cold" : "warm";
+}
 
 namespace {
 
@@ -55,8 +57,11 @@ std::string cgroup_mode() {
 }
 
 json to_json(const variant_info& v) {
-    return {{"function", v.function}, {"profile", v.profile}, {"library", v.library},
-            {"runtime", v.runtime}, {"architecture", v.architecture}};
+    return {{"function", v.function},
+            {"profile", v.profile},
+            {"library", v.library},
+            {"runtime", v.runtime},
+            {"architecture", v.architecture}};
 }
 
 variant_info variant_from(const json& j) {
@@ -69,7 +74,9 @@ variant_info variant_from(const json& j) {
     return v;
 }
 
-json number(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
+json number(double v) {
+    return std::isnan(v) ? json(nullptr) : json(v);
+}
 double number_from(const json& j, const char* key) {
     auto it = j.find(key);
     if (it == j.end() || !it->is_number()) return no_value;
@@ -233,7 +240,8 @@ results read_results(const std::string& path) {
                 s.variant = variant_from(j);
                 s.memory_mb = to_int(j.at("memory_mb"), "memory_mb");
                 const auto ph = j.at("phase").get<std::string>();
-                if (ph != "cold" && ph != "warm") throw std::runtime_error("bad phase '" + ph + "'");
+                if (ph != "cold" && ph != "warm")
+                    throw std::runtime_error("bad phase '" + ph + "'");
                 s.kind = ph == "cold" ? phase::cold : phase::warm;
                 s.index = int_from(j, "index", 0);
                 s.ok = j.at("ok").get<bool>();
@@ -266,8 +274,7 @@ results read_results(const std::string& path) {
 
 results_writer::results_writer(const std::string& path) : path_(path) {
     fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-    if (!fd_)
-        throw std::system_error(errno, std::generic_category(), "open(" + path + ")");
+    if (!fd_) throw std::system_error(errno, std::generic_category(), "open(" + path + ")");
     // Terminate a torn last line so the next record is parsed on its own.
     const off_t size = ::lseek(fd_.get(), 0, SEEK_END);
     if (size > 0) {

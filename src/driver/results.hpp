@@ -83,7 +83,7 @@ std::string to_json_line(const skipped_variant& s);
 // Appends lines with one write(2) each, so a kill between samples never tears a line, and
 // fdatasync()s so a machine crash loses at most the last sample. Move-only owner of the fd.
 class results_writer {
-public:
+  public:
     // Opens for append (creating the file). If the file ends in a torn line (a killed run),
     // a newline is written first so the next record starts clean.
     explicit results_writer(const std::string& path);
@@ -95,7 +95,7 @@ public:
     void write(const skipped_variant& s) { append(to_json_line(s)); }
     const std::string& path() const { return path_; }
 
-private:
+  private:
     void append(std::string line);
     std::string path_;
     posix::unique_fd fd_;

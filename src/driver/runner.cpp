@@ -7,12 +7,11 @@
 #include <ctime>
 #include <filesystem>
 
+#include "db/embedded.hpp"
 #include "driver/format.hpp"
 #include "driver/measure.hpp"
 #include "driver/plan.hpp"
 #include "driver/resume.hpp"
-
-#include "db/embedded.hpp"
 
 namespace lambench::driver {
 

@@ -33,7 +33,9 @@ double percentile(std::vector<double> xs, double p) {
     return xs[lo] + (h - static_cast<double>(lo)) * (xs[hi] - xs[lo]);
 }
 
-double median(std::vector<double> xs) { return percentile(std::move(xs), 50); }
+double median(std::vector<double> xs) {
+    return percentile(std::move(xs), 50);
+}
 
 double mean(const std::vector<double>& xs) {
     if (xs.empty()) return nan;

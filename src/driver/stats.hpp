@@ -9,7 +9,8 @@
 namespace lambench::driver {
 
 // Percentile p in [0, 100], linear interpolation between closest ranks (Hyndman & Fan type 7,
-// the default of numpy and R): h = (n-1)·p/100, x[floor h] + (h - floor h)·(x[floor h+1] - x[floor h]).
+// the default of numpy and R): h = (n-1)·p/100, x[floor h] + (h - floor h)·(x[floor h+1] - x[floor
+// h]).
 double percentile(std::vector<double> xs, double p);
 double median(std::vector<double> xs);
 double mean(const std::vector<double>& xs);

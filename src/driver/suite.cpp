@@ -1,13 +1,13 @@
 #include "driver/suite.hpp"
 
 #include <fnmatch.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace lambench::driver {
 
@@ -27,14 +27,16 @@ std::string where_of(const std::string& source, const toml::node& n) {
 void check_memory(int mb, const std::string& where) {
     if (mb < min_memory_mb || mb > max_memory_mb)
         fail(where, "memory size " + std::to_string(mb) + " MB is outside " +
-                        std::to_string(min_memory_mb) + "-" + std::to_string(max_memory_mb) + " MB");
+                        std::to_string(min_memory_mb) + "-" + std::to_string(max_memory_mb) +
+                        " MB");
 }
 
 int int_field(const toml::table& t, const char* key, int fallback, const std::string& source) {
     const toml::node* n = t.get(key);
     if (!n) return fallback;
     auto v = n->value<int64_t>();
-    if (!n->is_integer() || !v) fail(where_of(source, *n), std::string("'") + key + "' must be an integer");
+    if (!n->is_integer() || !v)
+        fail(where_of(source, *n), std::string("'") + key + "' must be an integer");
     return static_cast<int>(*v);
 }
 
@@ -60,9 +62,12 @@ std::string payload_field(const toml::table& t, const std::string& source) {
         bool in_string = false, escaped = false;  // a string may end in an escaped backslash
         for (char c : text) {
             if (in_string) {
-                if (escaped) escaped = false;
-                else if (c == '\\') escaped = true;
-                else if (c == '"') in_string = false;
+                if (escaped)
+                    escaped = false;
+                else if (c == '\\')
+                    escaped = true;
+                else if (c == '"')
+                    in_string = false;
             } else if (c == '"') {
                 in_string = true;
             } else if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
@@ -84,10 +89,12 @@ std::vector<int> parse_memory_list(const std::string& text) {
     if (text.empty()) throw suite_error("memory list is empty (expected e.g. 128,256,512)");
     while (pos <= text.size()) {
         auto comma = text.find(',', pos);
-        std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        std::string item =
+            text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
         item.erase(0, item.find_first_not_of(' '));
         item.erase(item.find_last_not_of(' ') + 1);
-        if (item.size() > 2 && (item.ends_with("MB") || item.ends_with("mb"))) item.resize(item.size() - 2);
+        if (item.size() > 2 && (item.ends_with("MB") || item.ends_with("mb")))
+            item.resize(item.size() - 2);
         int mb = 0;
         auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), mb);
         if (item.empty() || ec != std::errc() || end != item.data() + item.size())
@@ -124,20 +131,24 @@ suite parse_suite(const std::string& text, const std::string& source) {
 
     if (const toml::node* mem = root.get("memory")) {
         const toml::array* arr = mem->as_array();
-        if (!arr || arr->empty()) fail(where_of(source, *mem), "'memory' must be a non-empty array of MB");
+        if (!arr || arr->empty())
+            fail(where_of(source, *mem), "'memory' must be a non-empty array of MB");
         for (const auto& el : *arr) {
             auto v = el.value<int64_t>();
-            if (!el.is_integer() || !v) fail(where_of(source, el), "'memory' entries must be integers (MB)");
+            if (!el.is_integer() || !v)
+                fail(where_of(source, el), "'memory' entries must be integers (MB)");
             check_memory(static_cast<int>(*v), where_of(source, el));
             if (std::find(s.memory.begin(), s.memory.end(), *v) != s.memory.end())
-                fail(where_of(source, el), "memory size " + std::to_string(*v) + " MB is listed twice");
+                fail(where_of(source, el),
+                     "memory size " + std::to_string(*v) + " MB is listed twice");
             s.memory.push_back(static_cast<int>(*v));
         }
     } else {
         fail(source, "missing 'memory' (e.g. memory = [128, 256, 512])");
     }
     if (s.cold < 0 || s.warm < 0) fail(source, "'cold' and 'warm' must be >= 0");
-    if (s.cold == 0 && s.warm == 0) fail(source, "'cold' and 'warm' are both 0: nothing to measure");
+    if (s.cold == 0 && s.warm == 0)
+        fail(source, "'cold' and 'warm' are both 0: nothing to measure");
     if (s.concurrency != 1)
         fail(source, "concurrency " + std::to_string(s.concurrency) +
                          " is not supported yet (only 1: one invocation at a time)");
@@ -157,21 +168,26 @@ suite parse_suite(const std::string& text, const std::string& source) {
         f.artifact = string_field(t, "artifact", inherit("artifact", f.artifact), source);
         f.runtime = string_field(t, "runtime", inherit("runtime", f.runtime), source);
         f.handler = string_field(t, "handler", inherit("handler", f.handler), source);
-        f.architecture = string_field(t, "architecture", inherit("architecture", f.architecture), source);
+        f.architecture =
+            string_field(t, "architecture", inherit("architecture", f.architecture), source);
         if (f.architecture != "x86_64" && f.architecture != "arm64")
             fail(where, "architecture '" + f.architecture + "' (expected x86_64 or arm64)");
         f.library = string_field(t, "library", f.name, source);
         f.payload = payload_field(t, source);
-        f.timeout_s = int_field(t, "timeout", defaults ? int_field(*defaults, "timeout", f.timeout_s, source) : f.timeout_s, source);
+        f.timeout_s = int_field(
+            t, "timeout",
+            defaults ? int_field(*defaults, "timeout", f.timeout_s, source) : f.timeout_s, source);
         if (f.timeout_s < 1 || f.timeout_s > 900) fail(where, "'timeout' must be 1-900 seconds");
         if (const toml::node* nd = t.get("needs_database")) {
-            if (!nd->is_boolean()) fail(where_of(source, *nd), "'needs_database' must be true or false");
+            if (!nd->is_boolean())
+                fail(where_of(source, *nd), "'needs_database' must be true or false");
             f.needs_database = *nd->value<bool>();
         }
         const toml::node* profiles = t.get("profiles");
         if (!profiles) profiles = defaults ? defaults->get("profiles") : nullptr;
         if (!profiles || !profiles->is_array() || profiles->as_array()->empty())
-            fail(where, "function '" + f.name + "' has no 'profiles' (e.g. profiles = [\"static\"])");
+            fail(where,
+                 "function '" + f.name + "' has no 'profiles' (e.g. profiles = [\"static\"])");
         for (const auto& p : *profiles->as_array()) {
             if (!p.is_string()) fail(where_of(source, p), "'profiles' entries must be strings");
             f.profiles.push_back(*p.value<std::string>());
@@ -217,7 +233,8 @@ void apply(suite& s, const overrides& o) {
         if (*o.warm < 0) throw suite_error("--warm must be >= 0");
         s.warm = *o.warm;
     }
-    if (s.cold == 0 && s.warm == 0) throw suite_error("--cold and --warm are both 0: nothing to measure");
+    if (s.cold == 0 && s.warm == 0)
+        throw suite_error("--cold and --warm are both 0: nothing to measure");
     if (o.target) s.target = *o.target;
     if (!o.function_globs.empty()) {
         std::vector<function_spec> kept;
@@ -241,7 +258,8 @@ void apply(suite& s, const overrides& o) {
                     it = kept.end() - 1;
                 }
                 for (const auto& p : profiles)
-                    if (std::find(it->profiles.begin(), it->profiles.end(), p) == it->profiles.end())
+                    if (std::find(it->profiles.begin(), it->profiles.end(), p) ==
+                        it->profiles.end())
                         it->profiles.push_back(p);
             }
             if (!matched) {

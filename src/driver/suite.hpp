@@ -40,7 +40,7 @@ struct suite {
     std::vector<function_spec> functions;
 };
 
-suite load_suite(const std::string& path);         // throws suite_error
+suite load_suite(const std::string& path);  // throws suite_error
 suite parse_suite(const std::string& toml_text, const std::string& source_name);
 
 // "128,256,512": each 128..10240 MB, no duplicates; throws suite_error on anything else.

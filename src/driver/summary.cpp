@@ -12,12 +12,18 @@ namespace lambench::driver {
 
 const char* to_string(warning_kind k) {
     switch (k) {
-        case warning_kind::too_few_samples: return "too-few-samples";
-        case warning_kind::high_spread: return "high-spread";
-        case warning_kind::cgroups_off: return "cgroups-off";
-        case warning_kind::debug_build: return "debug-build";
-        case warning_kind::failures: return "failures";
-        case warning_kind::cold_without_init: return "cold-without-init";
+        case warning_kind::too_few_samples:
+            return "too-few-samples";
+        case warning_kind::high_spread:
+            return "high-spread";
+        case warning_kind::cgroups_off:
+            return "cgroups-off";
+        case warning_kind::debug_build:
+            return "debug-build";
+        case warning_kind::failures:
+            return "failures";
+        case warning_kind::cold_without_init:
+            return "cold-without-init";
     }
     return "unknown";
 }
@@ -102,8 +108,9 @@ cell reduce(int memory_mb, phase kind, const std::vector<const sample*>& samples
         billed.push_back(b);
         if (!std::isnan(s->round_trip_ms)) round_trip.push_back(s->round_trip_ms);
         if (!std::isnan(s->max_memory_mb))
-            c.max_memory_mb = std::isnan(c.max_memory_mb) ? s->max_memory_mb
-                                                          : std::max(c.max_memory_mb, s->max_memory_mb);
+            c.max_memory_mb = std::isnan(c.max_memory_mb)
+                                  ? s->max_memory_mb
+                                  : std::max(c.max_memory_mb, s->max_memory_mb);
     }
     c.duration = summarize(duration);
     c.init = summarize(init);
@@ -143,7 +150,8 @@ run_summary summarize(const results& r) {
     std::map<std::tuple<std::string, std::string, int, phase>, std::vector<const sample*>> by_cell;
     for (const auto& smp : r.samples) {
         memory.insert(smp.memory_mb);
-        by_cell[{smp.variant.function, smp.variant.profile, smp.memory_mb, smp.kind}].push_back(&smp);
+        by_cell[{smp.variant.function, smp.variant.profile, smp.memory_mb, smp.kind}].push_back(
+            &smp);
         ++s.total_samples;
         if (!smp.ok) ++s.failed_samples;
     }
@@ -162,8 +170,8 @@ run_summary summarize(const results& r) {
             for (phase kind : {phase::cold, phase::warm}) {
                 auto it = by_cell.find({info.function, info.profile, mem, kind});
                 if (it == by_cell.end()) continue;
-                const std::size_t planned = static_cast<std::size_t>(
-                    kind == phase::cold ? r.header.cold : r.header.warm);
+                const std::size_t planned =
+                    static_cast<std::size_t>(kind == phase::cold ? r.header.cold : r.header.warm);
                 v.cells.push_back(reduce(mem, kind, it->second, planned));
             }
             const cell* warm = v.find(mem, phase::warm);
@@ -184,7 +192,8 @@ run_summary summarize(const results& r) {
     if (m.cgroup_mode.empty() || m.cgroup_mode.rfind("none", 0) == 0 ||
         m.cgroup_mode.find("off") != std::string::npos)
         s.warnings.push_back({warning_kind::cgroups_off, "",
-                              "cgroups were off (" + (m.cgroup_mode.empty() ? "unknown" : m.cgroup_mode) +
+                              "cgroups were off (" +
+                                  (m.cgroup_mode.empty() ? "unknown" : m.cgroup_mode) +
                                   "): no CPU share, memory cap or Max Memory Used",
                               "run as root or with a delegated cgroup so results model Lambda"});
     if (m.build_type == "debug")
@@ -205,9 +214,10 @@ run_summary summarize(const results& r) {
                 types += (types.empty() ? "" : ", ") + c.error_type;
         }
         if (failed > 0)
-            s.warnings.push_back({warning_kind::failures, v.info.id(),
-                                  fmt::format("{} of {} invocations failed ({})", failed, attempted, types),
-                                  "the reports show the error in a footnote; every message is in results.jsonl"});
+            s.warnings.push_back(
+                {warning_kind::failures, v.info.id(),
+                 fmt::format("{} of {} invocations failed ({})", failed, attempted, types),
+                 "the reports show the error in a footnote; every message is in results.jsonl"});
         for (const auto& c : v.cells) {
             const std::string subject =
                 fmt::format("{} @ {} MB {}", v.info.id(), c.memory_mb, to_string(c.kind));
@@ -225,7 +235,8 @@ run_summary summarize(const results& r) {
             if (c.cold_without_init > 0)
                 s.warnings.push_back(
                     {warning_kind::cold_without_init, subject,
-                     fmt::format("{} cold sample(s) reported no Init Duration", c.cold_without_init),
+                     fmt::format("{} cold sample(s) reported no Init Duration",
+                                 c.cold_without_init),
                      "the sandbox was reused: the target did not honour the configuration change"});
         }
     }
@@ -235,7 +246,8 @@ run_summary summarize(const results& r) {
         if (f.cells)
             s.warnings.push_back(
                 {warning_kind::too_few_samples, "",
-                 fmt::format("{} {} cell{} with as few as {} successful sample{} (the median is shaky below {})",
+                 fmt::format("{} {} cell{} with as few as {} successful sample{} (the median is "
+                             "shaky below {})",
                              f.cells, to_string(kind), f.cells == 1 ? "" : "s", f.min_n,
                              f.min_n == 1 ? "" : "s", needed),
                  fmt::format("take at least {} (--{} {})", needed, to_string(kind), needed)});

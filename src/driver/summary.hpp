@@ -16,14 +16,14 @@ struct cell {
     int memory_mb = 0;
     phase kind = phase::warm;
     std::size_t planned = 0, attempted = 0, failed = 0;
-    summary_stats duration;    // Duration of successful samples
-    summary_stats init;        // Init Duration (cold only)
-    summary_stats total;       // cold: Init + Duration per sample ("cold start"); warm: Duration
-    summary_stats billed;      // Billed Duration (cold: with INIT, see cold_billed_ms)
-    summary_stats round_trip;  // client round trip
+    summary_stats duration;      // Duration of successful samples
+    summary_stats init;          // Init Duration (cold only)
+    summary_stats total;         // cold: Init + Duration per sample ("cold start"); warm: Duration
+    summary_stats billed;        // Billed Duration (cold: with INIT, see cold_billed_ms)
+    summary_stats round_trip;    // client round trip
     std::vector<double> totals;  // the distribution behind `total`, in sample order
     double max_memory_mb = no_value;
-    double cost_per_million = no_value;  // USD per million invocations at the median billed ms
+    double cost_per_million = no_value;     // USD per million invocations at the median billed ms
     std::string error_type, error_message;  // the first failure, if any
     std::size_t cold_without_init = 0;      // cold samples whose REPORT had no Init Duration
 
@@ -42,7 +42,14 @@ struct variant_summary {
     const cell* find(int memory_mb, phase kind) const;
 };
 
-enum class warning_kind { too_few_samples, high_spread, cgroups_off, debug_build, failures, cold_without_init };
+enum class warning_kind {
+    too_few_samples,
+    high_spread,
+    cgroups_off,
+    debug_build,
+    failures,
+    cold_without_init
+};
 const char* to_string(warning_kind k);
 
 struct warning {

@@ -9,10 +9,9 @@
 #include <sstream>
 #include <thread>
 
-#include "posix/child_process.hpp"
-
 #include "aws/lambda_client.hpp"
 #include "aws/zip.hpp"
+#include "posix/child_process.hpp"
 
 namespace lambench::driver {
 
@@ -38,7 +37,7 @@ std::string function_name_for(const variant_info& v) {
 
 // Any Lambda REST API endpoint: the local service or an emulator (same wire format as AWS).
 class lambda_api_target final : public target {
-public:
+  public:
     lambda_api_target(std::string endpoint, std::string region)
         : endpoint_(std::move(endpoint)),
           client_(endpoint_, std::move(region), aws::load_credentials()) {}
@@ -57,7 +56,8 @@ public:
                 zip = aws::zip_directory(spec.artifact);
             } else {
                 std::ifstream in(spec.artifact, std::ios::binary);
-                if (!in) throw std::runtime_error("artifact '" + spec.artifact + "' does not exist");
+                if (!in)
+                    throw std::runtime_error("artifact '" + spec.artifact + "' does not exist");
                 zip.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
             }
         } catch (const std::exception& e) {
@@ -112,8 +112,10 @@ public:
         out.report = parse_report_line(r.log_tail);
         if (!r.function_error.empty()) {
             json body = json::parse(r.payload, nullptr, false);
-            out.error_type = body.is_object() ? body.value("errorType", r.function_error) : r.function_error;
-            out.error_message = body.is_object() ? body.value("errorMessage", r.payload) : r.payload;
+            out.error_type =
+                body.is_object() ? body.value("errorType", r.function_error) : r.function_error;
+            out.error_message =
+                body.is_object() ? body.value("errorMessage", r.payload) : r.payload;
             return out;
         }
         if (!out.report) {
@@ -135,7 +137,7 @@ public:
         }
     }
 
-private:
+  private:
     template <class F>
     void call(const char* what, F&& f) {
         try {
@@ -153,7 +155,8 @@ private:
         auto env = spec_.environment;
         if (cold > 0) env["LAMBENCH_COLD"] = std::to_string(cold);
         json body = {{"MemorySize", memory_mb_}, {"Environment", {{"Variables", env}}}};
-        call("UpdateFunctionConfiguration", [&] { client_.update_function_configuration(name_, body.dump()); });
+        call("UpdateFunctionConfiguration",
+             [&] { client_.update_function_configuration(name_, body.dump()); });
         wait_until_ready();
     }
 
@@ -167,13 +170,15 @@ private:
                 cfg = json::parse(client_.get_function_configuration(name_), nullptr, false);
             });
             const std::string state = cfg.is_object() ? cfg.value("State", "Active") : "Active";
-            const std::string update = cfg.is_object() ? cfg.value("LastUpdateStatus", "Successful") : "Successful";
+            const std::string update =
+                cfg.is_object() ? cfg.value("LastUpdateStatus", "Successful") : "Successful";
             if (state == "Failed" || update == "Failed")
-                throw target_error("Function.Failed", "function " + name_ + " is in state " + state +
-                                                          " / last update " + update);
+                throw target_error("Function.Failed", "function " + name_ + " is in state " +
+                                                          state + " / last update " + update);
             if (state != "Pending" && update != "InProgress") return;
             if (std::chrono::steady_clock::now() > deadline)
-                throw target_error("Function.NotReady", "function " + name_ + " not ready after 60 s");
+                throw target_error("Function.NotReady",
+                                   "function " + name_ + " not ready after 60 s");
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
     }
@@ -191,16 +196,17 @@ std::unique_ptr<target> make_api_target(const std::string& endpoint, const targe
     return std::make_unique<lambda_api_target>(endpoint, o.region);
 }
 
-
 // A private `lambench serve` for the run: started on an ephemeral port, stopped at the end.
 class local_target final : public target {
-public:
+  public:
     explicit local_target(const target_options& o) {
         std::error_code ec;
         state_ = o.state_dir + "/serve-" + std::to_string(::getpid());
         fs::remove_all(state_, ec);
         fs::create_directories(state_, ec);
-        if (ec) throw target_error("Target.Unavailable", "cannot create " + state_ + ": " + ec.message());
+        if (ec)
+            throw target_error("Target.Unavailable",
+                               "cannot create " + state_ + ": " + ec.message());
         const std::string bin = o.serve_bin.empty() ? self_executable() : o.serve_bin;
         const std::string log = state_ + "/serve.log";
         posix::spawn_options so;
@@ -215,7 +221,8 @@ public:
         try {
             serve_.emplace(posix::child_process::spawn(so));
         } catch (const std::system_error& e) {
-            throw target_error("Target.Unavailable", std::string("cannot start lambench serve: ") + e.what());
+            throw target_error("Target.Unavailable",
+                               std::string("cannot start lambench serve: ") + e.what());
         }
         endpoint_ = wait_for_listening(log, std::chrono::seconds(30));
         api_ = make_api_target(endpoint_, o);
@@ -239,7 +246,7 @@ public:
     }
     void remove() noexcept override { api_->remove(); }
 
-private:
+  private:
     // The service prints exactly one line "lambench serve: listening on http://<address>:<port>".
     std::string wait_for_listening(const std::string& log, std::chrono::seconds timeout) {
         const std::string marker = "lambench serve: listening on ";
@@ -251,7 +258,8 @@ private:
                 auto pos = line.find(marker);
                 if (pos != std::string::npos) {
                     std::string url = line.substr(pos + marker.size());
-                    while (!url.empty() && (url.back() == '\r' || url.back() == ' ')) url.pop_back();
+                    while (!url.empty() && (url.back() == '\r' || url.back() == ' '))
+                        url.pop_back();
                     return url;
                 }
             }
@@ -263,13 +271,14 @@ private:
                 if (text.size() > 400) text = text.substr(text.size() - 400);
                 for (char& c : text)
                     if (c == '\n') c = ' ';
-                throw target_error("Target.Unavailable", "lambench serve exited (" +
-                                                             serve_exit() + "): " + text);
+                throw target_error("Target.Unavailable",
+                                   "lambench serve exited (" + serve_exit() + "): " + text);
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
-        throw target_error("Target.Unavailable", "lambench serve did not report its address within " +
-                                                     std::to_string(timeout.count()) + " s (log: " + log + ")");
+        throw target_error("Target.Unavailable",
+                           "lambench serve did not report its address within " +
+                               std::to_string(timeout.count()) + " s (log: " + log + ")");
     }
 
     std::string state_, endpoint_;
@@ -288,13 +297,15 @@ std::unique_ptr<target> make_target(const target_options& o) {
     if (o.spec.rfind("endpoint=", 0) == 0) {
         const std::string url = o.spec.substr(9);
         if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
-            throw std::invalid_argument("target endpoint '" + url + "' must start with http:// or https://");
+            throw std::invalid_argument("target endpoint '" + url +
+                                        "' must start with http:// or https://");
         return make_api_target(url, o);
     }
     if (o.spec == "aws")
         throw std::invalid_argument(
             "target 'aws' is not yet implemented (use 'local' or 'endpoint=URL')");
-    throw std::invalid_argument("unknown target '" + o.spec + "' (expected local, endpoint=URL or aws)");
+    throw std::invalid_argument("unknown target '" + o.spec +
+                                "' (expected local, endpoint=URL or aws)");
 }
 
 }  // namespace lambench::driver

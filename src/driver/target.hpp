@@ -40,13 +40,13 @@ struct invoke_outcome {
 };
 
 class target {
-public:
+  public:
     virtual ~target() = default;
     virtual std::string describe() const = 0;
     virtual void deploy(const deploy_spec& spec, int memory_mb) = 0;  // throws target_error
     virtual void set_memory(int memory_mb) = 0;                       // throws target_error
     // A configuration change (LAMBENCH_COLD=<n>) retires the warm sandboxes, as on AWS.
-    virtual void force_cold(long n) = 0;  // throws target_error
+    virtual void force_cold(long n) = 0;                            // throws target_error
     virtual invoke_outcome invoke(const std::string& payload) = 0;  // failures in the outcome
     virtual void remove() noexcept = 0;  // deletes the deployed function, best effort
 };

@@ -81,7 +81,15 @@ struct child_failure {
     int err = 0;
     int index = 0;  // which join file, for the join step
 };
-enum : int { step_join = 1, step_chdir, step_stdio, step_execve, step_setpgid, step_user, step_parent };
+enum : int {
+    step_join = 1,
+    step_chdir,
+    step_stdio,
+    step_execve,
+    step_setpgid,
+    step_user,
+    step_parent
+};
 
 // A caller started with stdin/stdout/stderr closed gets pipe ends numbered 0-2; the child's
 // dup2 onto 0-2 would then clobber them (or, for dup2(1, 1), keep CLOEXEC and lose stdout).
@@ -95,7 +103,8 @@ unique_fd above_stdio(unique_fd fd, const std::string& what) {
 
 std::pair<unique_fd, unique_fd> make_pipe() {
     int fds[2] = {-1, -1};
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        throw std::system_error(errno, std::generic_category(), "pipe2");
     unique_fd r(fds[0]), w(fds[1]);
     return {above_stdio(std::move(r), "pipe2"), above_stdio(std::move(w), "pipe2")};
 }
@@ -118,7 +127,9 @@ exit_status from_wait_status(int st) {
     return s;
 }
 
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int pidfd_open(pid_t pid) {
+    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
 
 }  // namespace
 
@@ -144,8 +155,8 @@ child_process child_process::spawn(const spawn_options& opts) {
     if (opts.env) {
         env_storage.reserve(opts.env->size());
         for (const auto& [k, v] : *opts.env) {
-            if (k.empty() || k.find('=') != std::string::npos || k.find('\0') != std::string::npos ||
-                v.find('\0') != std::string::npos)
+            if (k.empty() || k.find('=') != std::string::npos ||
+                k.find('\0') != std::string::npos || v.find('\0') != std::string::npos)
                 throw std::invalid_argument("spawn: bad environment variable name '" + k + "'");
             env_storage.push_back(k + "=" + v);
         }
@@ -167,11 +178,13 @@ child_process child_process::spawn(const spawn_options& opts) {
         // (pipe-max-size) just keeps the default 64 KiB.
         ::fcntl(out_r.get(), F_SETPIPE_SZ, 1 << 20);
     } else if (opts.output == output_to::file) {
-        out_w = above_stdio(unique_fd(::open(opts.output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)),
+        out_w = above_stdio(unique_fd(::open(opts.output_file.c_str(),
+                                             O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)),
                             "open " + opts.output_file);
     }
     auto [err_r, err_w] = make_pipe();
-    unique_fd devnull = above_stdio(unique_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC)), "open /dev/null");
+    unique_fd devnull =
+        above_stdio(unique_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC)), "open /dev/null");
     const pid_t parent = ::getpid();
 
     // Block all signals across fork so no handler of the parent runs in the child before the
@@ -244,13 +257,27 @@ child_process child_process::spawn(const spawn_options& opts) {
         }
         std::string what;
         switch (f.step) {
-            case step_join: what = "write " + join.at(static_cast<std::size_t>(f.index)); break;
-            case step_chdir: what = "chdir " + opts.cwd; break;
-            case step_stdio: what = "dup2"; break;
-            case step_setpgid: what = "setpgid"; break;
-            case step_user: what = "setgroups/setgid/setuid"; break;
-            case step_parent: what = "parent exited before the child started"; break;
-            default: what = "execve " + opts.argv[0]; break;
+            case step_join:
+                what = "write " + join.at(static_cast<std::size_t>(f.index));
+                break;
+            case step_chdir:
+                what = "chdir " + opts.cwd;
+                break;
+            case step_stdio:
+                what = "dup2";
+                break;
+            case step_setpgid:
+                what = "setpgid";
+                break;
+            case step_user:
+                what = "setgroups/setgid/setuid";
+                break;
+            case step_parent:
+                what = "parent exited before the child started";
+                break;
+            default:
+                what = "execve " + opts.argv[0];
+                break;
         }
         throw std::system_error(f.err, std::generic_category(), what);
     }
@@ -373,7 +400,8 @@ void child_process::terminate(std::chrono::milliseconds grace) {
     unique_fd pfd(pidfd_open(pid_));
     auto deadline = std::chrono::steady_clock::now() + grace;
     while (!try_wait()) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) break;
         if (pfd.get() >= 0) {
             pollfd p{pfd.get(), POLLIN, 0};

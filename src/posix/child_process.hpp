@@ -17,8 +17,9 @@ namespace lambench::posix {
 
 struct exit_status {
     bool signaled = false;
-    int code = 0;                  // exit code, or the signal number when signaled
-    std::string describe() const;  // "exit status 3" | "signal: killed" (Go's, hence Lambda's wording)
+    int code = 0;  // exit code, or the signal number when signaled
+    std::string describe()
+        const;  // "exit status 3" | "signal: killed" (Go's, hence Lambda's wording)
     int shell_code() const { return signaled ? 128 + code : code; }
 };
 
@@ -29,9 +30,10 @@ enum class output_to {
 };
 
 struct spawn_options {
-    std::vector<std::string> argv;                          // argv[0] = path of the program
-    std::optional<std::map<std::string, std::string>> env;  // the whole environment; nullopt inherits
-    std::string cwd;                                        // empty: the parent's
+    std::vector<std::string> argv;  // argv[0] = path of the program
+    std::optional<std::map<std::string, std::string>>
+        env;                         // the whole environment; nullopt inherits
+    std::string cwd;                 // empty: the parent's
     bool cwd_fallback_root = false;  // a cwd the child cannot enter means "/" instead of an error
     output_to output = output_to::pipe;
     std::string output_file;
@@ -50,7 +52,7 @@ struct spawn_options {
 };
 
 class child_process {
-public:
+  public:
     // Throws std::invalid_argument for bad options, std::system_error naming the failed step
     // (fork, open, setuid, chdir, execve ...) with its errno.
     static child_process spawn(const spawn_options& opts);
@@ -71,7 +73,7 @@ public:
     void terminate(std::chrono::milliseconds grace = std::chrono::seconds(2));
     void kill();  // SIGKILL (the process group when it has its own); no reap
 
-private:
+  private:
     void signal(int sig) const;
     pid_t pid_ = -1;
     int out_fd_ = -1;

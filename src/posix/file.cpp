@@ -13,7 +13,9 @@
 namespace lambench::posix {
 
 namespace {
-[[noreturn]] void fail(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
+[[noreturn]] void fail(const std::string& what) {
+    throw std::system_error(errno, std::generic_category(), what);
+}
 }  // namespace
 
 std::optional<std::string> read_file(const std::filesystem::path& p) {

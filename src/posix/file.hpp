@@ -23,10 +23,10 @@ void write_file_atomic(const std::filesystem::path& p, std::string_view content,
 // An exclusive flock on `path` (created 0600) held for the object's lifetime. O_CLOEXEC: a
 // process started while the lock is held (a postmaster) must not inherit it and outlive us.
 class file_lock {
-public:
+  public:
     explicit file_lock(const std::filesystem::path& path);
 
-private:
+  private:
     unique_fd fd_;
 };
 

@@ -18,7 +18,8 @@ std::filesystem::path default_state_dir() {
     if (const char* h = env("HOME")) return std::filesystem::path(h) / ".local/state/lambench";
     if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_dir && *pw->pw_dir)
         return std::filesystem::path(pw->pw_dir) / ".local/state/lambench";
-    throw std::runtime_error("no state directory: set LAMBENCH_STATE_DIR (or HOME), or pass --state-dir");
+    throw std::runtime_error(
+        "no state directory: set LAMBENCH_STATE_DIR (or HOME), or pass --state-dir");
 }
 
 }  // namespace lambench::posix

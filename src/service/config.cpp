@@ -1,6 +1,5 @@
 #include "config.hpp"
 
-
 #include <toml++/toml.h>
 
 #include <cstdlib>
@@ -16,7 +15,8 @@ std::string validate_memory(long long mb) {
 }
 
 std::string validate_timeout(long long s) {
-    if (s < 1 || s > 900) return "Timeout must be between 1 and 900 seconds, got " + std::to_string(s);
+    if (s < 1 || s > 900)
+        return "Timeout must be between 1 and 900 seconds, got " + std::to_string(s);
     return {};
 }
 
@@ -75,29 +75,33 @@ service_config load_config(const std::filesystem::path& file) {
     if (auto* svc = root["service"].as_table()) {
         check_keys(file, *svc,
                    {"listen", "state_dir", "region", "idle_timeout", "init_timeout", "init_cpu",
-                    "concurrency", "event_queue", "event_retry_delay", "event_max_retries", "freeze_delay_ms",
-                    "launchers", "log_max_bytes", "header_timeout", "body_timeout", "body_min_rate",
-                    "connection_idle_timeout", "max_connections"},
+                    "concurrency", "event_queue", "event_retry_delay", "event_max_retries",
+                    "freeze_delay_ms", "launchers", "log_max_bytes", "header_timeout",
+                    "body_timeout", "body_min_rate", "connection_idle_timeout", "max_connections"},
                    "[service]");
         for (auto&& [k, v] : *svc) {
             std::string key(k.str());
-            if (key == "listen") cfg.listen = get<std::string>(file, v, key);
-            else if (key == "state_dir") cfg.state_dir = get<std::string>(file, v, key);
-            else if (key == "region") cfg.region = get<std::string>(file, v, key);
-            else if (key == "idle_timeout") cfg.idle_timeout_s = get<double>(file, v, key);
-            else if (key == "init_timeout") cfg.init_timeout_s = get<double>(file, v, key);
+            if (key == "listen")
+                cfg.listen = get<std::string>(file, v, key);
+            else if (key == "state_dir")
+                cfg.state_dir = get<std::string>(file, v, key);
+            else if (key == "region")
+                cfg.region = get<std::string>(file, v, key);
+            else if (key == "idle_timeout")
+                cfg.idle_timeout_s = get<double>(file, v, key);
+            else if (key == "init_timeout")
+                cfg.init_timeout_s = get<double>(file, v, key);
             else if (key == "freeze_delay_ms") {
                 double ms = get<double>(file, v, key);
-                if (ms < 0 || ms > 10000) fail(file, v.source(), "freeze_delay_ms must be 0..10000");
+                if (ms < 0 || ms > 10000)
+                    fail(file, v.source(), "freeze_delay_ms must be 0..10000");
                 cfg.freeze_delay_s = ms / 1000;
-            }
-            else if (key == "log_max_bytes") {
+            } else if (key == "log_max_bytes") {
                 auto b = get<std::int64_t>(file, v, key);
                 if (b < 4096) fail(file, v.source(), "log_max_bytes must be >= 4096");
                 cfg.log_max_bytes = static_cast<std::uint64_t>(b);
-            }
-            else if (key == "header_timeout" || key == "body_timeout" ||
-                     key == "connection_idle_timeout") {
+            } else if (key == "header_timeout" || key == "body_timeout" ||
+                       key == "connection_idle_timeout") {
                 double t = number(file, v, key);
                 if (!(t >= 0 && t <= 86400))
                     fail(file, v.source(), key + " must be 0..86400 seconds (0 = no limit)");
@@ -113,8 +117,8 @@ service_config load_config(const std::filesystem::path& file) {
                 if (c < 1 || c > 1000000)
                     fail(file, v.source(), "max_connections must be 1..1000000");
                 cfg.max_connections = static_cast<std::size_t>(c);
-            }
-            else if (key == "event_retry_delay") cfg.event_retry_delay_s = get<double>(file, v, key);
+            } else if (key == "event_retry_delay")
+                cfg.event_retry_delay_s = get<double>(file, v, key);
             else if (key == "event_max_retries")
                 cfg.event_max_retries = static_cast<int>(get<std::int64_t>(file, v, key));
             else if (key == "concurrency") {
@@ -127,9 +131,12 @@ service_config load_config(const std::filesystem::path& file) {
                 cfg.event_queue = static_cast<std::size_t>(q);
             } else if (key == "init_cpu") {
                 auto m = get<std::string>(file, v, key);
-                if (m == "full") cfg.init_cpu = init_cpu_mode::full;
-                else if (m == "proportional") cfg.init_cpu = init_cpu_mode::proportional;
-                else fail(file, v.source(), "init_cpu must be \"full\" or \"proportional\"");
+                if (m == "full")
+                    cfg.init_cpu = init_cpu_mode::full;
+                else if (m == "proportional")
+                    cfg.init_cpu = init_cpu_mode::proportional;
+                else
+                    fail(file, v.source(), "init_cpu must be \"full\" or \"proportional\"");
             } else if (key == "launchers") {
                 auto* lt = v.as_table();
                 if (!lt) fail(file, v.source(), "launchers must be a table runtime = \"command\"");
@@ -151,13 +158,20 @@ service_config load_config(const std::filesystem::path& file) {
             function_spec f;
             for (auto&& [k, v] : *t) {
                 std::string key(k.str());
-                if (key == "name") f.name = get<std::string>(file, v, key);
-                else if (key == "code") f.code = get<std::string>(file, v, key);
-                else if (key == "runtime") f.runtime = get<std::string>(file, v, key);
-                else if (key == "handler") f.handler = get<std::string>(file, v, key);
-                else if (key == "architecture") f.architecture = get<std::string>(file, v, key);
-                else if (key == "role") f.role = get<std::string>(file, v, key);
-                else if (key == "description") f.description = get<std::string>(file, v, key);
+                if (key == "name")
+                    f.name = get<std::string>(file, v, key);
+                else if (key == "code")
+                    f.code = get<std::string>(file, v, key);
+                else if (key == "runtime")
+                    f.runtime = get<std::string>(file, v, key);
+                else if (key == "handler")
+                    f.handler = get<std::string>(file, v, key);
+                else if (key == "architecture")
+                    f.architecture = get<std::string>(file, v, key);
+                else if (key == "role")
+                    f.role = get<std::string>(file, v, key);
+                else if (key == "description")
+                    f.description = get<std::string>(file, v, key);
                 else if (key == "memory") {
                     auto m = get<std::int64_t>(file, v, key);
                     if (auto e = validate_memory(m); !e.empty()) fail(file, v.source(), e);

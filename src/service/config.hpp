@@ -30,16 +30,16 @@ enum class init_cpu_mode { full, proportional };
 
 struct service_config {
     std::string listen = "127.0.0.1:9000";
-    bool insecure = false;  // allow a non-loopback listen address (no authentication yet)
+    bool insecure = false;            // allow a non-loopback listen address (no authentication yet)
     std::filesystem::path state_dir;  // <state>; the service writes under <state>/service/
     std::string region = "us-east-1";
     init_cpu_mode init_cpu = init_cpu_mode::full;
-    double idle_timeout_s = 600;        // idle sandboxes are reaped after this
-    double init_timeout_s = 10;         // Lambda's init limit
-    double freeze_delay_s = 0.001;      // an idle sandbox is frozen after this grace (0 = at once)
-    int concurrency = 10;               // per function; beyond it: 429
-    std::size_t event_queue = 1000;     // per function; beyond it: 429
-    double event_retry_delay_s = 1;     // Lambda waits ~1 min then ~2 min; locally shorter
+    double idle_timeout_s = 600;     // idle sandboxes are reaped after this
+    double init_timeout_s = 10;      // Lambda's init limit
+    double freeze_delay_s = 0.001;   // an idle sandbox is frozen after this grace (0 = at once)
+    int concurrency = 10;            // per function; beyond it: 429
+    std::size_t event_queue = 1000;  // per function; beyond it: 429
+    double event_retry_delay_s = 1;  // Lambda waits ~1 min then ~2 min; locally shorter
     int event_max_retries = 2;
     // Client connections to the Lambda API (0 = no limit, except max_connections >= 1): the
     // header of a request must arrive within header_timeout; its body within body_timeout plus
@@ -59,7 +59,6 @@ struct service_config {
 
 // Throws std::runtime_error naming the file, key and problem.
 service_config load_config(const std::filesystem::path& file);
-
 
 // Validation shared by the config file and the REST API. Each returns an error message naming
 // the field, or empty when the value is fine.

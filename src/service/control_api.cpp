@@ -2,8 +2,8 @@
 
 #include "common/base64.hpp"
 #include "errors.hpp"
-#include "lambda_api.hpp"
 #include "json_text.hpp"
+#include "lambda_api.hpp"
 #include "util.hpp"
 
 namespace lambench::service {
@@ -65,7 +65,7 @@ std::string zipfile_field(const json& code) {
     auto z = code.find("ZipFile");
     if (z == code.end() || !z->is_string()) throw invalid_parameter("Code.ZipFile is required");
     const auto& text = z->get_ref<const std::string&>();
-    if (text.size() > max_zip_base64) 
+    if (text.size() > max_zip_base64)
         throw api_error(413, "RequestTooLargeException",
                         "Code.ZipFile: the zip file exceeds the 50 MB direct upload limit");
     auto bytes = common::base64_decode(text, common::base64_mode::lenient);
@@ -162,7 +162,8 @@ void lambda_api::handle(http::request&& req, const http::responder& reply) {
     }
     auto method = req.method();
     if (target.substr(0, functions_prefix.size()) != functions_prefix)
-        throw api_error(404, "UnknownOperationException", "Unknown operation " + std::string(target));
+        throw api_error(404, "UnknownOperationException",
+                        "Unknown operation " + std::string(target));
     std::string_view rest = target.substr(functions_prefix.size());
     if (rest.empty() || rest == "/") {
         if (method == bhttp::verb::post) return create_function(req, reply);
@@ -172,18 +173,21 @@ void lambda_api::handle(http::request&& req, const http::responder& reply) {
     rest.remove_prefix(1);
     auto slash = rest.find('/');
     std::string segment(rest.substr(0, slash));
-    std::string_view sub = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    std::string_view sub =
+        slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
     if (!sub.empty() && sub.back() == '/') sub.remove_suffix(1);
     std::string qualifier;
     for (std::size_t pos = 0; pos < query.size();) {
         auto amp = query.find('&', pos);
-        std::string kv = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+        std::string kv =
+            query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
         if (kv.rfind("Qualifier=", 0) == 0) qualifier = url_decode(kv.substr(10));
         if (amp == std::string::npos) break;
         pos = amp + 1;
     }
     std::string name = resolve_function_name(segment, qualifier);
-    if (sub == "invocations" && method == bhttp::verb::post) return invoke(name, std::move(req), reply);
+    if (sub == "invocations" && method == bhttp::verb::post)
+        return invoke(name, std::move(req), reply);
     if (sub.empty() && method == bhttp::verb::get) return get_function(name, reply);
     if (sub.empty() && method == bhttp::verb::delete_) return delete_function(name, reply);
     if (sub == "configuration" && method == bhttp::verb::get) return get_configuration(name, reply);
@@ -191,8 +195,9 @@ void lambda_api::handle(http::request&& req, const http::responder& reply) {
         return update_configuration(name, req, reply);
     if (sub == "code" && method == bhttp::verb::put) return update_code(name, req, reply);
     if (sub == "lambench-stats" && method == bhttp::verb::get) return stats(name, reply);
-    throw api_error(404, "UnknownOperationException",
-                    "Unknown operation " + std::string(req.method_string()) + " " + std::string(target));
+    throw api_error(
+        404, "UnknownOperationException",
+        "Unknown operation " + std::string(req.method_string()) + " " + std::string(target));
 }
 
 void lambda_api::create_function(const http::request& req, const http::responder& reply) {
@@ -241,9 +246,10 @@ void lambda_api::list_functions(const http::responder& reply) {
 
 void lambda_api::get_function(const std::string& name, const http::responder& reply) {
     auto f = registry_.get(name);
-    send_json(reply, 200,
-              json{{"Configuration", configuration_json(*f)},
-                   {"Code", {{"RepositoryType", "S3"}, {"Location", "file://" + f->code_dir.string()}}}});
+    send_json(
+        reply, 200,
+        json{{"Configuration", configuration_json(*f)},
+             {"Code", {{"RepositoryType", "S3"}, {"Location", "file://" + f->code_dir.string()}}}});
 }
 
 void lambda_api::delete_function(const std::string& name, const http::responder& reply) {

@@ -11,9 +11,9 @@ struct api_error : std::runtime_error {
     api_error(int status_, std::string code_, const std::string& message)
         : std::runtime_error(message), status(status_), code(std::move(code_)) {}
     int status;
-    std::string code;         // e.g. ResourceNotFoundException, or InvalidRequestID (Runtime API)
-    std::string reason;       // 429 only: the Reason field Lambda adds
-    int retry_after_s = 0;    // 429 only: Retry-After header when > 0
+    std::string code;       // e.g. ResourceNotFoundException, or InvalidRequestID (Runtime API)
+    std::string reason;     // 429 only: the Reason field Lambda adds
+    int retry_after_s = 0;  // 429 only: Retry-After header when > 0
 };
 
 inline api_error not_found(const std::string& what) {

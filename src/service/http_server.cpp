@@ -600,7 +600,9 @@ unsigned short server::port() const {
     return st_->port;
 }
 
-asio::ip::address server::address() const { return st_->address; }
+asio::ip::address server::address() const {
+    return st_->address;
+}
 
 void server::close() {
     if (st_->closed) return;

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 #include "config.hpp"
@@ -19,21 +18,23 @@ inline constexpr std::size_t max_event_payload = 1048576;  // 1 MB Event request
 inline constexpr std::size_t max_zip_base64 = (50ull * 1024 * 1024 + 2) / 3 * 4 + 4;
 
 class lambda_api {
-public:
+  public:
     lambda_api(registry& reg, scheduler& sched, const service_config& cfg, bool partial_model);
     void handle(http::request&& req, const http::responder& reply);
 
     // FunctionConfiguration JSON as Lambda returns it.
     nlohmann::json configuration_json(const function_record& f) const;
 
-private:
+  private:
     void create_function(const http::request& req, const http::responder& reply);
     void list_functions(const http::responder& reply);
     void get_function(const std::string& name, const http::responder& reply);
     void delete_function(const std::string& name, const http::responder& reply);
     void get_configuration(const std::string& name, const http::responder& reply);
-    void update_configuration(const std::string& name, const http::request& req, const http::responder& reply);
-    void update_code(const std::string& name, const http::request& req, const http::responder& reply);
+    void update_configuration(const std::string& name, const http::request& req,
+                              const http::responder& reply);
+    void update_code(const std::string& name, const http::request& req,
+                     const http::responder& reply);
     void stats(const std::string& name, const http::responder& reply);
     void invoke(const std::string& name, http::request&& req, const http::responder& reply);
 

@@ -36,7 +36,9 @@ std::string start_line(const std::string& id) {
     return "START RequestId: " + id + " Version: $LATEST\n";
 }
 
-std::string end_line(const std::string& id) { return "END RequestId: " + id + "\n"; }
+std::string end_line(const std::string& id) {
+    return "END RequestId: " + id + "\n";
+}
 
 std::string report_line(const std::string& id, const report_metrics& m) {
     std::string s = "REPORT RequestId: " + id + "\tDuration: " + format_ms(m.duration_ms) +
@@ -60,7 +62,9 @@ std::string_view log_tail(std::string_view log, std::size_t max_bytes) {
 }
 
 log_store::log_store(std::filesystem::path dir, std::uint64_t max_bytes, std::size_t max_open)
-    : dir_(std::move(dir)), max_bytes_(max_bytes ? max_bytes : 1), max_open_(max_open ? max_open : 1) {
+    : dir_(std::move(dir)),
+      max_bytes_(max_bytes ? max_bytes : 1),
+      max_open_(max_open ? max_open : 1) {
     std::filesystem::create_directories(dir_);
 }
 
@@ -76,7 +80,9 @@ std::filesystem::path log_store::rotated_for(const std::string& function) const 
     return dir_ / (function + ".log.1");
 }
 
-void log_store::set_max_bytes(std::uint64_t max_bytes) { max_bytes_ = max_bytes ? max_bytes : 1; }
+void log_store::set_max_bytes(std::uint64_t max_bytes) {
+    max_bytes_ = max_bytes ? max_bytes : 1;
+}
 
 void log_store::close_file(std::map<std::string, open_file>::iterator it) {
     ::close(it->second.fd);
@@ -139,12 +145,14 @@ void log_store::append(const std::string& function, std::string_view text) {
     }
     int fd = fd_for(function);
     if (fd < 0) return;
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd, &st) == 0) {
         auto size = static_cast<std::uint64_t>(st.st_size);
         if (st.st_nlink == 0 || (size > 0 && size + text.size() > max_bytes_)) {
-            if (st.st_nlink != 0) rotate(function);  // else: removed from under us; reopen
-            else forget(function);
+            if (st.st_nlink != 0)
+                rotate(function);  // else: removed from under us; reopen
+            else
+                forget(function);
             fd = fd_for(function);
             if (fd < 0) return;
         }

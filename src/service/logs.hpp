@@ -19,14 +19,15 @@ struct report_metrics {
     bool partial_model = false;              // cgroups incomplete: marked in the line
 };
 
-std::string format_ms(double ms);  // "9.54"
+std::string format_ms(double ms);                           // "9.54"
 std::uint64_t billed_duration_ms(const report_metrics& m);  // ceil(Duration) (+ ceil(Init))
 std::uint64_t bytes_to_mb_ceil(std::uint64_t bytes);
 
-std::string start_line(const std::string& id);   // "START RequestId: <id> Version: $LATEST\n"
-std::string end_line(const std::string& id);     // "END RequestId: <id>\n"
+std::string start_line(const std::string& id);  // "START RequestId: <id> Version: $LATEST\n"
+std::string end_line(const std::string& id);    // "END RequestId: <id>\n"
 std::string report_line(const std::string& id, const report_metrics& m);  // with "\n"
-std::string timeout_line(const std::string& id, double timeout_s);  // "<ISO8601> <id> Task timed out after 3.00 seconds\n"
+std::string timeout_line(const std::string& id,
+                         double timeout_s);  // "<ISO8601> <id> Task timed out after 3.00 seconds\n"
 
 // The last max_bytes of an invocation's log (what X-Amz-Log-Result carries, before base64).
 std::string_view log_tail(std::string_view log, std::size_t max_bytes = 4096);
@@ -38,7 +39,7 @@ std::string_view log_tail(std::string_view log, std::size_t max_bytes = 4096);
 // block larger than max_bytes keeps only its last max_bytes. At most max_open files are kept open
 // (least recently used closed first), and forget() closes a deleted function's file at once.
 class log_store {
-public:
+  public:
     static constexpr std::uint64_t default_max_bytes = 10ull * 1024 * 1024;
     static constexpr std::size_t default_max_open = 64;
 
@@ -57,7 +58,7 @@ public:
     std::filesystem::path rotated_for(const std::string& function) const;  // <fn>.log.1
     const std::filesystem::path& dir() const { return dir_; }
 
-private:
+  private:
     struct open_file {
         int fd = -1;
         std::uint64_t last_use = 0;

@@ -37,7 +37,8 @@ std::string proc_net_address(std::uint16_t port) {
 // One exact lookup through NETLINK_SOCK_DIAG: the kernel finds the socket by its 4-tuple in its
 // hash table, so the cost does not grow with the number of sockets on the host (reading
 // /proc/net/tcp formats every one of them: ~1 ms with a few hundred open).
-std::optional<std::uint64_t> inode_from_sock_diag(std::uint16_t client_port, std::uint16_t server_port) {
+std::optional<std::uint64_t> inode_from_sock_diag(std::uint16_t client_port,
+                                                  std::uint16_t server_port) {
     posix::unique_fd nl(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
     if (!nl) return std::nullopt;
     struct {
@@ -58,7 +59,8 @@ std::optional<std::uint64_t> inode_from_sock_diag(std::uint16_t client_port, std
     msg.req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
     sockaddr_nl kernel{};
     kernel.nl_family = AF_NETLINK;
-    if (::sendto(nl.get(), &msg, sizeof msg, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0)
+    if (::sendto(nl.get(), &msg, sizeof msg, 0, reinterpret_cast<sockaddr*>(&kernel),
+                 sizeof kernel) < 0)
         return std::nullopt;
     alignas(nlmsghdr) char buf[8192];
     ssize_t n = ::recv(nl.get(), buf, sizeof buf, 0);
@@ -69,13 +71,15 @@ std::optional<std::uint64_t> inode_from_sock_diag(std::uint16_t client_port, std
         if (h->nlmsg_type == NLMSG_ERROR || h->nlmsg_type == NLMSG_DONE) return std::nullopt;
         if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
         auto* d = static_cast<inet_diag_msg*>(NLMSG_DATA(h));
-        if (ntohs(d->id.idiag_sport) == client_port && ntohs(d->id.idiag_dport) == server_port && d->idiag_inode)
+        if (ntohs(d->id.idiag_sport) == client_port && ntohs(d->id.idiag_dport) == server_port &&
+            d->idiag_inode)
             return d->idiag_inode;
     }
     return std::nullopt;
 }
 
-std::optional<std::uint64_t> inode_from_proc_net_tcp(std::uint16_t client_port, std::uint16_t server_port) {
+std::optional<std::uint64_t> inode_from_proc_net_tcp(std::uint16_t client_port,
+                                                     std::uint16_t server_port) {
     std::ifstream in("/proc/net/tcp");
     if (!in) return std::nullopt;
     const std::string local = proc_net_address(client_port), remote = proc_net_address(server_port);

@@ -25,7 +25,7 @@ struct spawn_options {
 };
 
 class child_process : public posix::child_process {
-public:
+  public:
     static child_process spawn(const spawn_options& opts);  // throws std::system_error
     explicit child_process(posix::child_process&& c) : posix::child_process(std::move(c)) {}
 };

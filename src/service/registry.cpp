@@ -42,7 +42,8 @@ function_ptr registry::install(function_spec spec, const code_source& code, std:
     if (!code.directory.empty()) {
         std::error_code ec;
         if (!fs::is_directory(code.directory, ec))
-            throw invalid_parameter("code directory '" + code.directory.string() + "' does not exist");
+            throw invalid_parameter("code directory '" + code.directory.string() +
+                                    "' does not exist");
         rec->code_dir = fs::canonical(code.directory);
         std::string listing;
         for (auto& e : fs::recursive_directory_iterator(rec->code_dir, ec)) {

@@ -19,24 +19,24 @@ namespace lambench::service {
 // sandbox holds its record for its whole life, so the directory goes when the function has been
 // deleted or given new code *and* the last sandbox that ran from it is gone, never before.
 class unpacked_code {
-public:
+  public:
     explicit unpacked_code(std::filesystem::path dir) : dir_(std::move(dir)) {}
     ~unpacked_code();
     unpacked_code(const unpacked_code&) = delete;
     unpacked_code& operator=(const unpacked_code&) = delete;
     const std::filesystem::path& dir() const { return dir_; }
 
-private:
+  private:
     std::filesystem::path dir_;
 };
 
 struct function_record {
     function_spec spec;
     std::string arn;
-    std::filesystem::path code_dir;  // LAMBDA_TASK_ROOT
+    std::filesystem::path code_dir;                 // LAMBDA_TASK_ROOT
     std::shared_ptr<const unpacked_code> unpacked;  // set when code_dir is ours to delete
-    std::string code_sha256;         // base64 sha256 of the zip (or of the directory listing)
-    std::uint64_t code_size = 0;     // zip bytes, or the directory's total bytes
+    std::string code_sha256;      // base64 sha256 of the zip (or of the directory listing)
+    std::uint64_t code_size = 0;  // zip bytes, or the directory's total bytes
     std::string last_modified;
     std::uint64_t generation = 0;
 };
@@ -49,7 +49,7 @@ struct code_source {
 };
 
 class registry {
-public:
+  public:
     // code_root: where packages are extracted, one directory per code version, each removed
     // when no generation uses it any more (what is left is removed by the caller at shutdown).
     registry(std::filesystem::path code_root, std::string region);
@@ -64,7 +64,7 @@ public:
     std::vector<function_ptr> list() const;
     std::string arn_for(const std::string& name) const;
 
-private:
+  private:
     function_ptr install(function_spec spec, const code_source& code, std::uint64_t gen);
     std::filesystem::path code_root_;
     std::string region_;

@@ -1,7 +1,6 @@
 #include "runtime_api.hpp"
 
 #include <nlohmann/json.hpp>
-
 #include <string_view>
 
 namespace lambench::service {
@@ -32,7 +31,8 @@ std::string error_type_of(const http::request& req) {
     return "Runtime.Unknown";
 }
 
-void route_runtime_request(runtime_endpoint& ep, http::request&& req, const http::responder& reply) {
+void route_runtime_request(runtime_endpoint& ep, http::request&& req,
+                           const http::responder& reply) {
     std::string_view target(req.target().data(), req.target().size());
     if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
     if (target.substr(0, prefix.size()) != prefix)
@@ -41,8 +41,9 @@ void route_runtime_request(runtime_endpoint& ep, http::request&& req, const http
     auto method = req.method();
     auto require = [&](http::bhttp::verb v) {
         if (method != v)
-            throw api_error(405, "MethodNotAllowed",
-                            std::string(req.method_string()) + " not allowed on " + std::string(target));
+            throw api_error(
+                405, "MethodNotAllowed",
+                std::string(req.method_string()) + " not allowed on " + std::string(target));
     };
     if (rest == "invocation/next") {
         require(http::bhttp::verb::get);

@@ -12,11 +12,13 @@ namespace lambench::service {
 inline constexpr std::size_t max_runtime_payload = 6 * 1024 * 1024;  // 6 MiB response limit
 
 class runtime_endpoint {
-public:
+  public:
     virtual ~runtime_endpoint() = default;
     virtual void on_next(const http::responder& reply) = 0;
-    virtual void on_response(const std::string& id, http::request&& req, const http::responder& reply) = 0;
-    virtual void on_error(const std::string& id, http::request&& req, const http::responder& reply) = 0;
+    virtual void on_response(const std::string& id, http::request&& req,
+                             const http::responder& reply) = 0;
+    virtual void on_error(const std::string& id, http::request&& req,
+                          const http::responder& reply) = 0;
     virtual void on_init_error(http::request&& req, const http::responder& reply) = 0;
 };
 

@@ -236,7 +236,8 @@ http::server_options sandbox::runtime_server_options(std::weak_ptr<sandbox> weak
         // (costly: every process on the host) walk of the runtime's descendants needed.
         bool complete = self->group_ && self->group_->support().mode != cgroup_mode::none;
         candidates.push_back(self->proc_->pid());
-        return connection_belongs_to(remote.port(), local.port(), candidates, complete ? 0 : self->proc_->pid());
+        return connection_belongs_to(remote.port(), local.port(), candidates,
+                                     complete ? 0 : self->proc_->pid());
     };
     o.forbidden_message =
         "this Runtime API endpoint serves only the processes of its own execution environment";
@@ -584,11 +585,12 @@ void sandbox::read_output() {
     // whose handler is still queued holds bytes drain_output() cannot see, and complete() would
     // then write the REPORT line before output the function printed before its response.
     std::weak_ptr<sandbox> weak = weak_from_this();
-    out_->async_wait(asio::posix::stream_descriptor::wait_read, [weak](boost::system::error_code ec) {
-        auto self = weak.lock();
-        if (!self || ec) return;
-        if (self->drain_output()) self->read_output();
-    });
+    out_->async_wait(asio::posix::stream_descriptor::wait_read,
+                     [weak](boost::system::error_code ec) {
+                         auto self = weak.lock();
+                         if (!self || ec) return;
+                         if (self->drain_output()) self->read_output();
+                     });
 }
 
 bool sandbox::drain_output() {

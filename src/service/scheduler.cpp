@@ -1,8 +1,7 @@
 #include "scheduler.hpp"
 
-#include <boost/asio/post.hpp>
-
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <thread>
 
 namespace lambench::service {
@@ -17,7 +16,9 @@ scheduler::scheduler(asio::io_context& io, registry& reg, const service_config& 
     arm_sweep();
 }
 
-scheduler::~scheduler() { shutdown(); }
+scheduler::~scheduler() {
+    shutdown();
+}
 
 void scheduler::arm_sweep() {
     // One periodic sweep does idle reaping and catches any exit a coalesced SIGCHLD hid.
@@ -30,7 +31,8 @@ void scheduler::arm_sweep() {
             std::chrono::duration<double>(cfg_.idle_timeout_s));
         for (auto& [name, p] : pools_)
             for (auto& sb : p.sandboxes)
-                if (sb->current_state() == sandbox::state::idle && now - sb->idle_since() > idle_limit)
+                if (sb->current_state() == sandbox::state::idle &&
+                    now - sb->idle_since() > idle_limit)
                     sb->kill("idle");
         arm_sweep();
     });
@@ -214,10 +216,17 @@ scheduler::pool_view scheduler::view(const std::string& function) const {
     v.queued_events = it->second.events.size();
     for (auto& sb : it->second.sandboxes) {
         switch (sb->current_state()) {
-            case sandbox::state::idle: ++v.idle; break;
-            case sandbox::state::busy: ++v.busy; break;
-            case sandbox::state::initializing: ++v.initializing; break;
-            default: break;
+            case sandbox::state::idle:
+                ++v.idle;
+                break;
+            case sandbox::state::busy:
+                ++v.busy;
+                break;
+            case sandbox::state::initializing:
+                ++v.initializing;
+                break;
+            default:
+                break;
         }
         if (sb->current_state() != sandbox::state::dead) ++v.sandboxes;
     }

@@ -6,7 +6,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <deque>
 #include <map>
 #include <memory>
@@ -24,7 +23,7 @@ struct function_stats {
 };
 
 class scheduler {
-public:
+  public:
     scheduler(boost::asio::io_context& io, registry& reg, const service_config& cfg,
               sandbox_settings settings, log_store& logs);
     ~scheduler();
@@ -48,7 +47,7 @@ public:
     pool_view view(const std::string& function) const;
     std::size_t live_sandboxes() const;
 
-private:
+  private:
     struct pool {
         std::vector<std::shared_ptr<sandbox>> sandboxes;
         std::deque<invocation_ptr> events;

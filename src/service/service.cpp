@@ -11,9 +11,9 @@
 #include <iterator>
 
 #include "http_server.hpp"
-#include "posix/state_dir.hpp"
 #include "lambda_api.hpp"
 #include "logs.hpp"
+#include "posix/state_dir.hpp"
 #include "registry.hpp"
 #include "resources.hpp"
 #include "scheduler.hpp"
@@ -135,9 +135,10 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
 
     auto listen_ep = parse_listen(m.cfg.listen);
     if (!listen_ep.address().is_loopback() && !m.cfg.insecure)
-        throw std::runtime_error("refusing to listen on " + m.cfg.listen +
-                                 ": it is not a loopback address, and anyone who reaches the port can "
-                                 "create and run code here; pass --insecure to do it anyway");
+        throw std::runtime_error(
+            "refusing to listen on " + m.cfg.listen +
+            ": it is not a loopback address, and anyone who reaches the port can "
+            "create and run code here; pass --insecure to do it anyway");
     lambda_api* api = m.api.get();
     auto secs = [](double s) {
         return http::server_options::duration(static_cast<long long>(s * 1000 + 0.5));

@@ -10,7 +10,7 @@
 namespace lambench::service {
 
 class service {
-public:
+  public:
     // Checks cgroups (refuses to start when LAMBENCH_REQUIRE_CGROUPS=1 and they are
     // incomplete), prepares <state>/service/, creates the config's functions, binds. Throws.
     explicit service(service_config cfg);
@@ -25,7 +25,7 @@ public:
     void run();
     void stop();
 
-private:
+  private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };

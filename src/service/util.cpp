@@ -1,12 +1,12 @@
 #include "util.hpp"
 
-#include "common/base64.hpp"
-
 #include <openssl/evp.h>
 
 #include <array>
 #include <ctime>
 #include <random>
+
+#include "common/base64.hpp"
 
 namespace lambench::service {
 
@@ -34,7 +34,7 @@ std::string hex_random(std::size_t digits) {
 
 std::string new_request_id() {
     std::string h = hex_random(32);
-    h[12] = '4';                                                     // version 4
+    h[12] = '4';                                                             // version 4
     h[16] = hex_digits[8 + (std::string_view(hex_digits).find(h[16]) & 3)];  // variant 10xx
     return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
            "-" + h.substr(20, 12);
@@ -81,7 +81,9 @@ namespace {
 std::string format_now(const char* tail_fmt) {
     auto now = std::chrono::system_clock::now();
     auto secs = std::chrono::system_clock::to_time_t(now);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
+        1000;
     std::tm tm{};
     gmtime_r(&secs, &tm);
     char buf[64];
@@ -91,8 +93,12 @@ std::string format_now(const char* tail_fmt) {
 }
 }  // namespace
 
-std::string iso8601_now_ms() { return format_now(".%03dZ"); }
-std::string lambda_timestamp_now() { return format_now(".%03d+0000"); }
+std::string iso8601_now_ms() {
+    return format_now(".%03dZ");
+}
+std::string lambda_timestamp_now() {
+    return format_now(".%03d+0000");
+}
 
 std::int64_t epoch_ms_now() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -100,7 +106,8 @@ std::int64_t epoch_ms_now() {
         .count();
 }
 
-double ms_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+double ms_between(std::chrono::steady_clock::time_point a,
+                  std::chrono::steady_clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
 }
 

@@ -11,7 +11,7 @@
 namespace lambench::service {
 
 std::string new_request_id();  // random UUID v4, lowercase
-std::string new_trace_id();     // Root=1-<8 hex epoch>-<24 hex>;Sampled=0
+std::string new_trace_id();    // Root=1-<8 hex epoch>-<24 hex>;Sampled=0
 std::string hex_random(std::size_t digits);
 
 std::string sha256_base64(std::string_view data);

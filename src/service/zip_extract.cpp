@@ -53,7 +53,8 @@ bool inside(const fs::path& root, const fs::path& p) {
 // before a following ".." applies. False when any step leaves the root, a link is absolute, or
 // links nest more than 40 deep (the kernel's own limit). Lexical checks alone miss chains: a
 // link to ".." ×20 makes "link/../../etc/shadow" look inside while it is not.
-bool resolves_inside(const fs::path& root, std::vector<std::string>& cur, const fs::path& target, int& hops) {
+bool resolves_inside(const fs::path& root, std::vector<std::string>& cur, const fs::path& target,
+                     int& hops) {
     if (target.is_absolute()) return false;
     for (const auto& part : target) {
         const std::string p = part.string();
@@ -84,7 +85,8 @@ namespace {
 std::uint64_t extract(std::string_view zip_bytes, const fs::path& dest, const zip_limits& limits);
 }  // namespace
 
-std::uint64_t extract_zip(std::string_view zip_bytes, const fs::path& dest, const zip_limits& limits) {
+std::uint64_t extract_zip(std::string_view zip_bytes, const fs::path& dest,
+                          const zip_limits& limits) {
     try {
         return extract(zip_bytes, dest, limits);
     } catch (const fs::filesystem_error& e) {
@@ -105,7 +107,8 @@ std::uint64_t extract(std::string_view zip_bytes, const fs::path& dest, const zi
     zip_error_init(&err);
     zip_source_t* src = zip_source_buffer_create(zip_bytes.data(), zip_bytes.size(), 0, &err);
     if (!src) throw zip_rejected(std::string("cannot read zip: ") + zip_error_strerror(&err));
-    std::unique_ptr<zip_t, archive_closer> za(zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err));
+    std::unique_ptr<zip_t, archive_closer> za(
+        zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err));
     if (!za) {
         zip_source_free(src);
         std::string msg = std::string("not a valid zip file: ") + zip_error_strerror(&err);
@@ -184,7 +187,8 @@ std::uint64_t extract(std::string_view zip_bytes, const fs::path& dest, const zi
             zip_int64_t got;
             while ((got = zip_fread(zf.get(), buf.data(), buf.size())) > 0) {
                 link.append(buf.data(), static_cast<std::size_t>(got));
-                if (link.size() > 4096) throw zip_rejected("symlink '" + name + "' target too long");
+                if (link.size() > 4096)
+                    throw zip_rejected("symlink '" + name + "' target too long");
             }
             if (got < 0) throw zip_rejected("zip entry '" + name + "' is corrupt");
             if (link.empty()) throw zip_rejected("symlink '" + name + "' has an empty target");
@@ -193,13 +197,15 @@ std::uint64_t extract(std::string_view zip_bytes, const fs::path& dest, const zi
             if (lt.is_absolute() || !inside(root, resolved))
                 throw zip_rejected("symlink '" + name + "' -> '" + link + "' escapes the package");
             if (::symlink(link.c_str(), target.c_str()) != 0)
-                throw std::system_error(errno, std::generic_category(), "symlink " + target.string());
+                throw std::system_error(errno, std::generic_category(),
+                                        "symlink " + target.string());
             links.push_back(target.lexically_relative(root));
             continue;
         }
 
         // O_NOFOLLOW|O_EXCL: never write through a symlink or over an existing file.
-        unique_fd out(::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        unique_fd out(
+            ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
         if (!out) {
             if (errno == EEXIST || errno == ELOOP)
                 throw zip_rejected("zip entry '" + name + "' is duplicated or overwrites a link");
@@ -210,15 +216,16 @@ std::uint64_t extract(std::string_view zip_bytes, const fs::path& dest, const zi
             written_total += static_cast<std::uint64_t>(got);
             // Declared sizes can lie: count what is really inflated.
             if (written_total > limits.max_total_bytes)
-                throw zip_rejected("unzipped size exceeds " + std::to_string(limits.max_total_bytes) +
-                                   " bytes");
+                throw zip_rejected("unzipped size exceeds " +
+                                   std::to_string(limits.max_total_bytes) + " bytes");
             const char* p = buf.data();
             auto left = static_cast<std::size_t>(got);
             while (left > 0) {
                 ssize_t w = ::write(out.get(), p, left);
                 if (w < 0) {
                     if (errno == EINTR) continue;
-                    throw std::system_error(errno, std::generic_category(), "write " + target.string());
+                    throw std::system_error(errno, std::generic_category(),
+                                            "write " + target.string());
                 }
                 p += w;
                 left -= static_cast<std::size_t>(w);

@@ -14,11 +14,11 @@
 namespace lambench::service {
 
 struct zip_limits {
-    std::uint64_t max_zip_bytes = 50ull * 1024 * 1024;        // Lambda direct upload
-    std::uint64_t max_total_bytes = 250ull * 1024 * 1024;     // Lambda unzipped limit
+    std::uint64_t max_zip_bytes = 50ull * 1024 * 1024;     // Lambda direct upload
+    std::uint64_t max_total_bytes = 250ull * 1024 * 1024;  // Lambda unzipped limit
     std::uint64_t max_entries = 20000;
-    double max_ratio = 1000;                 // uncompressed/compressed, per entry...
-    std::uint64_t ratio_floor = 1024 * 1024; // ...checked only above this many bytes
+    double max_ratio = 1000;                  // uncompressed/compressed, per entry...
+    std::uint64_t ratio_floor = 1024 * 1024;  // ...checked only above this many bytes
 };
 
 // The package is rejected: what() names the entry and the rule.

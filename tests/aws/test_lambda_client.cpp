@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "common/base64.hpp"
 #include "aws/lambda_client.hpp"
 #include "aws/sigv4.hpp"
+#include "common/base64.hpp"
 #include "http_test_server.hpp"
 #include "test_util.hpp"
 

@@ -179,7 +179,8 @@ TEST(sigv4, dates_outside_the_clock_range_are_rejected) {
     auto req = get_vanilla();
     req.headers.push_back({"X-Amz-Date", "10070830T123600Z"});
     EXPECT_THROW(sigv4::sign(req, example_params()), sigv4::sign_error);
-    EXPECT_EQ(sigv4::format_amz_date(sigv4::parse_amz_date("22001231T235959Z")), "22001231T235959Z");
+    EXPECT_EQ(sigv4::format_amz_date(sigv4::parse_amz_date("22001231T235959Z")),
+              "22001231T235959Z");
 }
 
 TEST(sigv4, bad_x_amz_date_header_is_rejected) {

@@ -1,7 +1,8 @@
 // The one base64: RFC 4648 vectors, every byte value, and what each mode refuses.
+#include "common/base64.hpp"
+
 #include <gtest/gtest.h>
 
-#include "common/base64.hpp"
 #include "common/json_escape.hpp"
 
 using namespace lambench::common;
@@ -28,7 +29,8 @@ TEST(base64, all_byte_values_round_trip) {
 }
 
 TEST(base64, strict_refuses_what_rfc4648_does_not_allow) {
-    for (const char* bad : {"Zg=", "Zm9v!", "Z===", "Zg==Zg==", "Zm 9v", "=Zg=", "Zm=v", "Zm9", "Z", "Zg\n=="})
+    for (const char* bad :
+         {"Zg=", "Zm9v!", "Z===", "Zg==Zg==", "Zm 9v", "=Zg=", "Zm=v", "Zm9", "Z", "Zg\n=="})
         EXPECT_FALSE(base64_decode(bad).has_value()) << bad;
 }
 

@@ -19,20 +19,24 @@ namespace {
 
 // Sets (or unsets, for nullopt) environment variables for one scope.
 class scoped_env {
-public:
+  public:
     scoped_env(const char* name, std::optional<std::string> value) : name_(name) {
         if (const char* old = std::getenv(name)) old_ = old;
-        if (value) ::setenv(name, value->c_str(), 1);
-        else ::unsetenv(name);
+        if (value)
+            ::setenv(name, value->c_str(), 1);
+        else
+            ::unsetenv(name);
     }
     ~scoped_env() {
-        if (old_) ::setenv(name_, old_->c_str(), 1);
-        else ::unsetenv(name_);
+        if (old_)
+            ::setenv(name_, old_->c_str(), 1);
+        else
+            ::unsetenv(name_);
     }
     scoped_env(const scoped_env&) = delete;
     scoped_env& operator=(const scoped_env&) = delete;
 
-private:
+  private:
     const char* name_;
     std::optional<std::string> old_;
 };
@@ -46,12 +50,14 @@ fs::path temp_dir() {
 }  // namespace
 
 TEST(state_dir, explicit_variable_wins) {
-    scoped_env a("LAMBENCH_STATE_DIR", "/x/state"), b("XDG_STATE_HOME", "/xdg"), c("HOME", "/home/u");
+    scoped_env a("LAMBENCH_STATE_DIR", "/x/state"), b("XDG_STATE_HOME", "/xdg"),
+        c("HOME", "/home/u");
     EXPECT_EQ(default_state_dir(), fs::path("/x/state"));
 }
 
 TEST(state_dir, xdg_state_home_comes_before_home) {
-    scoped_env a("LAMBENCH_STATE_DIR", std::nullopt), b("XDG_STATE_HOME", "/xdg"), c("HOME", "/home/u");
+    scoped_env a("LAMBENCH_STATE_DIR", std::nullopt), b("XDG_STATE_HOME", "/xdg"),
+        c("HOME", "/home/u");
     EXPECT_EQ(default_state_dir(), fs::path("/xdg/lambench"));
 }
 
@@ -127,7 +133,8 @@ TEST(child_process, failures_name_the_step) {
         child_process::spawn(o);
         FAIL() << "spawned a missing program";
     } catch (const std::system_error& e) {
-        EXPECT_NE(std::string(e.what()).find("execve /no/such/program"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("execve /no/such/program"), std::string::npos)
+            << e.what();
         EXPECT_EQ(e.code().value(), ENOENT);
     }
     o.argv = {"/bin/true"};

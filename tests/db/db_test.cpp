@@ -53,7 +53,8 @@ std::string scalar(PGconn* c, const std::string& sql) {
 class temp_state {
   public:
     temp_state() {
-        std::string tmpl = (fs::temp_directory_path() / LAMBENCH_DB_TEST_TMP_PREFIX).string() + "XXXXXX";
+        std::string tmpl =
+            (fs::temp_directory_path() / LAMBENCH_DB_TEST_TMP_PREFIX).string() + "XXXXXX";
         if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
         path_ = tmpl;
     }

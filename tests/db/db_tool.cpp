@@ -45,7 +45,8 @@ std::vector<std::string> cmdline(pid_t pid) {
 
 bool is_postgres(pid_t pid) {
     auto args = cmdline(pid);
-    return !args.empty() && fs::path(args[0]).filename().string().find("postgres") != std::string::npos;
+    return !args.empty() &&
+           fs::path(args[0]).filename().string().find("postgres") != std::string::npos;
 }
 
 // The live postmaster of a data directory (postmaster.pid, line 1), or 0.
@@ -79,7 +80,8 @@ void stop_postmaster(pid_t pid) {
 void find_cluster_paths(const fs::path& root, std::set<fs::path>& out) {
     std::error_code ec;
     if (!fs::is_directory(root, ec)) return;
-    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec),
+        end;
     for (; !ec && it != end; it.increment(ec)) {
         const auto& p = it->path();
         if (p.filename() == "cluster-path" && p.parent_path().filename() == "db") out.insert(p);
@@ -162,7 +164,8 @@ int sweep(int argc, char** argv) {
                              static_cast<int>(pid), data.c_str());
         }
     }
-    std::printf("db_tool sweep: %zu test cluster(s) checked, %d left behind\n", files.size(), leaks);
+    std::printf("db_tool sweep: %zu test cluster(s) checked, %d left behind\n", files.size(),
+                leaks);
     return leaks ? 1 : 0;
 }
 

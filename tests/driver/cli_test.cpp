@@ -59,7 +59,8 @@ outcome run(const std::vector<std::string>& args, const temp_dir& d) {
     for (const auto& a : args) cmd += " " + quote(a);
     cmd += " >" + quote(d / "stdout") + " 2>" + quote(d / "stderr");
     const int rc = std::system(cmd.c_str());
-    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc), slurp(d / "stdout"), slurp(d / "stderr")};
+    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc), slurp(d / "stdout"),
+            slurp(d / "stderr")};
 }
 
 std::size_t lines(const std::string& s) {
@@ -80,13 +81,16 @@ bool have_hello(const std::string& profile) {
     return fs::exists(functions_dir + "/hello/" + profile + "/bootstrap");
 }
 
-void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+void write(const std::string& path, const std::string& text) {
+    std::ofstream(path) << text;
+}
 
 // A function that fails its init: the bootstrap exits before asking for an event.
 void make_crashing_artifact(const std::string& dir) {
     fs::create_directories(dir);
     write(dir + "/bootstrap", "#!/bin/sh\necho 'init failed on purpose' >&2\nexit 3\n");
-    fs::permissions(dir + "/bootstrap", fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
+    fs::permissions(dir + "/bootstrap",
+                    fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
 }
 
 std::string hello_suite(const std::string& extra = "") {
@@ -104,10 +108,10 @@ timeout = 10
 )" + extra;
 }
 
-#define REQUIRE_SERVICE()                                                                  \
-    do {                                                                                   \
-        ASSERT_TRUE(have_serve()) << "lambench serve is not in this build";                \
-        ASSERT_TRUE(have_hello("static")) << "hello/static artifact not built";            \
+#define REQUIRE_SERVICE()                                                       \
+    do {                                                                        \
+        ASSERT_TRUE(have_serve()) << "lambench serve is not in this build";     \
+        ASSERT_TRUE(have_hello("static")) << "hello/static artifact not built"; \
     } while (0)
 
 }  // namespace
@@ -125,8 +129,8 @@ TEST(BadInput, MalformedSuiteIsOneLineNamingTheFile) {
 
 TEST(BadInput, UnknownFunctionGlobIsNamed) {
     temp_dir d;
-    auto o = run({"run", test_dir + "/../../suites/hello.toml", "--function", "nosuch*", "--out", d / "out",
-                  "--state-dir", d / "state"},
+    auto o = run({"run", test_dir + "/../../suites/hello.toml", "--function", "nosuch*", "--out",
+                  d / "out", "--state-dir", d / "state"},
                  d);
     EXPECT_NE(o.status, 0);
     EXPECT_EQ(lines(o.err), 1u) << o.err;
@@ -136,8 +140,8 @@ TEST(BadInput, UnknownFunctionGlobIsNamed) {
 TEST(BadInput, BadMemoryListIsNamed) {
     temp_dir d;
     for (const char* bad : {"128,abc", "64", "128,,256"}) {
-        auto o = run({"run", test_dir + "/../../suites/hello.toml", "--memory", bad, "--out", d / "out",
-                      "--state-dir", d / "state"},
+        auto o = run({"run", test_dir + "/../../suites/hello.toml", "--memory", bad, "--out",
+                      d / "out", "--state-dir", d / "state"},
                      d);
         EXPECT_NE(o.status, 0) << bad;
         EXPECT_EQ(lines(o.err), 1u) << o.err;
@@ -148,8 +152,8 @@ TEST(BadInput, BadMemoryListIsNamed) {
 TEST(BadInput, AwsTargetIsNotYetImplemented) {
     temp_dir d;
     write(d / "s.toml", hello_suite());
-    auto o = run({"run", d / "s.toml", "--target", "aws", "--artifacts", functions_dir, "--out", d / "out",
-                  "--state-dir", d / "state"},
+    auto o = run({"run", d / "s.toml", "--target", "aws", "--artifacts", functions_dir, "--out",
+                  d / "out", "--state-dir", d / "state"},
                  d);
     if (have_hello("static")) {
         EXPECT_NE(o.status, 0);
@@ -194,8 +198,8 @@ TEST(Run, HelloAtTwoMemorySizesOnTheLocalService) {
     REQUIRE_SERVICE();
     temp_dir d;
     write(d / "s.toml", hello_suite());
-    auto o = run({"run", d / "s.toml", "--out", d / "out", "--state-dir", d / "state", "--artifacts", functions_dir,
-                  "--export-csv", d / "out.csv"},
+    auto o = run({"run", d / "s.toml", "--out", d / "out", "--state-dir", d / "state",
+                  "--artifacts", functions_dir, "--export-csv", d / "out.csv"},
                  d);
     ASSERT_EQ(o.status, 0) << o.err;
     const auto r = read_results(d / "out/results.jsonl");
@@ -205,8 +209,10 @@ TEST(Run, HelloAtTwoMemorySizesOnTheLocalService) {
         EXPECT_GT(s.duration_ms, 0);
         EXPECT_EQ(s.memory_size_mb, s.memory_mb);
         EXPECT_GE(s.billed_ms, std::ceil(s.duration_ms));
-        if (s.kind == phase::cold) EXPECT_FALSE(std::isnan(s.init_ms)) << "a cold sample must report Init Duration";
-        else EXPECT_TRUE(std::isnan(s.init_ms)) << "a warm sample must not re-init";
+        if (s.kind == phase::cold)
+            EXPECT_FALSE(std::isnan(s.init_ms)) << "a cold sample must report Init Duration";
+        else
+            EXPECT_TRUE(std::isnan(s.init_ms)) << "a warm sample must not re-init";
     }
     EXPECT_TRUE(fs::exists(d / "out/report.md"));
     EXPECT_TRUE(fs::exists(d / "out/report.html"));
@@ -242,7 +248,9 @@ name = "hello"
 profiles = ["bundled", "static"]
 timeout = 10
 )");
-    auto o = run({"run", d / "s.toml", "--out", d / "out", "--state-dir", d / "state", "--artifacts", d / "artifacts"}, d);
+    auto o = run({"run", d / "s.toml", "--out", d / "out", "--state-dir", d / "state",
+                  "--artifacts", d / "artifacts"},
+                 d);
     ASSERT_EQ(o.status, 0) << o.err;
     const auto s = summarize(read_results(d / "out/results.jsonl"));
     const auto* crash = s.find("crash", "static");
@@ -268,8 +276,9 @@ TEST(Run, ResumeAfterAKilledRunTakesEachSampleOnce) {
     std::string suite = hello_suite();
     suite.replace(suite.find("warm = 3"), 8, "warm = 30");
     write(d / "s.toml", suite);
-    const std::vector<std::string> args{exe, "run", d / "s.toml", "--out", d / "out", "--state-dir", d / "state",
-                                        "--artifacts", functions_dir, "--no-progress"};
+    const std::vector<std::string> args{exe,           "run",          d / "s.toml", "--out",
+                                        d / "out",     "--state-dir",  d / "state",  "--artifacts",
+                                        functions_dir, "--no-progress"};
     // Start a run and SIGKILL it once a few samples have landed.
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
@@ -295,8 +304,8 @@ TEST(Run, ResumeAfterAKilledRunTakesEachSampleOnce) {
     ASSERT_GE(partial.samples.size(), 3u) << slurp(d / "first.log");
     ASSERT_LT(partial.samples.size(), 64u) << "the run finished before the kill; nothing to resume";
 
-    auto o = run({"run", d / "s.toml", "--resume", d / "out/results.jsonl", "--state-dir", d / "state",
-                  "--artifacts", functions_dir},
+    auto o = run({"run", d / "s.toml", "--resume", d / "out/results.jsonl", "--state-dir",
+                  d / "state", "--artifacts", functions_dir},
                  d);
     ASSERT_EQ(o.status, 0) << o.err;
     const auto r = read_results(d / "out/results.jsonl");
@@ -315,8 +324,9 @@ TEST(Run, CtrlCStopsAfterTheCurrentSampleAndLeavesAValidFile) {
     std::string suite = hello_suite();
     suite.replace(suite.find("warm = 3"), 8, "warm = 30");
     write(d / "s.toml", suite);
-    const std::vector<std::string> args{exe, "run", d / "s.toml", "--out", d / "out", "--state-dir", d / "state",
-                                        "--artifacts", functions_dir, "--no-progress"};
+    const std::vector<std::string> args{exe,           "run",          d / "s.toml", "--out",
+                                        d / "out",     "--state-dir",  d / "state",  "--artifacts",
+                                        functions_dir, "--no-progress"};
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {

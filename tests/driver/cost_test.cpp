@@ -27,15 +27,14 @@ TEST(Cost, UnknownArchitectureThrows) {
 }
 
 TEST(Cost, ColdBillsInitEvenWhenTheReportDoesNot) {
-    EXPECT_DOUBLE_EQ(cold_billed_ms(10, 9.54, 12.31), 23);   // ceil 9.54 + ceil 12.31
-    EXPECT_DOUBLE_EQ(cold_billed_ms(23, 9.54, 12.31), 23);   // already included
+    EXPECT_DOUBLE_EQ(cold_billed_ms(10, 9.54, 12.31), 23);         // ceil 9.54 + ceil 12.31
+    EXPECT_DOUBLE_EQ(cold_billed_ms(23, 9.54, 12.31), 23);         // already included
     EXPECT_DOUBLE_EQ(cold_billed_ms(10, 9.54, std::nan("")), 10);  // no init reported
 }
 
 TEST(Cost, RecommendationPicksCheapestFastestAndBalanced) {
     // 128 MB: slow but cheapest; 1769 MB: fastest but dear; 512 MB: the knee.
-    std::vector<cost_point> pts{
-        {128, 100, 1.0, 0}, {512, 20, 1.5, 0}, {1769, 12, 4.0, 0}};
+    std::vector<cost_point> pts{{128, 100, 1.0, 0}, {512, 20, 1.5, 0}, {1769, 12, 4.0, 0}};
     auto r = recommend(pts);
     EXPECT_EQ(r.cheapest_mb, 128);
     EXPECT_EQ(r.fastest_mb, 1769);

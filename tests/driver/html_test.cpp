@@ -39,24 +39,28 @@ std::string slurp(const std::string& path) {
 }
 
 std::string chromium() {
-    for (const char* c : {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"})
+    for (const char* c :
+         {"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"})
         if (fs::exists(c)) return c;
     return "";
 }
 
-int chromium_run(const temp_dir& d, const std::string& extra, const std::string& url, const std::string& out,
-                 const std::string& err) {
-    const std::string cmd = chromium() +
-                            " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
-                            " --disable-background-networking --disable-component-update --disable-sync"
-                            " --user-data-dir=" + (d / "profile") + " --window-size=1200,2000 " + extra + " " + url +
-                            " >" + out + " 2>" + err;
+int chromium_run(const temp_dir& d, const std::string& extra, const std::string& url,
+                 const std::string& out, const std::string& err) {
+    const std::string cmd =
+        chromium() +
+        " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
+        " --disable-background-networking --disable-component-update --disable-sync"
+        " --user-data-dir=" +
+        (d / "profile") + " --window-size=1200,2000 " + extra + " " + url + " >" + out + " 2>" +
+        err;
     const int rc = std::system(cmd.c_str());
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
 std::uint32_t be32(const std::string& s, std::size_t at) {
-    return (std::uint32_t(std::uint8_t(s[at])) << 24) | (std::uint32_t(std::uint8_t(s[at + 1])) << 16) |
+    return (std::uint32_t(std::uint8_t(s[at])) << 24) |
+           (std::uint32_t(std::uint8_t(s[at + 1])) << 16) |
            (std::uint32_t(std::uint8_t(s[at + 2])) << 8) | std::uint32_t(std::uint8_t(s[at + 3]));
 }
 
@@ -88,7 +92,8 @@ std::size_t distinct_colours(const std::string& png) {
     const std::size_t stride = std::size_t(width) * std::size_t(channels);
     std::vector<unsigned char> raw(std::size_t(height) * (stride + 1));
     uLongf raw_len = raw.size();
-    if (::uncompress(raw.data(), &raw_len, reinterpret_cast<const Bytef*>(idat.data()), idat.size()) != Z_OK)
+    if (::uncompress(raw.data(), &raw_len, reinterpret_cast<const Bytef*>(idat.data()),
+                     idat.size()) != Z_OK)
         return 0;
     std::vector<unsigned char> prev(stride, 0), cur(stride);
     std::set<std::uint32_t> colours;
@@ -101,16 +106,26 @@ std::size_t distinct_colours(const std::string& png) {
             const int c = x >= std::size_t(channels) ? prev[x - std::size_t(channels)] : 0;
             int v = line[1 + x];
             switch (filter) {
-                case 1: v += a; break;
-                case 2: v += b; break;
-                case 3: v += (a + b) / 2; break;
-                case 4: v += paeth(a, b, c); break;
-                default: break;
+                case 1:
+                    v += a;
+                    break;
+                case 2:
+                    v += b;
+                    break;
+                case 3:
+                    v += (a + b) / 2;
+                    break;
+                case 4:
+                    v += paeth(a, b, c);
+                    break;
+                default:
+                    break;
             }
             cur[x] = static_cast<unsigned char>(v & 0xff);
         }
         for (std::size_t x = 0; x + 2 < stride; x += std::size_t(channels))
-            colours.insert((std::uint32_t(cur[x]) << 16) | (std::uint32_t(cur[x + 1]) << 8) | cur[x + 2]);
+            colours.insert((std::uint32_t(cur[x]) << 16) | (std::uint32_t(cur[x + 1]) << 8) |
+                           cur[x + 2]);
         std::swap(prev, cur);
     }
     return colours.size();
@@ -122,15 +137,19 @@ TEST(Html, RendersChartsInHeadlessChromiumWithoutErrors) {
     ASSERT_FALSE(chromium().empty()) << "chromium is needed (scripts/install-deps installs it)";
     temp_dir d;
     const std::string html = d / "report.html";
-    write_file_atomically(html, render_html(summarize(read_results(test_dir + "/data/sample.jsonl"))));
+    write_file_atomically(html,
+                          render_html(summarize(read_results(test_dir + "/data/sample.jsonl"))));
     const std::string url = "file://" + html;
 
-    ASSERT_EQ(chromium_run(d, "--screenshot=" + (d / "shot.png"), url, d / "shot.out", d / "shot.err"), 0)
+    ASSERT_EQ(
+        chromium_run(d, "--screenshot=" + (d / "shot.png"), url, d / "shot.out", d / "shot.err"), 0)
         << slurp(d / "shot.err");
     const std::size_t colours = distinct_colours(slurp(d / "shot.png"));
     EXPECT_GT(colours, 20u) << "a blank or unreadable screenshot";
 
-    ASSERT_EQ(chromium_run(d, "--dump-dom --enable-logging=stderr --v=0", url, d / "dom.html", d / "dom.err"), 0)
+    ASSERT_EQ(chromium_run(d, "--dump-dom --enable-logging=stderr --v=0", url, d / "dom.html",
+                           d / "dom.err"),
+              0)
         << slurp(d / "dom.err");
     const std::string dom = slurp(d / "dom.html");
     std::size_t svgs = 0;

@@ -22,7 +22,8 @@ TEST(ReportLine, ParsesColdReportWithInitDuration) {
 
 TEST(ReportLine, WarmReportHasNoInit) {
     auto m = parse_report_line(
-        "REPORT RequestId: a\tDuration: 1.02 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 7 MB");
+        "REPORT RequestId: a\tDuration: 1.02 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax "
+        "Memory Used: 7 MB");
     ASSERT_TRUE(m);
     EXPECT_DOUBLE_EQ(m->duration_ms, 1.02);
     EXPECT_DOUBLE_EQ(m->billed_ms, 2);
@@ -31,7 +32,8 @@ TEST(ReportLine, WarmReportHasNoInit) {
 
 TEST(ReportLine, SpaceSeparatedFieldsAreAccepted) {
     auto m = parse_report_line(
-        "REPORT RequestId: b Duration: 3.5 ms Billed Duration: 4 ms Memory Size: 512 MB Max Memory Used: 30 MB Init Duration: 50.25 ms");
+        "REPORT RequestId: b Duration: 3.5 ms Billed Duration: 4 ms Memory Size: 512 MB Max Memory "
+        "Used: 30 MB Init Duration: 50.25 ms");
     ASSERT_TRUE(m);
     EXPECT_DOUBLE_EQ(m->duration_ms, 3.5);  // not taken from "Billed Duration" or "Init Duration"
     EXPECT_DOUBLE_EQ(*m->init_ms, 50.25);
@@ -39,8 +41,10 @@ TEST(ReportLine, SpaceSeparatedFieldsAreAccepted) {
 
 TEST(ReportLine, UsesTheLastReportInTheTail) {
     auto m = parse_report_line(
-        "REPORT RequestId: old\tDuration: 1 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 7 MB\n"
-        "REPORT RequestId: new\tDuration: 2 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 8 MB\n");
+        "REPORT RequestId: old\tDuration: 1 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax "
+        "Memory Used: 7 MB\n"
+        "REPORT RequestId: new\tDuration: 2 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax "
+        "Memory Used: 8 MB\n");
     ASSERT_TRUE(m);
     EXPECT_EQ(m->request_id, "new");
 }
@@ -48,16 +52,19 @@ TEST(ReportLine, UsesTheLastReportInTheTail) {
 TEST(ReportLine, MissingOrMalformedFieldsAreRejected) {
     EXPECT_FALSE(parse_report_line(""));
     EXPECT_FALSE(parse_report_line("START RequestId: x Version: $LATEST\n"));
-    EXPECT_FALSE(parse_report_line("REPORT RequestId: x\tDuration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 7 MB"));
     EXPECT_FALSE(parse_report_line(
-        "REPORT RequestId: x\tDuration: fast\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 7 MB"));
+        "REPORT RequestId: x\tDuration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 7 MB"));
+    EXPECT_FALSE(
+        parse_report_line("REPORT RequestId: x\tDuration: fast\tBilled Duration: 1 ms\tMemory "
+                          "Size: 128 MB\tMax Memory Used: 7 MB"));
 }
 
 // Found by fuzz/fuzz_report_line: a Memory Size outside int was converted to int (UB).
 TEST(ReportLine, MemorySizeOutsideIntIsRejected) {
     for (const char* size : {"5214748364812", "1e10", "inf", "nan", "-1"})
-        EXPECT_FALSE(parse_report_line(std::string("REPORT RequestId: x\tDuration: 1 ms\tBilled Duration: 1 ms\t"
-                                                   "Memory Size: ") +
-                                       size + " MB\tMax Memory Used: 7 MB"))
+        EXPECT_FALSE(parse_report_line(
+            std::string("REPORT RequestId: x\tDuration: 1 ms\tBilled Duration: 1 ms\t"
+                        "Memory Size: ") +
+            size + " MB\tMax Memory Used: 7 MB"))
             << size;
 }

@@ -16,7 +16,9 @@ namespace {
 
 const std::string dir = LAMBENCH_DRIVER_TEST_DIR;
 
-run_summary sample_summary() { return summarize(read_results(dir + "/data/sample.jsonl")); }
+run_summary sample_summary() {
+    return summarize(read_results(dir + "/data/sample.jsonl"));
+}
 
 std::string slurp(const std::string& path) {
     std::ifstream in(path);
@@ -32,7 +34,8 @@ void expect_matches(const std::string& name, const std::string& actual) {
         return;
     }
     const std::string expected = slurp(path);
-    ASSERT_FALSE(expected.empty()) << "missing " << path << " (LAMBENCH_UPDATE_EXPECTED=1 creates it)";
+    ASSERT_FALSE(expected.empty())
+        << "missing " << path << " (LAMBENCH_UPDATE_EXPECTED=1 creates it)";
     EXPECT_EQ(actual, expected) << "differs from " << path;
 }
 
@@ -55,11 +58,21 @@ TEST(Reporters, SummaryOfSampleHasEveryCellKind) {
     EXPECT_EQ(s.total_samples, 60u);  // 32 hello + 16 libpq/shared + 12 libpq/static
 }
 
-TEST(Reporters, ConsoleMatchesExpected) { expect_matches("sample.console.txt", render_console(sample_summary())); }
-TEST(Reporters, MarkdownMatchesExpected) { expect_matches("sample.md", render_markdown(sample_summary())); }
-TEST(Reporters, JsonMatchesExpected) { expect_matches("sample.json", render_json(sample_summary())); }
-TEST(Reporters, CsvMatchesExpected) { expect_matches("sample.csv", render_csv(sample_summary())); }
-TEST(Reporters, HtmlMatchesExpected) { expect_matches("sample.html", render_html(sample_summary())); }
+TEST(Reporters, ConsoleMatchesExpected) {
+    expect_matches("sample.console.txt", render_console(sample_summary()));
+}
+TEST(Reporters, MarkdownMatchesExpected) {
+    expect_matches("sample.md", render_markdown(sample_summary()));
+}
+TEST(Reporters, JsonMatchesExpected) {
+    expect_matches("sample.json", render_json(sample_summary()));
+}
+TEST(Reporters, CsvMatchesExpected) {
+    expect_matches("sample.csv", render_csv(sample_summary()));
+}
+TEST(Reporters, HtmlMatchesExpected) {
+    expect_matches("sample.html", render_html(sample_summary()));
+}
 
 TEST(Reporters, CompareOfARunWithItselfIsWithinNoise) {
     const auto s = sample_summary();

@@ -65,7 +65,8 @@ TEST(Results, RoundTripsHeaderSamplesAndSkips) {
         failed.error_message = "exit status 1";
         failed.abandoned = true;
         w.write(failed);
-        w.write(skipped_variant{{"hello", "bundled", "hello", "provided.al2023", "x86_64"}, "no loader"});
+        w.write(skipped_variant{{"hello", "bundled", "hello", "provided.al2023", "x86_64"},
+                                "no loader"});
     }
     auto r = read_results(file);
     EXPECT_EQ(r.header.schema, "lambench.results/1");
@@ -121,7 +122,8 @@ TEST(Results, NotAResultsFileIsAnErrorNamingIt) {
         EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
     }
     EXPECT_THROW(read_results((d.path / "missing.jsonl").string()), std::runtime_error);
-    std::ofstream(file) << R"({"type":"header","schema":"lambench.results/99","machine":{}})" << "\n";
+    std::ofstream(file) << R"({"type":"header","schema":"lambench.results/99","machine":{}})"
+                        << "\n";
     try {
         read_results(file);
         FAIL();
@@ -150,17 +152,20 @@ TEST(Results, IntFieldsOutsideIntAreErrors) {
         }
         std::ofstream(file, std::ios::app)
             << R"({"type":"sample","function":"hello","profile":"static","memory_mb":)" << bad
-            << R"(,"phase":"cold","ok":true})" << "\n";
+            << R"(,"phase":"cold","ok":true})"
+            << "\n";
         try {
             read_results(file);
             ADD_FAILURE() << "accepted memory_mb " << bad;
         } catch (const std::runtime_error& e) {
-            EXPECT_NE(std::string(e.what()).find(":2: 'memory_mb' must be an integer"), std::string::npos)
+            EXPECT_NE(std::string(e.what()).find(":2: 'memory_mb' must be an integer"),
+                      std::string::npos)
                 << e.what();
         }
         fs::remove(file);
     }
-    std::ofstream(file) << R"({"type":"header","schema":"lambench.results/1","machine":{},"cold":1e300})"
-                        << "\n";
+    std::ofstream(file)
+        << R"({"type":"header","schema":"lambench.results/1","machine":{},"cold":1e300})"
+        << "\n";
     EXPECT_THROW(read_results(file), std::runtime_error);
 }

@@ -77,14 +77,19 @@ TEST(Suite, MalformedTomlNamesFileAndLine) {
 }
 
 TEST(Suite, BadValuesAreNamed) {
-    EXPECT_NE(error_of("memory = [64]\n[[function]]\nname='a'\nprofiles=['x']\n").find("64 MB is outside"),
+    EXPECT_NE(error_of("memory = [64]\n[[function]]\nname='a'\nprofiles=['x']\n")
+                  .find("64 MB is outside"),
               std::string::npos);
-    EXPECT_NE(error_of("[[function]]\nname='a'\nprofiles=['x']\n").find("missing 'memory'"), std::string::npos);
+    EXPECT_NE(error_of("[[function]]\nname='a'\nprofiles=['x']\n").find("missing 'memory'"),
+              std::string::npos);
     EXPECT_NE(error_of("memory=[128]\n").find("no [[function]]"), std::string::npos);
-    EXPECT_NE(error_of("memory=[128]\n[[function]]\nname='a'\n").find("has no 'profiles'"), std::string::npos);
-    EXPECT_NE(error_of("memory=[128]\ncold='x'\n[[function]]\nname='a'\nprofiles=['x']\n").find("'cold' must be an integer"),
+    EXPECT_NE(error_of("memory=[128]\n[[function]]\nname='a'\n").find("has no 'profiles'"),
               std::string::npos);
-    EXPECT_NE(error_of("memory=[128]\nconcurrency=4\n[[function]]\nname='a'\nprofiles=['x']\n").find("concurrency"),
+    EXPECT_NE(error_of("memory=[128]\ncold='x'\n[[function]]\nname='a'\nprofiles=['x']\n")
+                  .find("'cold' must be an integer"),
+              std::string::npos);
+    EXPECT_NE(error_of("memory=[128]\nconcurrency=4\n[[function]]\nname='a'\nprofiles=['x']\n")
+                  .find("concurrency"),
               std::string::npos);
 }
 

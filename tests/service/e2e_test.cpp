@@ -40,31 +40,37 @@ std::string quote(const std::string& s) {
     return out + "'";
 }
 
-bool have(const std::string& tool) { return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0; }
+bool have(const std::string& tool) {
+    return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;
+}
 
 class EndToEnd : public ::testing::Test {
-protected:
+  protected:
     temp_dir tmp;
     fs::path code = make_code_dir(tmp.path());
 };
 
 TEST_F(EndToEnd, AwsCliCreatesInvokesUpdatesListsAndDeletes) {
-    if (!have("aws")) GTEST_SKIP() << "aws CLI not installed (scripts/install-deps installs awscli)";
+    if (!have("aws"))
+        GTEST_SKIP() << "aws CLI not installed (scripts/install-deps installs awscli)";
     service_process s("[service]\nidle_timeout = 60\n");
     fs::path zip = tmp.path() / "fn.zip";
     write_file(zip, make_zip({{"bootstrap", read_file(TESTFN_BIN), 0100755}}));
-    std::string env = "AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y AWS_DEFAULT_REGION=us-east-1 "
-                      "AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER= ";
+    std::string env =
+        "AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y AWS_DEFAULT_REGION=us-east-1 "
+        "AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER= ";
     std::string aws = env + "aws --endpoint-url " + s.url() + " --output json lambda ";
     // v2 reads --payload as base64 unless told otherwise; v1 has no such option.
     bool v2 = run("aws --version", tmp.path()).out.find("aws-cli/2") != std::string::npos ||
               run("aws --version", tmp.path()).err.find("aws-cli/2") != std::string::npos;
     std::string raw = v2 ? " --cli-binary-format raw-in-base64-out" : "";
 
-    auto c = run(aws + "create-function --function-name cli-fn --runtime provided.al2023 --handler echo "
-                       "--role arn:aws:iam::000000000000:role/lambench --memory-size 256 --zip-file fileb://" +
-                     zip.string(),
-                 tmp.path());
+    auto c = run(
+        aws +
+            "create-function --function-name cli-fn --runtime provided.al2023 --handler echo "
+            "--role arn:aws:iam::000000000000:role/lambench --memory-size 256 --zip-file fileb://" +
+            zip.string(),
+        tmp.path());
     ASSERT_EQ(c.code, 0) << c.err;
     auto cj = json::parse(c.out);
     EXPECT_EQ(cj["FunctionName"], "cli-fn");
@@ -72,8 +78,8 @@ TEST_F(EndToEnd, AwsCliCreatesInvokesUpdatesListsAndDeletes) {
     EXPECT_EQ(cj["State"], "Active");
 
     fs::path out = tmp.path() / "out.json";
-    auto i = run(aws + "invoke --function-name cli-fn --log-type Tail --payload " + quote(R"({"via":"cli"})") +
-                     raw + " " + out.string(),
+    auto i = run(aws + "invoke --function-name cli-fn --log-type Tail --payload " +
+                     quote(R"({"via":"cli"})") + raw + " " + out.string(),
                  tmp.path());
     ASSERT_EQ(i.code, 0) << i.err;
     auto ij = json::parse(i.out);
@@ -84,8 +90,9 @@ TEST_F(EndToEnd, AwsCliCreatesInvokesUpdatesListsAndDeletes) {
     EXPECT_NE(log.find("REPORT RequestId: "), std::string::npos) << log;
     EXPECT_NE(log.find("Init Duration: "), std::string::npos) << log;
 
-    auto u = run(aws + "update-function-configuration --function-name cli-fn --memory-size 512 --timeout 11",
-                 tmp.path());
+    auto u = run(
+        aws + "update-function-configuration --function-name cli-fn --memory-size 512 --timeout 11",
+        tmp.path());
     ASSERT_EQ(u.code, 0) << u.err;
     EXPECT_EQ(json::parse(u.out)["MemorySize"], 512);
 
@@ -96,13 +103,14 @@ TEST_F(EndToEnd, AwsCliCreatesInvokesUpdatesListsAndDeletes) {
     EXPECT_EQ(gj["Timeout"], 11);
     EXPECT_EQ(gj["FunctionArn"], "arn:aws:lambda:us-east-1:000000000000:function:cli-fn");
 
-    auto i2 = run(aws + "invoke --function-name cli-fn --log-type Tail --payload " + quote("{}") + raw + " " +
-                      out.string(),
+    auto i2 = run(aws + "invoke --function-name cli-fn --log-type Tail --payload " + quote("{}") +
+                      raw + " " + out.string(),
                   tmp.path());
     ASSERT_EQ(i2.code, 0) << i2.err;
     std::string log2 = unbase64(json::parse(i2.out)["LogResult"].get<std::string>());
     EXPECT_NE(log2.find("Memory Size: 512 MB"), std::string::npos) << log2;
-    EXPECT_NE(log2.find("Init Duration: "), std::string::npos) << "the update retired the old sandbox";
+    EXPECT_NE(log2.find("Init Duration: "), std::string::npos)
+        << "the update retired the old sandbox";
 
     auto l = run(aws + "list-functions", tmp.path());
     ASSERT_EQ(l.code, 0) << l.err;
@@ -114,22 +122,28 @@ TEST_F(EndToEnd, AwsCliCreatesInvokesUpdatesListsAndDeletes) {
     EXPECT_NE(gone.code, 0);
     EXPECT_NE(gone.err.find("ResourceNotFoundException"), std::string::npos) << gone.err;
 
-    auto bad = run(aws + "create-function --function-name bad --runtime provided.al2023 --handler x "
-                         "--role arn:aws:iam::000000000000:role/x --memory-size 64 --zip-file fileb://" +
-                       zip.string(),
-                   tmp.path());
+    auto bad =
+        run(aws +
+                "create-function --function-name bad --runtime provided.al2023 --handler x "
+                "--role arn:aws:iam::000000000000:role/x --memory-size 64 --zip-file fileb://" +
+                zip.string(),
+            tmp.path());
     EXPECT_NE(bad.code, 0);
-    // The CLI validates MemorySize itself (min 128) or reports the service's error; either names it.
-    EXPECT_NE(bad.err.find("MemorySize") == std::string::npos ? bad.err.find("memory") : 0, std::string::npos)
+    // The CLI validates MemorySize itself (min 128) or reports the service's error; either names
+    // it.
+    EXPECT_NE(bad.err.find("MemorySize") == std::string::npos ? bad.err.find("memory") : 0,
+              std::string::npos)
         << bad.err;
 }
 
 TEST_F(EndToEnd, AwsSdkForJavaScriptInvokesAndSeesResourceNotFound) {
     if (!fs::exists(fs::path(NODE_DIR) / "node_modules/@aws-sdk/client-lambda"))
         GTEST_SKIP() << "run scripts/install-deps (npm install in tests/service/node)";
-    service_process s("[service]\n[[function]]\nname = \"sdk-fn\"\nhandler = \"echo\"\nmemory = 384\ncode = \"" +
-                      code.string() + "\"\n");
-    auto r = run("node " + std::string(NODE_DIR) + "/sdk_check.mjs " + s.url() + " sdk-fn", tmp.path());
+    service_process s(
+        "[service]\n[[function]]\nname = \"sdk-fn\"\nhandler = \"echo\"\nmemory = 384\ncode = \"" +
+        code.string() + "\"\n");
+    auto r =
+        run("node " + std::string(NODE_DIR) + "/sdk_check.mjs " + s.url() + " sdk-fn", tmp.path());
     ASSERT_EQ(r.code, 0) << r.err;
     auto j = json::parse(r.out);
     EXPECT_EQ(j["status"], 200);
@@ -143,7 +157,8 @@ TEST_F(EndToEnd, AwsSdkForJavaScriptInvokesAndSeesResourceNotFound) {
 }
 
 TEST_F(EndToEnd, OfficialNodeRuntimeClientRunsThroughALauncher) {
-    fs::path ric = fs::path(PROJECT_DIR) / "functions/node/node_modules/aws-lambda-ric/bin/index.mjs";
+    fs::path ric =
+        fs::path(PROJECT_DIR) / "functions/node/node_modules/aws-lambda-ric/bin/index.mjs";
     if (!fs::exists(ric) || !have("node"))
         GTEST_SKIP() << "aws-lambda-ric not installed (scripts/install-deps, functions/node)";
     fs::path js = tmp.path() / "js";
@@ -152,11 +167,16 @@ TEST_F(EndToEnd, OfficialNodeRuntimeClientRunsThroughALauncher) {
 export const ok = async (event) => ({ got: event, node: process.version.startsWith("v") });
 export const boom = async () => { throw new TypeError("boom from node"); };
 )");
-    service_process s("[service]\nlaunchers = { \"nodejs20.x\" = \"node " + ric.string() + " {handler}\" }\n"
-                      "[[function]]\nname = \"node-ok\"\nruntime = \"nodejs20.x\"\nhandler = \"index.ok\"\n"
-                      "memory = 512\ncode = \"" + js.string() + "\"\n"
-                      "[[function]]\nname = \"node-boom\"\nruntime = \"nodejs20.x\"\nhandler = \"index.boom\"\n"
-                      "memory = 512\ncode = \"" + js.string() + "\"\n");
+    service_process s(
+        "[service]\nlaunchers = { \"nodejs20.x\" = \"node " + ric.string() +
+        " {handler}\" }\n"
+        "[[function]]\nname = \"node-ok\"\nruntime = \"nodejs20.x\"\nhandler = \"index.ok\"\n"
+        "memory = 512\ncode = \"" +
+        js.string() +
+        "\"\n"
+        "[[function]]\nname = \"node-boom\"\nruntime = \"nodejs20.x\"\nhandler = \"index.boom\"\n"
+        "memory = 512\ncode = \"" +
+        js.string() + "\"\n");
     auto ok = s.invoke("node-ok", R"({"n":7})");
     ASSERT_EQ(ok.status, 200) << ok.body;
     EXPECT_EQ(json::parse(ok.body)["got"]["n"], 7) << ok.body;
@@ -172,9 +192,11 @@ export const boom = async () => { throw new TypeError("boom from node"); };
 }
 
 TEST_F(EndToEnd, LauncherPlaceholdersAndUnknownRuntimes) {
-    service_process s("[service]\nlaunchers = { \"custom.env\" = \"env {task_root}/bootstrap\" }\n"
-                      "[[function]]\nname = \"launched\"\nruntime = \"custom.env\"\nhandler = \"echo\"\ncode = \"" +
-                      code.string() + "\"\n");
+    service_process s(
+        "[service]\nlaunchers = { \"custom.env\" = \"env {task_root}/bootstrap\" }\n"
+        "[[function]]\nname = \"launched\"\nruntime = \"custom.env\"\nhandler = \"echo\"\ncode = "
+        "\"" +
+        code.string() + "\"\n");
     auto r = s.invoke("launched", R"({"l":1})");
     EXPECT_EQ(r.body, R"({"l":1})");
     json b = {{"FunctionName", "nolauncher"},
@@ -189,44 +211,55 @@ TEST_F(EndToEnd, LauncherPlaceholdersAndUnknownRuntimes) {
 }
 
 TEST_F(EndToEnd, LambenchInvokePrintsPayloadAndReport) {
-    service_process s("[[function]]\nname = \"cli-echo\"\nhandler = \"echo\"\ncode = \"" + code.string() + "\"\n");
+    service_process s("[[function]]\nname = \"cli-echo\"\nhandler = \"echo\"\ncode = \"" +
+                      code.string() + "\"\n");
     auto r = run(std::string(LAMBENCH_BIN) + " invoke cli-echo --payload " + quote(R"({"k":"v"})") +
                      " --endpoint " + s.url(),
                  tmp.path());
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, "{\"k\":\"v\"}\n");
-    EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(REPORT RequestId: [0-9a-f-]{36}\tDuration: )"))) << r.err;
-    auto missing = run(std::string(LAMBENCH_BIN) + " invoke nope --endpoint " + s.url(), tmp.path());
+    EXPECT_TRUE(
+        std::regex_search(r.err, std::regex(R"(REPORT RequestId: [0-9a-f-]{36}\tDuration: )")))
+        << r.err;
+    auto missing =
+        run(std::string(LAMBENCH_BIN) + " invoke nope --endpoint " + s.url(), tmp.path());
     EXPECT_NE(missing.code, 0);
     EXPECT_NE(missing.err.find("ResourceNotFoundException"), std::string::npos) << missing.err;
 
-    auto logs = run(std::string(LAMBENCH_BIN) + " logs cli-echo --state-dir " + s.state_dir().string(), tmp.path());
+    auto logs =
+        run(std::string(LAMBENCH_BIN) + " logs cli-echo --state-dir " + s.state_dir().string(),
+            tmp.path());
     EXPECT_EQ(logs.code, 0) << logs.err;
     EXPECT_NE(logs.out.find("START RequestId: "), std::string::npos);
     EXPECT_NE(logs.out.find("REPORT RequestId: "), std::string::npos);
-    auto nolog = run(std::string(LAMBENCH_BIN) + " logs never-ran --state-dir " + s.state_dir().string(), tmp.path());
+    auto nolog =
+        run(std::string(LAMBENCH_BIN) + " logs never-ran --state-dir " + s.state_dir().string(),
+            tmp.path());
     EXPECT_NE(nolog.code, 0);
     EXPECT_NE(nolog.err.find("never-ran"), std::string::npos);
 }
 
 TEST_F(EndToEnd, ServeRejectsBadFlagsAndConfigs) {
     std::string bin = LAMBENCH_BIN;
-    auto listen = run(bin + " serve --listen nonsense --state-dir " + tmp.path().string(), tmp.path());
+    auto listen =
+        run(bin + " serve --listen nonsense --state-dir " + tmp.path().string(), tmp.path());
     EXPECT_NE(listen.code, 0);
     EXPECT_NE(listen.err.find("--listen"), std::string::npos) << listen.err;
     auto cpu = run(bin + " serve --init-cpu half --state-dir " + tmp.path().string(), tmp.path());
     EXPECT_NE(cpu.code, 0);
     EXPECT_NE(cpu.err.find("init-cpu"), std::string::npos) << cpu.err;
-    write_file(tmp.path() / "bad.toml", "[[function]]\nname = \"x\"\ncode = \"/nonexistent\"\nmemory = 99\n");
-    auto cfg = run(bin + " serve --listen 127.0.0.1:0 --config " + (tmp.path() / "bad.toml").string() +
-                       " --state-dir " + tmp.path().string(),
+    write_file(tmp.path() / "bad.toml",
+               "[[function]]\nname = \"x\"\ncode = \"/nonexistent\"\nmemory = 99\n");
+    auto cfg = run(bin + " serve --listen 127.0.0.1:0 --config " +
+                       (tmp.path() / "bad.toml").string() + " --state-dir " + tmp.path().string(),
                    tmp.path());
     EXPECT_NE(cfg.code, 0);
     EXPECT_NE(cfg.err.find("MemorySize"), std::string::npos) << cfg.err;
-    write_file(tmp.path() / "rt.toml", "[[function]]\nname = \"x\"\nruntime = \"ruby3.3\"\ncode = \"" +
-                                           code.string() + "\"\n");
-    auto rt = run(bin + " serve --listen 127.0.0.1:0 --config " + (tmp.path() / "rt.toml").string() +
-                      " --state-dir " + tmp.path().string(),
+    write_file(
+        tmp.path() / "rt.toml",
+        "[[function]]\nname = \"x\"\nruntime = \"ruby3.3\"\ncode = \"" + code.string() + "\"\n");
+    auto rt = run(bin + " serve --listen 127.0.0.1:0 --config " +
+                      (tmp.path() / "rt.toml").string() + " --state-dir " + tmp.path().string(),
                   tmp.path());
     EXPECT_NE(rt.code, 0);
     EXPECT_NE(rt.err.find("launcher"), std::string::npos) << rt.err;
@@ -234,8 +267,10 @@ TEST_F(EndToEnd, ServeRejectsBadFlagsAndConfigs) {
 
 TEST_F(EndToEnd, IncompleteCgroupsAreMarkedOrRefused) {
     // LAMBENCH_CGROUPS=off (resources.cpp) turns the cgroup model off, as on a host without them.
-    std::map<std::string, std::string> env{{"LAMBENCH_CGROUPS", "off"}, {"LAMBENCH_REQUIRE_CGROUPS", "0"}};
-    std::string cfg = "[[function]]\nname = \"e\"\nhandler = \"echo\"\ncode = \"" + code.string() + "\"\n";
+    std::map<std::string, std::string> env{{"LAMBENCH_CGROUPS", "off"},
+                                           {"LAMBENCH_REQUIRE_CGROUPS", "0"}};
+    std::string cfg =
+        "[[function]]\nname = \"e\"\nhandler = \"echo\"\ncode = \"" + code.string() + "\"\n";
     std::unique_ptr<service_process> s;
     try {
         s = std::make_unique<service_process>(cfg, std::vector<std::string>{}, env);
@@ -247,14 +282,17 @@ TEST_F(EndToEnd, IncompleteCgroupsAreMarkedOrRefused) {
     auto r = s->invoke("e");
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.header("x-lambench-resource-model"), "partial");
-    EXPECT_NE(unbase64(r.header("x-amz-log-result")).find("\tLambench Resource Model: partial"), std::string::npos);
-    EXPECT_NE(unbase64(r.header("x-amz-log-result")).find("Max Memory Used: 0 MB"), std::string::npos);
+    EXPECT_NE(unbase64(r.header("x-amz-log-result")).find("\tLambench Resource Model: partial"),
+              std::string::npos);
+    EXPECT_NE(unbase64(r.header("x-amz-log-result")).find("Max Memory Used: 0 MB"),
+              std::string::npos);
     s.reset();
 
     env["LAMBENCH_REQUIRE_CGROUPS"] = "1";
-    auto refused = run("env LAMBENCH_CGROUPS=off LAMBENCH_REQUIRE_CGROUPS=1 " + std::string(LAMBENCH_BIN) +
-                           " serve --listen 127.0.0.1:0 --state-dir " + tmp.path().string(),
-                       tmp.path());
+    auto refused =
+        run("env LAMBENCH_CGROUPS=off LAMBENCH_REQUIRE_CGROUPS=1 " + std::string(LAMBENCH_BIN) +
+                " serve --listen 127.0.0.1:0 --state-dir " + tmp.path().string(),
+            tmp.path());
     EXPECT_NE(refused.code, 0);
     EXPECT_NE(refused.err.find("LAMBENCH_REQUIRE_CGROUPS"), std::string::npos) << refused.err;
     EXPECT_EQ(refused.out, "") << "no listening line when refusing to start";

@@ -90,11 +90,12 @@ inline bool require_cgroups() {
 }
 
 // One [[function]] block of a service config.
-inline std::string function_block(const std::string& name, const std::string& handler, const fs::path& code,
-                                  int memory = 128, int timeout = 3, const std::string& extra = {}) {
+inline std::string function_block(const std::string& name, const std::string& handler,
+                                  const fs::path& code, int memory = 128, int timeout = 3,
+                                  const std::string& extra = {}) {
     return "[[function]]\nname = \"" + name + "\"\nhandler = \"" + handler + "\"\ncode = \"" +
-           code.string() + "\"\nmemory = " + std::to_string(memory) + "\ntimeout = " +
-           std::to_string(timeout) + "\n" + extra + "\n";
+           code.string() + "\"\nmemory = " + std::to_string(memory) +
+           "\ntimeout = " + std::to_string(timeout) + "\n" + extra + "\n";
 }
 
 // Descriptors a process holds open right now.

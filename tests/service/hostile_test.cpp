@@ -5,8 +5,8 @@
 #include <signal.h>
 
 #include <future>
-#include <regex>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "harness.hpp"
 
@@ -181,9 +181,10 @@ namespace {
 TEST(Exposure, ANonLoopbackListenAddressIsRefusedWithoutInsecure) {
     temp_dir t;
     int status = 0;
-    std::string out = run_capture(std::string(LAMBENCH_BIN) + " serve --listen 0.0.0.0:0 --state-dir " +
-                                      (t.path() / "s").string() + " 2>&1",
-                                  &status);
+    std::string out =
+        run_capture(std::string(LAMBENCH_BIN) + " serve --listen 0.0.0.0:0 --state-dir " +
+                        (t.path() / "s").string() + " 2>&1",
+                    &status);
     EXPECT_NE(status, 0);
     EXPECT_NE(out.find("refusing to listen on 0.0.0.0:0"), std::string::npos) << out;
     EXPECT_NE(out.find("--insecure"), std::string::npos) << out;
@@ -196,7 +197,8 @@ TEST(Exposure, TheReadyLineNamesTheAddressActuallyBound) {
                                       " serve --insecure --listen 0.0.0.0:0 --state-dir " +
                                       (t.path() / "s").string(),
                                   &status);
-    EXPECT_TRUE(std::regex_search(out, std::regex(R"(^lambench serve: listening on http://0\.0\.0\.0:\d+\n)")))
+    EXPECT_TRUE(std::regex_search(
+        out, std::regex(R"(^lambench serve: listening on http://0\.0\.0\.0:\d+\n)")))
         << out;
 }
 

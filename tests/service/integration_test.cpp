@@ -5,8 +5,8 @@
 
 #include <atomic>
 #include <future>
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "harness.hpp"
@@ -27,7 +27,7 @@ std::string sha256_b64(const std::string& data) {
 }
 
 class Service : public ::testing::Test {
-protected:
+  protected:
     static inline temp_dir* code_tmp = nullptr;
     static inline service_process* svc = nullptr;
     static inline fs::path code;
@@ -40,12 +40,13 @@ idle_timeout = 120
 init_timeout = 2
 event_retry_delay = 0.1
 )";
-        for (const char* h : {"echo", "print", "initprint", "exit", "segv", "initerror", "initcrash",
-                              "initslow", "counter", "nodeerror", "cpperror", "headererror",
-                              "bareerror", "protocol", "big", "flaky", "pid"})
+        for (const char* h : {"echo", "print", "initprint", "exit", "segv", "initerror",
+                              "initcrash", "initslow", "counter", "nodeerror", "cpperror",
+                              "headererror", "bareerror", "protocol", "big", "flaky", "pid"})
             cfg += function_block(h, h, code);
         cfg += function_block("sleep", "sleep", code, 128, 1);
-        cfg += function_block("env", "env", code, 256, 7, "environment = { MY_VAR = \"my value\" }");
+        cfg +=
+            function_block("env", "env", code, 256, 7, "environment = { MY_VAR = \"my value\" }");
         cfg += function_block("alloc", "alloc", code, 512, 10);
         cfg += function_block("oom", "alloc", code, 128, 10);
         cfg += function_block("cpu", "cpu", code, 1769, 30);
@@ -59,20 +60,22 @@ event_retry_delay = 0.1
     }
 
     static json stats(const std::string& name) {
-        return json::parse(http("GET", svc->url() + "/2015-03-31/functions/" + name + "/lambench-stats").body);
+        return json::parse(
+            http("GET", svc->url() + "/2015-03-31/functions/" + name + "/lambench-stats").body);
     }
     static bool model_complete() { return stats("echo")["ResourceModel"] == "full"; }
     static std::string tail(const http_result& r) { return unbase64(r.header("x-amz-log-result")); }
     static std::string update_config(const std::string& name, const json& body) {
-        auto r = http("PUT", svc->url() + "/2015-03-31/functions/" + name + "/configuration", body.dump());
+        auto r = http("PUT", svc->url() + "/2015-03-31/functions/" + name + "/configuration",
+                      body.dump());
         EXPECT_EQ(r.status, 200) << r.body;
         return r.body;
     }
 };
 
 TEST_F(Service, PrintsTheListeningLineExactly) {
-    EXPECT_TRUE(std::regex_match(svc->first_line(),
-                                 std::regex(R"(lambench serve: listening on http://127\.0\.0\.1:\d+)")));
+    EXPECT_TRUE(std::regex_match(
+        svc->first_line(), std::regex(R"(lambench serve: listening on http://127\.0\.0\.1:\d+)")));
 }
 
 TEST_F(Service, EchoReturnsPayloadWithLambdaHeaders) {
@@ -141,7 +144,8 @@ TEST_F(Service, LogIsKeptPerFunctionUnderTheStateDir) {
 }
 
 TEST_F(Service, SandboxEnvironmentIsLambdas) {
-    auto r = svc->invoke("env", "{}", {"X-Amz-Client-Context: " + base64(R"({"custom":{"k":"v"}})")});
+    auto r =
+        svc->invoke("env", "{}", {"X-Amz-Client-Context: " + base64(R"({"custom":{"k":"v"}})")});
     ASSERT_EQ(r.status, 200) << r.body;
     auto j = json::parse(r.body);
     EXPECT_EQ(j["_HANDLER"], "env");
@@ -149,7 +153,8 @@ TEST_F(Service, SandboxEnvironmentIsLambdas) {
     EXPECT_EQ(j["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "256");
     EXPECT_EQ(j["AWS_LAMBDA_FUNCTION_VERSION"], "$LATEST");
     EXPECT_EQ(j["AWS_LAMBDA_LOG_GROUP_NAME"], "/aws/lambda/env");
-    EXPECT_NE(j["AWS_LAMBDA_LOG_STREAM_NAME"].get<std::string>().find("[$LATEST]"), std::string::npos);
+    EXPECT_NE(j["AWS_LAMBDA_LOG_STREAM_NAME"].get<std::string>().find("[$LATEST]"),
+              std::string::npos);
     EXPECT_EQ(j["AWS_LAMBDA_INITIALIZATION_TYPE"], "on-demand");
     EXPECT_EQ(j["AWS_REGION"], "us-east-1");
     EXPECT_EQ(j["AWS_DEFAULT_REGION"], "us-east-1");
@@ -170,7 +175,8 @@ TEST_F(Service, SandboxEnvironmentIsLambdas) {
     EXPECT_EQ(j["client_context"], R"({"custom":{"k":"v"}})");
     auto deadline = std::stoll(j["deadline"].get<std::string>());
     auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch()).count();
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
     EXPECT_GT(deadline, now + 5000);
     EXPECT_LE(deadline, now + 7000);
 }
@@ -180,8 +186,9 @@ TEST_F(Service, TimeoutKillsTheSandboxAndSaysSo) {
     std::string id = r.header("x-amzn-requestid");
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.header("x-amz-function-error"), "Unhandled");
-    EXPECT_EQ(r.body, R"({"errorMessage":"RequestId: )" + id +
-                          R"( Error: Task timed out after 1.00 seconds","errorType":"Sandbox.Timedout"})");
+    EXPECT_EQ(r.body,
+              R"({"errorMessage":"RequestId: )" + id +
+                  R"( Error: Task timed out after 1.00 seconds","errorType":"Sandbox.Timedout"})");
     std::string t = tail(r);
     EXPECT_TRUE(std::regex_search(t, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z )" + id +
                                                 R"( Task timed out after 1\.00 seconds)")))
@@ -199,9 +206,11 @@ TEST_F(Service, CrashReportsExitStatus) {
     EXPECT_EQ(r.header("x-amz-function-error"), "Unhandled");
     auto j = json::parse(r.body);
     EXPECT_EQ(j["errorType"], "Runtime.ExitError");
-    EXPECT_EQ(j["errorMessage"], "RequestId: " + id + " Error: Runtime exited with error: exit status 3");
+    EXPECT_EQ(j["errorMessage"],
+              "RequestId: " + id + " Error: Runtime exited with error: exit status 3");
     std::string t = tail(r);
-    EXPECT_NE(t.find("RequestId: " + id + " Error: Runtime exited with error: exit status 3\nRuntime.ExitError"),
+    EXPECT_NE(t.find("RequestId: " + id +
+                     " Error: Runtime exited with error: exit status 3\nRuntime.ExitError"),
               std::string::npos)
         << t;
     auto again = svc->invoke("exit", "4");
@@ -238,8 +247,8 @@ TEST_F(Service, MaxMemoryUsedTracksAKnownAllocation) {
     auto base = report_fields(tail(svc->invoke("alloc", "0")));
     auto big = report_fields(tail(svc->invoke("alloc", "200")));
     long b = std::stol(base["Max Memory Used"]), m = std::stol(big["Max Memory Used"]);
-    EXPECT_NEAR(static_cast<double>(m), static_cast<double>(b + 200), 2.0)
-        << base["line"] << "\n" << big["line"];
+    EXPECT_NEAR(static_cast<double>(m), static_cast<double>(b + 200), 2.0) << base["line"] << "\n"
+                                                                           << big["line"];
 }
 
 TEST_F(Service, CpuTimeScalesWithMemory) {
@@ -252,7 +261,8 @@ TEST_F(Service, CpuTimeScalesWithMemory) {
     auto run = [&](long iters, int times) {
         double best = 1e18;
         for (int i = 0; i < times; ++i)
-            best = std::min(best, ms_value(report_fields(tail(svc->invoke("cpu", std::to_string(iters))))["Duration"]));
+            best = std::min(best, ms_value(report_fields(tail(
+                                      svc->invoke("cpu", std::to_string(iters))))["Duration"]));
         return best;
     };
     // Calibrate a ~250 ms job at 1769 MB (one vCPU), then expect duration x memory/1769 constant.
@@ -279,7 +289,8 @@ TEST_F(Service, CpuTimeScalesWithMemory) {
             << "memory " << mem << " MB vs 256 MB took " << d[256] << " ms";
     }
     double full = d[256] * 256.0 / 1769.0;
-    EXPECT_GT(d1769, full * 0.85) << "1769 MB is one CPU, never more (256 MB took " << d[256] << " ms)";
+    EXPECT_GT(d1769, full * 0.85) << "1769 MB is one CPU, never more (256 MB took " << d[256]
+                                  << " ms)";
     EXPECT_LT(d[256], d1769 * 1769.0 / 256.0 * 1.15) << "256 MB gets 256/1769 of a CPU, not less";
 }
 
@@ -287,7 +298,9 @@ TEST_F(Service, InitErrorIsReturnedToTheTriggeringInvocation) {
     auto r = svc->invoke("initerror");
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.header("x-amz-function-error"), "Unhandled");
-    EXPECT_EQ(r.body, R"({"errorMessage":"init failed on purpose","errorType":"Runtime.InitError","stackTrace":[]})");
+    EXPECT_EQ(
+        r.body,
+        R"({"errorMessage":"init failed on purpose","errorType":"Runtime.InitError","stackTrace":[]})");
     EXPECT_EQ(r.header("x-lambench-error-type"), "Runtime.InitError");
     EXPECT_NE(tail(r).find("about to fail init"), std::string::npos);
 }
@@ -307,7 +320,8 @@ TEST_F(Service, InitOverTheLimitTimesOut) {
     EXPECT_EQ(r.header("x-amz-function-error"), "Unhandled");
     auto j = json::parse(r.body);
     EXPECT_EQ(j["errorType"], "Sandbox.Timedout");
-    EXPECT_NE(j["errorMessage"].get<std::string>().find("Init timed out after 2.00 seconds"), std::string::npos);
+    EXPECT_NE(j["errorMessage"].get<std::string>().find("Init timed out after 2.00 seconds"),
+              std::string::npos);
     EXPECT_GE(secs, 1.9);
     EXPECT_LT(secs, 6);
 }
@@ -324,14 +338,18 @@ TEST_F(Service, NodeStyleErrorBodyPassesUnchanged) {
     auto r = svc->invoke("nodeerror");
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.header("x-amz-function-error"), "Unhandled");
-    EXPECT_EQ(r.body, R"J({"errorType":"TypeError","errorMessage":"x is not a function","trace":["TypeError: x is not a function","    at handler (/var/task/index.js:3:9)"]})J");
+    EXPECT_EQ(
+        r.body,
+        R"J({"errorType":"TypeError","errorMessage":"x is not a function","trace":["TypeError: x is not a function","    at handler (/var/task/index.js:3:9)"]})J");
     EXPECT_EQ(r.header("x-lambench-error-type"), "TypeError");
 }
 
 TEST_F(Service, CppStyleErrorWithTextHtmlPassesUnchanged) {
     auto r = svc->invoke("cpperror");
     EXPECT_EQ(r.header("x-amz-function-error"), "Unhandled");
-    EXPECT_EQ(r.body, R"({"errorMessage":"handler threw","errorType":"std::runtime_error","stackTrace":[]})");
+    EXPECT_EQ(
+        r.body,
+        R"({"errorMessage":"handler threw","errorType":"std::runtime_error","stackTrace":[]})");
     EXPECT_EQ(r.header("x-lambench-error-type"), "std::runtime_error");
 }
 
@@ -370,12 +388,14 @@ TEST_F(Service, RuntimeApiRefusesProtocolViolations) {
 TEST_F(Service, OversizedFunctionResponseIsRefused) {
     auto r = svc->invoke("big");
     EXPECT_EQ(r.header("x-amz-function-error"), "Unhandled");
-    EXPECT_EQ(json::parse(r.body)["errorType"], "Function.ResponseSizeTooLarge") << r.body.substr(0, 200);
+    EXPECT_EQ(json::parse(r.body)["errorType"], "Function.ResponseSizeTooLarge")
+        << r.body.substr(0, 200);
 }
 
 // ---- Invoke API errors and name forms ----
 
-void expect_error(const http_result& r, long status, const std::string& type, const std::string& needle = {}) {
+void expect_error(const http_result& r, long status, const std::string& type,
+                  const std::string& needle = {}) {
     EXPECT_EQ(r.status, status) << r.body;
     EXPECT_EQ(r.header("x-amzn-errortype"), type) << r.body;
     EXPECT_FALSE(r.header("x-amzn-requestid").empty());
@@ -454,7 +474,8 @@ TEST_F(Service, FailingEventIsRetriedTwice) {
     EXPECT_EQ(s["EventsFailed"], 1) << s.dump();
     std::string text = read_file(svc->state_dir() / "service" / "logs" / "flaky.log");
     std::size_t starts = 0;
-    for (auto p = text.find("START RequestId: " + r.header("x-amzn-requestid")); p != std::string::npos;
+    for (auto p = text.find("START RequestId: " + r.header("x-amzn-requestid"));
+         p != std::string::npos;
          p = text.find("START RequestId: " + r.header("x-amzn-requestid"), p + 1))
         ++starts;
     EXPECT_EQ(starts, 3u) << "one attempt and two retries, same request id";
@@ -477,12 +498,9 @@ TEST_F(Service, EventIsNotLostWhenTheSandboxCrashes) {
 
 TEST_F(Service, CreateInvokeUpdateDeleteOverRest) {
     std::string zip = make_zip({{"bootstrap", read_file(TESTFN_BIN), 0100755}});
-    json create = {{"FunctionName", "made"},
-                   {"Runtime", "provided.al2023"},
-                   {"Handler", "echo"},
-                   {"Role", "arn:aws:iam::000000000000:role/x"},
-                   {"MemorySize", 256},
-                   {"Code", {{"ZipFile", base64(zip)}}}};
+    json create = {{"FunctionName", "made"}, {"Runtime", "provided.al2023"},
+                   {"Handler", "echo"},      {"Role", "arn:aws:iam::000000000000:role/x"},
+                   {"MemorySize", 256},      {"Code", {{"ZipFile", base64(zip)}}}};
     auto c = http("POST", svc->url() + "/2015-03-31/functions", create.dump());
     ASSERT_EQ(c.status, 201) << c.body;
     auto cfg = json::parse(c.body);
@@ -519,7 +537,8 @@ TEST_F(Service, CreateInvokeUpdateDeleteOverRest) {
     auto gf = http("GET", svc->url() + "/2015-03-31/functions/made");
     EXPECT_EQ(json::parse(gf.body)["Configuration"]["FunctionName"], "made");
 
-    std::string zip2 = make_zip({{"bootstrap", read_file(TESTFN_BIN), 0100755}, {"extra.txt", "v2"}});
+    std::string zip2 =
+        make_zip({{"bootstrap", read_file(TESTFN_BIN), 0100755}, {"extra.txt", "v2"}});
     auto uc = http("PUT", svc->url() + "/2015-03-31/functions/made/code",
                    json{{"ZipFile", base64(zip2)}}.dump());
     ASSERT_EQ(uc.status, 200) << uc.body;
@@ -533,7 +552,8 @@ TEST_F(Service, CreateInvokeUpdateDeleteOverRest) {
 
     EXPECT_EQ(http("DELETE", svc->url() + "/2015-03-31/functions/made").status, 204);
     expect_error(svc->invoke("made"), 404, "ResourceNotFoundException");
-    expect_error(http("DELETE", svc->url() + "/2015-03-31/functions/made"), 404, "ResourceNotFoundException");
+    expect_error(http("DELETE", svc->url() + "/2015-03-31/functions/made"), 404,
+                 "ResourceNotFoundException");
 }
 
 TEST_F(Service, EnvironmentChangeForcesAColdStart) {
@@ -576,16 +596,20 @@ TEST_F(Service, CreateRejectsBadInput) {
     b["Runtime"] = "cobol85";
     expect_error(http("POST", url, b.dump()), 400, "InvalidParameterValueException", "Runtime");
     b = create_body("bad 8");
-    expect_error(http("POST", url, b.dump()), 400, "InvalidParameterValueException", "FunctionName");
+    expect_error(http("POST", url, b.dump()), 400, "InvalidParameterValueException",
+                 "FunctionName");
     b = create_body("bad9");
     b["Code"]["ZipFile"] = "!!!not base64!!!";
-    expect_error(http("POST", url, b.dump()), 400, "InvalidParameterValueException", "Code.ZipFile");
+    expect_error(http("POST", url, b.dump()), 400, "InvalidParameterValueException",
+                 "Code.ZipFile");
     b = create_body("bad10");
     b["Environment"] = {{"Variables", {{"A", 1}}}};
-    expect_error(http("POST", url, b.dump()), 400, "InvalidParameterValueException", "Environment.Variables");
+    expect_error(http("POST", url, b.dump()), 400, "InvalidParameterValueException",
+                 "Environment.Variables");
     b = create_body("bad11");
     b["Architectures"] = {"sparc"};
-    expect_error(http("POST", url, b.dump()), 400, "InvalidParameterValueException", "Architectures");
+    expect_error(http("POST", url, b.dump()), 400, "InvalidParameterValueException",
+                 "Architectures");
     expect_error(http("POST", url, create_body("echo").dump()), 409, "ResourceConflictException");
     for (const char* n : {"bad1", "bad2", "bad3", "bad7", "bad9"})
         EXPECT_EQ(http("GET", svc->url() + "/2015-03-31/functions/" + n).status, 404) << n;
@@ -602,13 +626,17 @@ TEST_F(Service, CreateRejectsHostileZips) {
         {"traversal", {{"bootstrap", "x", 0100755}, {"../../escaped", "x"}}, ".."},
         {"absolute", {{"/tmp/lambench-absolute", "x"}}, "absolute"},
         {"symlink", {{"bootstrap", "/etc/passwd", 0120777}}, "escapes"},
-        {"bomb", {{"bootstrap", std::string(40 * 1024 * 1024, '\0'), 0100755}}, "compression ratio"},
+        {"bomb",
+         {{"bootstrap", std::string(40 * 1024 * 1024, '\0'), 0100755}},
+         "compression ratio"},
         {"notazip", {}, "zip"},
     };
     for (auto& c : cases) {
         json b = create_body(std::string("hostile-") + c.name);
-        if (!c.entries.empty()) b["Code"]["ZipFile"] = base64(make_zip(c.entries));
-        else b["Code"]["ZipFile"] = base64("this is not a zip archive");
+        if (!c.entries.empty())
+            b["Code"]["ZipFile"] = base64(make_zip(c.entries));
+        else
+            b["Code"]["ZipFile"] = base64("this is not a zip archive");
         expect_error(http("POST", url, b.dump()), 400, "InvalidParameterValueException", c.why);
         auto msg = json::parse(http("POST", url, b.dump()).body)["message"].get<std::string>();
         EXPECT_NE(msg.find("Code.ZipFile"), std::string::npos) << msg;
@@ -618,14 +646,16 @@ TEST_F(Service, CreateRejectsHostileZips) {
 
 TEST_F(Service, UpdatesOfMissingFunctionsAre404AndBadValues400) {
     std::string base = svc->url() + "/2015-03-31/functions/";
-    expect_error(http("PUT", base + "ghost/configuration", R"({"MemorySize":256})"), 404, "ResourceNotFoundException");
+    expect_error(http("PUT", base + "ghost/configuration", R"({"MemorySize":256})"), 404,
+                 "ResourceNotFoundException");
     expect_error(http("GET", base + "ghost/configuration"), 404, "ResourceNotFoundException");
     expect_error(http("GET", base + "ghost"), 404, "ResourceNotFoundException");
     expect_error(http("PUT", base + "echo/configuration", R"({"MemorySize":100})"), 400,
                  "InvalidParameterValueException", "MemorySize");
     expect_error(http("PUT", base + "echo/configuration", R"({"Timeout":1000})"), 400,
                  "InvalidParameterValueException", "Timeout");
-    expect_error(http("PUT", base + "echo/configuration", "[1,2"), 400, "InvalidRequestContentException");
+    expect_error(http("PUT", base + "echo/configuration", "[1,2"), 400,
+                 "InvalidRequestContentException");
     expect_error(http("PUT", base + "echo/code", R"({"ZipFile":"AAAA"})"), 400,
                  "InvalidParameterValueException", "Code.ZipFile");
 }
@@ -633,12 +663,13 @@ TEST_F(Service, UpdatesOfMissingFunctionsAre404AndBadValues400) {
 // ---- scheduling: scale-out, throttling, queue, idle reaping ----
 
 class SmallService : public ::testing::Test {
-protected:
+  protected:
     temp_dir tmp;
     fs::path code = make_code_dir(tmp.path());
     std::string config(int concurrency, int queue, double idle = 120) {
-        return "[service]\nconcurrency = " + std::to_string(concurrency) + "\nevent_queue = " +
-               std::to_string(queue) + "\nidle_timeout = " + std::to_string(idle) + "\n" +
+        return "[service]\nconcurrency = " + std::to_string(concurrency) +
+               "\nevent_queue = " + std::to_string(queue) +
+               "\nidle_timeout = " + std::to_string(idle) + "\n" +
                function_block("sleep", "sleep", code, 128, 10) + function_block("pid", "pid", code);
     }
 };
@@ -647,7 +678,8 @@ TEST_F(SmallService, ScalesOutThenThrottlesAtTheLimit) {
     service_process s(config(2, 10));
     std::vector<std::future<http_result>> calls;
     for (int i = 0; i < 2; ++i)
-        calls.push_back(std::async(std::launch::async, [&] { return s.invoke("sleep", R"({"ms":1500})"); }));
+        calls.push_back(
+            std::async(std::launch::async, [&] { return s.invoke("sleep", R"({"ms":1500})"); }));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     auto throttled = s.invoke("sleep", R"({"ms":1})");
     EXPECT_EQ(throttled.status, 429) << throttled.body;
@@ -669,9 +701,11 @@ TEST_F(SmallService, ScalesOutThenThrottlesAtTheLimit) {
     // Both warm now: two more concurrent calls reuse them.
     std::vector<std::future<http_result>> again;
     for (int i = 0; i < 2; ++i)
-        again.push_back(std::async(std::launch::async, [&] { return s.invoke("sleep", R"({"ms":200})"); }));
+        again.push_back(
+            std::async(std::launch::async, [&] { return s.invoke("sleep", R"({"ms":200})"); }));
     for (auto& f : again)
-        EXPECT_FALSE(report_fields(unbase64(f.get().header("x-amz-log-result"))).count("Init Duration"));
+        EXPECT_FALSE(
+            report_fields(unbase64(f.get().header("x-amz-log-result"))).count("Init Duration"));
 }
 
 TEST_F(SmallService, FullEventQueueThrottles) {
@@ -696,19 +730,24 @@ TEST_F(SmallService, IdleSandboxesAreReaped) {
     auto st = json::parse(http("GET", s.url() + "/2015-03-31/functions/pid/lambench-stats").body);
     EXPECT_EQ(st["Sandboxes"], 0);
     EXPECT_NE(::kill(pid, 0), 0) << "the reaped sandbox's process is gone";
-    EXPECT_TRUE(report_fields(unbase64(s.invoke("pid").header("x-amz-log-result"))).count("Init Duration"));
+    EXPECT_TRUE(
+        report_fields(unbase64(s.invoke("pid").header("x-amz-log-result"))).count("Init Duration"));
 }
 
 std::vector<std::string> cgroups_named(const std::string& needle) {
     std::vector<std::string> found;
-    for (const char* root : {"/sys/fs/cgroup/memory", "/sys/fs/cgroup/cpu", "/sys/fs/cgroup/freezer",
-                             "/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
+    for (const char* root :
+         {"/sys/fs/cgroup/memory", "/sys/fs/cgroup/cpu", "/sys/fs/cgroup/freezer",
+          "/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
         std::error_code ec;
         if (!fs::is_directory(root, ec)) continue;
-        for (fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+        for (fs::recursive_directory_iterator
+                 it(root, fs::directory_options::skip_permission_denied, ec),
+             end;
              it != end; it.increment(ec)) {
             if (ec) break;
-            if (it->is_directory(ec) && it->path().filename().string().find(needle) != std::string::npos)
+            if (it->is_directory(ec) &&
+                it->path().filename().string().find(needle) != std::string::npos)
                 found.push_back(it->path().string());
             if (it.depth() > 6) it.disable_recursion_pending();
         }
@@ -720,12 +759,14 @@ TEST_F(SmallService, CleanShutdownLeavesNoProcessAndNoCgroup) {
     auto s = std::make_unique<service_process>(config(2, 10));
     std::vector<std::future<http_result>> calls;
     for (int i = 0; i < 2; ++i)
-        calls.push_back(std::async(std::launch::async, [&] { return s->invoke("sleep", R"({"ms":300})"); }));
+        calls.push_back(
+            std::async(std::launch::async, [&] { return s->invoke("sleep", R"({"ms":300})"); }));
     for (auto& f : calls) EXPECT_EQ(f.get().status, 200);
     pid_t pid = json::parse(s->invoke("pid").body)["pid"].get<int>();
     std::string tag = "lambench-" + std::to_string(s->pid()) + "-";
     auto live = cgroups_named(tag);
-    if (json::parse(http("GET", s->url() + "/2015-03-31/functions/pid/lambench-stats").body)["ResourceModel"] == "full") {
+    if (json::parse(http("GET", s->url() + "/2015-03-31/functions/pid/lambench-stats")
+                        .body)["ResourceModel"] == "full") {
         EXPECT_FALSE(live.empty()) << "sandbox cgroups exist while running";
     }
     EXPECT_EQ(s->stop(), 0);

@@ -42,8 +42,8 @@ class Leaks : public ::testing::Test {
     static void SetUpTestSuite() {
         code_tmp = new temp_dir;
         fs::path code = make_code_dir(code_tmp->path());
-        std::string cfg = "[service]\nidle_timeout = 120\nlog_max_bytes = " +
-                          std::to_string(log_cap) + "\n";
+        std::string cfg =
+            "[service]\nidle_timeout = 120\nlog_max_bytes = " + std::to_string(log_cap) + "\n";
         // One full CPU for the one that prints 30 MB, so that it does not crawl under its quota.
         cfg += function_block("spew", "spew", code, 1769, 60);
         cfg += function_block("partialexit", "partialexit", code, 128, 3);
@@ -60,12 +60,9 @@ class Leaks : public ::testing::Test {
 
     static std::string functions_url() { return svc->url() + "/2015-03-31/functions"; }
     static http_result create(const std::string& name, const std::string& handler) {
-        json body = {{"FunctionName", name},
-                     {"Runtime", "provided.al2023"},
-                     {"Handler", handler},
-                     {"Role", "arn:aws:iam::000000000000:role/x"},
-                     {"Timeout", 5},
-                     {"Code", {{"ZipFile", zip_b64}}}};
+        json body = {{"FunctionName", name}, {"Runtime", "provided.al2023"},
+                     {"Handler", handler},   {"Role", "arn:aws:iam::000000000000:role/x"},
+                     {"Timeout", 5},         {"Code", {{"ZipFile", zip_b64}}}};
         return http("POST", functions_url(), body.dump());
     }
     static http_result remove(const std::string& name) {
@@ -78,7 +75,8 @@ class Leaks : public ::testing::Test {
     // The service unpacks each code version into <state>/service/run-<pid>/code/<name>-<gen>.
     // Counts those of `name`, or of every name starting with `name` when it ends with '-'.
     static std::size_t code_dirs(const std::string& name) {
-        fs::path root = svc->state_dir() / "service" / ("run-" + std::to_string(svc->pid())) / "code";
+        fs::path root =
+            svc->state_dir() / "service" / ("run-" + std::to_string(svc->pid())) / "code";
         std::size_t n = 0;
         std::error_code ec;
         for (auto it = fs::directory_iterator(root, ec); !ec && it != fs::directory_iterator();
@@ -114,31 +112,37 @@ TEST_F(Leaks, CreateInvokeDeleteCyclesLeaveTheFdCountFlat) {
     for (int i = 0; i < 5; ++i) cycle("warm-" + std::to_string(i));  // warm-up
     // Let the retired sandboxes be reaped, then take the baseline.
     std::size_t before = 0;
-    eventually([&] {
-        std::size_t a = open_fds(svc->pid());
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        before = open_fds(svc->pid());
-        return a == before && code_dirs("warm-") == 0;
-    }, std::chrono::seconds(10));
+    eventually(
+        [&] {
+            std::size_t a = open_fds(svc->pid());
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            before = open_fds(svc->pid());
+            return a == before && code_dirs("warm-") == 0;
+        },
+        std::chrono::seconds(10));
 
     for (int i = 0; i < 50; ++i) {
         cycle("cycle-" + std::to_string(i));
         if (HasFatalFailure()) return;
     }
     std::size_t after = 0;
-    bool flat = eventually([&] {
-        after = open_fds(svc->pid());
-        return after <= before + 2;
-    }, std::chrono::seconds(10));
-    std::printf("[ figures  ] service fds: %zu after warm-up, %zu after 50 create/invoke/delete "
-                "cycles\n", before, after);
+    bool flat = eventually(
+        [&] {
+            after = open_fds(svc->pid());
+            return after <= before + 2;
+        },
+        std::chrono::seconds(10));
+    std::printf(
+        "[ figures  ] service fds: %zu after warm-up, %zu after 50 create/invoke/delete "
+        "cycles\n",
+        before, after);
     EXPECT_TRUE(flat) << "fds before " << before << ", after 50 create/invoke/delete cycles "
                       << after;
     EXPECT_GE(after + 2, before);
     // Nothing of the deleted functions' code stays on disk either...
     std::size_t dirs = 0;
-    EXPECT_TRUE(eventually([&] { return (dirs = code_dirs("cycle-")) == 0; },
-                           std::chrono::seconds(10)))
+    EXPECT_TRUE(
+        eventually([&] { return (dirs = code_dirs("cycle-")) == 0; }, std::chrono::seconds(10)))
         << dirs << " code directories of deleted functions are still on disk";
     // ...but their logs do, as CloudWatch keeps a deleted function's log group.
     EXPECT_NE(read_file(log_file("cycle-49")).find("REPORT RequestId: "), std::string::npos);
@@ -160,20 +164,23 @@ TEST_F(Leaks, CodeUpdatesKeepAtMostTwoCodeDirectoriesOfTheFunction) {
     {
         std::uintmax_t bytes = 0;
         std::error_code ec;
-        fs::path root = svc->state_dir() / "service" / ("run-" + std::to_string(svc->pid())) / "code";
+        fs::path root =
+            svc->state_dir() / "service" / ("run-" + std::to_string(svc->pid())) / "code";
         for (auto it = fs::recursive_directory_iterator(root, ec);
              !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
             if (it->is_regular_file(ec)) bytes += it->file_size(ec);
-        std::printf("[ figures  ] after 50 code updates: %zu code directories of 'upd', %ju bytes "
-                    "unpacked in all\n", n, bytes);
+        std::printf(
+            "[ figures  ] after 50 code updates: %zu code directories of 'upd', %ju bytes "
+            "unpacked in all\n",
+            n, bytes);
     }
     EXPECT_GE(code_dirs("upd"), 1u) << "the current code is on disk";
 
     // A configuration update keeps the code: the directory is shared, not removed with the old
     // generation's sandbox.
     for (int m : {256, 384, 512}) {
-        auto u = http("PUT", functions_url() + "/upd/configuration",
-                      json{{"MemorySize", m}}.dump());
+        auto u =
+            http("PUT", functions_url() + "/upd/configuration", json{{"MemorySize", m}}.dump());
         ASSERT_EQ(u.status, 200) << u.body;
         auto r = svc->invoke("upd", R"("cfg")");
         ASSERT_EQ(r.status, 200) << r.body;
@@ -234,7 +241,8 @@ TEST_F(Leaks, AFunctionPrinting30MBKeepsItsLogUnderTheCap) {
         << "the newest lines are in " << current;
 
     // `lambench logs` prints the older file, then the current one.
-    std::string cmd = std::string(LAMBENCH_BIN) + " logs spew --state-dir " + svc->state_dir().string();
+    std::string cmd =
+        std::string(LAMBENCH_BIN) + " logs spew --state-dir " + svc->state_dir().string();
     std::string out;
     {
         FILE* p = ::popen(cmd.c_str(), "r");
@@ -262,10 +270,12 @@ TEST_F(Leaks, AnUnterminatedLastLineIsLoggedWhenTheProcessExits) {
     EXPECT_NE(in_tail, std::string::npos) << "the invocation's log tail has it:\n" << tail;
     EXPECT_LT(in_tail, tail.find("Runtime exited with error")) << tail;
     std::string log;
-    EXPECT_TRUE(eventually([&] {
-        log = read_file(log_file("partialexit"));
-        return log.find("END RequestId: " + id) != std::string::npos;
-    }, std::chrono::seconds(5)));
+    EXPECT_TRUE(eventually(
+        [&] {
+            log = read_file(log_file("partialexit"));
+            return log.find("END RequestId: " + id) != std::string::npos;
+        },
+        std::chrono::seconds(5)));
     auto at = log.find(last);
     EXPECT_NE(at, std::string::npos) << log;
     EXPECT_LT(at, log.find("END RequestId: " + id)) << log;
@@ -283,10 +293,12 @@ TEST_F(Leaks, AnUnterminatedLineBeforeATimeoutIsInThatInvocationsLog) {
     EXPECT_NE(in_tail, std::string::npos) << "the invocation's log tail has it:\n" << tail;
     EXPECT_LT(in_tail, tail.find("Task timed out")) << tail;
     std::string log;
-    EXPECT_TRUE(eventually([&] {
-        log = read_file(log_file("partialhang"));
-        return log.find("REPORT RequestId: " + id) != std::string::npos;
-    }, std::chrono::seconds(5)));
+    EXPECT_TRUE(eventually(
+        [&] {
+            log = read_file(log_file("partialhang"));
+            return log.find("REPORT RequestId: " + id) != std::string::npos;
+        },
+        std::chrono::seconds(5)));
     auto at = log.find(last);
     EXPECT_NE(at, std::string::npos) << log;
     EXPECT_LT(at, log.find("END RequestId: " + id)) << log;

@@ -17,21 +17,24 @@ using namespace lambench_test;
 
 TEST(ReportLine, WarmHasLambdasExactFormat) {
     svc::report_metrics m{9.54, 256, 21, std::nullopt, false};
-    EXPECT_EQ(svc::report_line("abc", m),
-              "REPORT RequestId: abc\tDuration: 9.54 ms\tBilled Duration: 10 ms\tMemory Size: 256 MB\t"
-              "Max Memory Used: 21 MB\n");
+    EXPECT_EQ(
+        svc::report_line("abc", m),
+        "REPORT RequestId: abc\tDuration: 9.54 ms\tBilled Duration: 10 ms\tMemory Size: 256 MB\t"
+        "Max Memory Used: 21 MB\n");
 }
 
 TEST(ReportLine, ColdAddsInitDurationAndBillsIt) {
     svc::report_metrics m{9.54, 256, 21, 12.31, false};
-    EXPECT_EQ(svc::report_line("abc", m),
-              "REPORT RequestId: abc\tDuration: 9.54 ms\tBilled Duration: 23 ms\tMemory Size: 256 MB\t"
-              "Max Memory Used: 21 MB\tInit Duration: 12.31 ms\n");
+    EXPECT_EQ(
+        svc::report_line("abc", m),
+        "REPORT RequestId: abc\tDuration: 9.54 ms\tBilled Duration: 23 ms\tMemory Size: 256 MB\t"
+        "Max Memory Used: 21 MB\tInit Duration: 12.31 ms\n");
 }
 
 TEST(ReportLine, PartialModelIsMarked) {
     svc::report_metrics m{1, 128, 0, std::nullopt, true};
-    EXPECT_NE(svc::report_line("x", m).find("\tLambench Resource Model: partial\n"), std::string::npos);
+    EXPECT_NE(svc::report_line("x", m).find("\tLambench Resource Model: partial\n"),
+              std::string::npos);
 }
 
 TEST(ReportLine, BilledDurationRoundsUpEachPart) {
@@ -66,15 +69,20 @@ TEST(Util, RequestIdIsUuidV4) {
     EXPECT_NE(id, svc::new_request_id());
     auto trace = svc::new_trace_id();
     EXPECT_EQ(trace.rfind("Root=1-", 0), 0u);
-    EXPECT_EQ(trace.size(), std::string("Root=1-12345678-123456789012345678901234;Sampled=0").size());
+    EXPECT_EQ(trace.size(),
+              std::string("Root=1-12345678-123456789012345678901234;Sampled=0").size());
 }
 
 TEST(FunctionName, AllFormsResolve) {
     EXPECT_EQ(svc::resolve_function_name("fn", ""), "fn");
     EXPECT_EQ(svc::resolve_function_name("fn:$LATEST", ""), "fn");
     EXPECT_EQ(svc::resolve_function_name("fn%3A%24LATEST", ""), "fn");
-    EXPECT_EQ(svc::resolve_function_name("arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Afn", ""), "fn");
-    EXPECT_EQ(svc::resolve_function_name("arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST", ""), "fn");
+    EXPECT_EQ(svc::resolve_function_name(
+                  "arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Afn", ""),
+              "fn");
+    EXPECT_EQ(
+        svc::resolve_function_name("arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST", ""),
+        "fn");
     EXPECT_EQ(svc::resolve_function_name("000000000000:function:fn", ""), "fn");
     EXPECT_EQ(svc::resolve_function_name("fn", "$LATEST"), "fn");
 }
@@ -112,7 +120,7 @@ TEST(Validation, MemoryAndTimeoutBoundsNameTheField) {
 }
 
 class ZipExtract : public ::testing::Test {
-protected:
+  protected:
     temp_dir tmp;
     fs::path dest() const { return tmp.path() / "out"; }
     std::string rejected(const std::vector<zip_entry>& entries, svc::zip_limits limits = {}) {
@@ -133,7 +141,7 @@ TEST_F(ZipExtract, ExtractsFilesDirsAndKeepsExecBits) {
     auto n = svc::extract_zip(bytes, dest());
     EXPECT_EQ(n, 15u);
     EXPECT_EQ(read_file(dest() / "lib/data.txt"), "hello");
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat((dest() / "bootstrap").c_str(), &st), 0);
     EXPECT_TRUE(st.st_mode & S_IXUSR);
     ASSERT_EQ(::stat((dest() / "lib/data.txt").c_str(), &st), 0);
@@ -290,8 +298,10 @@ TEST(Config, BadValuesNameTheKey) {
         }
         return std::string();
     };
-    EXPECT_NE(err("[[function]]\nname='a'\ncode='c'\nmemory=64\n").find("MemorySize"), std::string::npos);
-    EXPECT_NE(err("[[function]]\nname='a'\ncode='c'\ntimeout=1000\n").find("Timeout"), std::string::npos);
+    EXPECT_NE(err("[[function]]\nname='a'\ncode='c'\nmemory=64\n").find("MemorySize"),
+              std::string::npos);
+    EXPECT_NE(err("[[function]]\nname='a'\ncode='c'\ntimeout=1000\n").find("Timeout"),
+              std::string::npos);
     EXPECT_NE(err("[service]\ninit_cpu='half'\n").find("init_cpu"), std::string::npos);
     EXPECT_NE(err("[service]\nbogus=1\n").find("bogus"), std::string::npos);
     EXPECT_NE(err("[[function]]\nname='a b'\ncode='c'\n").find("FunctionName"), std::string::npos);

@@ -176,7 +176,9 @@ std::string json_escape(const std::string& v) {
     return out + "\"";
 }
 
-std::string jstr(const char* v) { return json_escape(v ? v : ""); }
+std::string jstr(const char* v) {
+    return json_escape(v ? v : "");
+}
 
 }  // namespace
 
@@ -416,7 +418,8 @@ int main() {
                 pollfd p{fd, POLLIN, 0};
                 bool answered_already = ::poll(&p, 1, 0) > 0;
                 if (!answered_already)
-                    send_all(fd, "GET /2018-06-01/runtime/lambench-probe HTTP/1.1\r\nHost: x\r\n\r\n");
+                    send_all(fd,
+                             "GET /2018-06-01/runtime/lambench-probe HTTP/1.1\r\nHost: x\r\n\r\n");
                 std::string buf;
                 auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
                 while (buf.find("\r\n\r\n") == std::string::npos &&
@@ -429,11 +432,13 @@ int main() {
                     buf.append(tmp, static_cast<std::size_t>(n));
                 }
                 int status = buf.size() >= 12 ? std::atoi(buf.c_str() + 9) : 0;
-                if (status == 404) ++served;
+                if (status == 404)
+                    ++served;
                 else if (status == 503) {
                     ++refused;
                     if (refusal.empty()) refusal = buf;
-                } else ++other;
+                } else
+                    ++other;
             }
             for (int fd : fds) ::close(fd);
             respond("{\"served\":" + std::to_string(served) + ",\"refused\":" +
