@@ -82,7 +82,10 @@ std::vector<credentials> read_key_file(const std::string& path) {
     const auto sections = read_profiles(path);
     if (!sections) throw std::runtime_error("cannot read credentials file " + path);
     std::vector<credentials> out;
-    for (const auto& [name, keys] : *sections) {
+    for (const auto& section : *sections) {
+        // Not a structured binding: clang 15 cannot capture one in a lambda.
+        const std::string& name = section.first;
+        const auto& keys = section.second;
         auto get = [&keys](const char* k) {
             const auto it = keys.find(k);
             return it == keys.end() ? std::string{} : it->second;
