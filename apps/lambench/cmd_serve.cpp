@@ -14,7 +14,7 @@ int serve_main(int argc, char** argv) {
     CLI::App app{
         "Run the local Lambda service (Lambda REST API + Runtime API, cgroup resource model)",
         "lambench serve"};
-    std::string listen, config_file, state_dir, init_cpu;
+    std::string listen, config_file, state_dir, init_cpu, auth, credentials_file, region;
     double idle_timeout = 0;
     bool insecure = false;
     app.add_option("--listen", listen,
@@ -31,6 +31,18 @@ int serve_main(int argc, char** argv) {
     app.add_flag(
         "--insecure", insecure,
         "allow a --listen address that is not loopback (anyone who reaches it can run code)");
+    app.add_option("--region", region,
+                   "the region in ARNs and in the SigV4 scope requests must be signed for "
+                   "(default us-east-1)");
+    app.add_option("--auth", auth,
+                   "none (default) or sigv4: every Lambda API request must be signed (AWS SigV4) "
+                   "with a known key; allows a non-loopback --listen")
+        ->check(CLI::IsMember({"none", "sigv4"}));
+    app.add_option("--credentials", credentials_file,
+                   "with --auth sigv4: the keys to accept, an AWS credentials file (each [section] "
+                   "one aws_access_key_id/aws_secret_access_key pair; default: the AWS credential "
+                   "chain's one key)")
+        ->check(CLI::ExistingFile);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -46,6 +58,9 @@ int serve_main(int argc, char** argv) {
                 init_cpu == "full" ? svc::init_cpu_mode::full : svc::init_cpu_mode::proportional;
         if (idle_timeout > 0) cfg.idle_timeout_s = idle_timeout;
         if (insecure) cfg.insecure = true;
+        if (!region.empty()) cfg.region = region;
+        if (!auth.empty()) cfg.auth = auth;
+        if (!credentials_file.empty()) cfg.credentials_file = credentials_file;
         svc::service s(std::move(cfg));
         // The driver and the tests parse exactly this line ("listening on " + the bound URL).
         std::printf("lambench serve: listening on %s\n", s.url().c_str());

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 #include <string_view>
 
 namespace lambench::aws {
@@ -34,12 +35,12 @@ std::optional<credentials> credentials_from_env() {
     return c;
 }
 
-std::optional<std::map<std::string, std::string>> read_profile(const std::string& path,
-                                                               const std::string& profile) {
+std::optional<std::vector<std::pair<std::string, std::map<std::string, std::string>>>>
+read_profiles(const std::string& path) {
     std::ifstream in(path);
     if (!in) return std::nullopt;
-    std::map<std::string, std::string> keys;
-    bool in_profile = false, found = false;
+    std::vector<std::pair<std::string, std::map<std::string, std::string>>> sections;
+    std::map<std::string, std::string>* keys = nullptr;  // the current section's
     std::string raw;
     while (std::getline(in, raw)) {
         const std::string_view line = trim(raw);
@@ -51,17 +52,66 @@ std::optional<std::map<std::string, std::string>> read_profile(const std::string
             // ~/.aws/config spells sections "[profile x]", the credentials file "[x]"; accept
             // both in both files.
             if (name.starts_with("profile ")) name = trim(name.substr(8));
-            in_profile = name == profile;
-            found = found || in_profile;
+            keys = nullptr;
+            for (auto& [n, k] : sections)
+                if (n == name) keys = &k;
+            if (!keys)
+                keys =
+                    &sections.emplace_back(std::string(name), std::map<std::string, std::string>{})
+                         .second;
             continue;
         }
-        if (!in_profile) continue;
+        if (!keys) continue;
         const auto eq = line.find('=');
         if (eq == std::string_view::npos) continue;
-        keys[std::string(trim(line.substr(0, eq)))] = std::string(trim(line.substr(eq + 1)));
+        (*keys)[std::string(trim(line.substr(0, eq)))] = std::string(trim(line.substr(eq + 1)));
     }
-    if (!found) return std::nullopt;
-    return keys;
+    return sections;
+}
+
+std::optional<std::map<std::string, std::string>> read_profile(const std::string& path,
+                                                               const std::string& profile) {
+    auto sections = read_profiles(path);
+    if (!sections) return std::nullopt;
+    for (auto& [name, keys] : *sections)
+        if (name == profile) return std::move(keys);
+    return std::nullopt;
+}
+
+std::vector<credentials> read_key_file(const std::string& path) {
+    const auto sections = read_profiles(path);
+    if (!sections) throw std::runtime_error("cannot read credentials file " + path);
+    std::vector<credentials> out;
+    for (const auto& section : *sections) {
+        // Not a structured binding: clang 15 cannot capture one in a lambda.
+        const std::string& name = section.first;
+        const auto& keys = section.second;
+        auto get = [&keys](const char* k) {
+            const auto it = keys.find(k);
+            return it == keys.end() ? std::string{} : it->second;
+        };
+        credentials c{get("aws_access_key_id"), get("aws_secret_access_key"),
+                      get("aws_session_token")};
+        if (c.access_key_id.empty() || c.secret_access_key.empty())
+            throw std::runtime_error(path + ": [" + name +
+                                     "] needs both aws_access_key_id and aws_secret_access_key");
+        bool dup = false;
+        for (const auto& o : out)
+            if (o.access_key_id == c.access_key_id) {
+                if (o.secret_access_key != c.secret_access_key ||
+                    o.session_token != c.session_token)
+                    throw std::runtime_error(path + ": access key id " + c.access_key_id +
+                                             " appears twice with different secrets ([" + name +
+                                             "])");
+                dup = true;
+            }
+        if (!dup) out.push_back(std::move(c));
+    }
+    if (out.empty())
+        throw std::runtime_error(path +
+                                 ": no keys (want [name] sections with aws_access_key_id "
+                                 "and aws_secret_access_key)");
+    return out;
 }
 
 std::optional<credentials> credentials_from_file(const std::string& path,

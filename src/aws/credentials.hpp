@@ -6,6 +6,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "aws/lambda_client.hpp"
 
@@ -15,6 +17,18 @@ namespace lambench::aws {
 // section does not exist.
 std::optional<std::map<std::string, std::string>> read_profile(const std::string& path,
                                                                const std::string& profile);
+
+// Every section of an AWS INI file, in file order, "[profile x]" read as "x"; a section that
+// appears twice has its keys merged. nullopt when the file cannot be read.
+std::optional<std::vector<std::pair<std::string, std::map<std::string, std::string>>>>
+read_profiles(const std::string& path);
+
+// A key file for a server that checks signatures (`lambench serve --auth sigv4 --credentials`):
+// the shared-credentials INI format, every section one key pair (aws_access_key_id,
+// aws_secret_access_key, and aws_session_token for temporary keys); other keys are ignored.
+// Throws std::runtime_error naming the file and section for an unreadable file, a section
+// without both keys, one access key id with two different secrets, or no key at all.
+std::vector<credentials> read_key_file(const std::string& path);
 
 // AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN). Both keys or nothing.
 std::optional<credentials> credentials_from_env();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -54,6 +55,46 @@ struct result {
 };
 
 result sign(const request& req, const params& p);
+
+// ---- Server side: checking a received request (what `lambench serve --auth sigv4` does) ----
+//
+// Both flavours: the Authorization header and the presigned query string (X-Amz-Algorithm...).
+// The signature is recomputed with sign() above from the headers the client says it signed,
+// then compared in constant time. Nothing here throws on bad input: every fault is a result
+// naming the AWS error type and message the service answers with (HTTP 403).
+
+struct verify_options {
+    std::string region, service;  // the scope a credential must name
+    // The server's clock; unset = now.
+    std::optional<std::chrono::system_clock::time_point> now;
+    std::chrono::seconds max_skew{300};  // AWS allows 5 minutes either way
+    // Access key id -> its credentials (secret and, for temporary keys, the session token the
+    // request must carry); nullptr for a key the server does not know.
+    std::function<const credentials*(std::string_view access_key_id)> lookup;
+};
+
+struct verify_result {
+    // Empty when the request is authentic; else the AWS error type:
+    // MissingAuthenticationTokenException, IncompleteSignatureException,
+    // UnrecognizedClientException or InvalidSignatureException.
+    std::string error_type;
+    std::string message;
+    std::string access_key_id;  // as the request named it (when it got that far)
+    bool ok() const { return error_type.empty(); }
+};
+
+// The whole check. req.headers are all the headers received (only the signed ones are used),
+// req.body the body received. The payload hash is x-amz-content-sha256 when the request has that
+// header (which must then equal the body's SHA-256), else the SHA-256 of the body.
+verify_result verify(const request& req, const verify_options& o);
+// Everything that can be checked before the body arrives: the Authorization shape, the key, the
+// session token, the date, clock skew and the scope. ok() when only the signature remains.
+verify_result verify_head(const request& req, const verify_options& o);
+
+// AWS's clock-skew messages, e.g. "Signature expired: 20150830T122600Z is now earlier than
+// 20150830T123100Z (20150830T123600Z - 5 min.)"; empty when `signed_at` is within max_skew.
+std::string skew_message(std::chrono::system_clock::time_point signed_at,
+                         std::chrono::system_clock::time_point now, std::chrono::seconds max_skew);
 
 // Helpers, public because the client and the tests use them.
 std::string sha256_hex(std::string_view data);

@@ -30,7 +30,12 @@ enum class init_cpu_mode { full, proportional };
 
 struct service_config {
     std::string listen = "127.0.0.1:9000";
-    bool insecure = false;            // allow a non-loopback listen address (no authentication yet)
+    bool insecure = false;  // allow a non-loopback listen address without authentication
+    // "none" or "sigv4": every Lambda API request must carry a valid SigV4 signature, made with a
+    // key from credentials_file (an AWS credentials file) or, without one, the AWS credential
+    // chain's key. Requests are scoped to `region`, service "lambda".
+    std::string auth = "none";
+    std::string credentials_file;
     std::filesystem::path state_dir;  // <state>; the service writes under <state>/service/
     std::string region = "us-east-1";
     init_cpu_mode init_cpu = init_cpu_mode::full;

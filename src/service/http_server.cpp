@@ -132,6 +132,25 @@ class session : public std::enable_shared_from_this<session> {
 
     void on_header(beast::error_code ec) {
         if (ec || parser_->is_done()) return on_read(ec);
+        if (st_->opts.screen && kind_ == kind::served) {
+            std::optional<api_error> refused;
+            try {
+                st_->opts.screen(parser_->get());
+            } catch (const api_error& e) {
+                refused = e;
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "lambench serve: request screening failed: %s\n", e.what());
+                refused = api_error(500, internal_error_code(), "internal error");
+            }
+            if (refused) {
+                disarm();
+                phase_ = phase::handling;
+                pending_ = true;
+                write(make_error_response(*refused, st_->opts.style, parser_->get().version(),
+                                          false));
+                return;
+            }
+        }
         phase_ = phase::body;
         body_start_ = clock::now();
         body_received_ = 0;

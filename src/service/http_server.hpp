@@ -54,6 +54,11 @@ struct server_options {
     // connection has each request answered 403 (forbidden_message) and is then closed.
     std::function<bool(const boost::asio::ip::tcp::socket&)> admit;
     std::string forbidden_message = "forbidden";
+    // Looks at each request's header before its body is read (only when a body follows) and may
+    // refuse it by throwing api_error: the answer goes out at once, the body is not read and the
+    // connection closes. (Authentication refuses strangers before they upload 80 MB.) The whole
+    // request still goes to the handler when this passes.
+    std::function<void(const request& header_only)> screen;
     std::string name = "HTTP listener";  // names this server in its log lines
 
     // Timeouts apply only while a request is being read and while a keep-alive connection waits

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "auth.hpp"
 #include "http_server.hpp"
 #include "lambda_api.hpp"
 #include "logs.hpp"
@@ -133,12 +134,29 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
         }
     }
 
+    std::shared_ptr<const sigv4_auth> auth;
+    if (m.cfg.auth == "sigv4") {
+        std::string source;
+        auto keys = load_auth_keys(m.cfg.credentials_file, source);
+        auth = std::make_shared<sigv4_auth>(keys, m.cfg.region);
+        std::fprintf(stderr,
+                     "lambench serve: SigV4 authentication on: %zu key%s from %s; requests must "
+                     "be signed for region %s, service lambda\n",
+                     auth->key_count(), auth->key_count() == 1 ? "" : "s", source.c_str(),
+                     m.cfg.region.c_str());
+    } else if (m.cfg.auth != "none") {
+        throw std::runtime_error("--auth must be none or sigv4, not '" + m.cfg.auth + "'");
+    } else if (!m.cfg.credentials_file.empty()) {
+        throw std::runtime_error("--credentials is only used with --auth sigv4");
+    }
+
     auto listen_ep = parse_listen(m.cfg.listen);
-    if (!listen_ep.address().is_loopback() && !m.cfg.insecure)
+    if (!listen_ep.address().is_loopback() && !m.cfg.insecure && !auth)
         throw std::runtime_error(
             "refusing to listen on " + m.cfg.listen +
             ": it is not a loopback address, and anyone who reaches the port can "
-            "create and run code here; pass --insecure to do it anyway");
+            "create and run code here; pass --auth sigv4 to require signed requests, or "
+            "--insecure to do it anyway");
     lambda_api* api = m.api.get();
     auto secs = [](double s) {
         return http::server_options::duration(static_cast<long long>(s * 1000 + 0.5));
@@ -152,9 +170,11 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
     opts.body_min_rate = m.cfg.body_min_rate;
     opts.idle_timeout = secs(m.cfg.connection_idle_timeout_s);
     opts.max_connections = m.cfg.max_connections;
+    if (auth) opts.screen = [auth](const http::request& header) { auth->check_head(header); };
     m.server = std::make_unique<http::server>(
         m.io, listen_ep,
-        [api](http::request&& req, const http::responder& reply) {
+        [api, auth](http::request&& req, const http::responder& reply) {
+            if (auth) auth->check(req);  // api_error: the server answers it
             api->handle(std::move(req), reply);
         },
         std::move(opts));

@@ -121,6 +121,21 @@ TEST_F(awscli_interop, our_signer_reproduces_botocore_signatures) {
         SCOPED_TRACE(r.method + " " + r.target);
         EXPECT_EQ(r.header("x-amz-security-token"), cli_creds.session_token);
         EXPECT_EQ(verify(r), "");
+        // And the server side (what `lambench serve --auth sigv4` runs) accepts what botocore
+        // sent, and only with botocore's secret.
+        sigv4::request received{r.method, r.path, r.query, {}, r.body};
+        for (const auto& [n, v] : r.headers) received.headers.push_back({n, v});
+        sigv4::verify_options o;
+        o.region = "eu-west-1";
+        o.service = "lambda";
+        o.lookup = [](std::string_view id) {
+            return id == cli_creds.access_key_id ? &cli_creds : nullptr;
+        };
+        const auto ok = sigv4::verify(received, o);
+        EXPECT_TRUE(ok.ok()) << ok.error_type << ": " << ok.message;
+        const credentials other{cli_creds.access_key_id, "another-secret", cli_creds.session_token};
+        o.lookup = [&other](std::string_view) { return &other; };
+        EXPECT_EQ(sigv4::verify(received, o).error_type, "InvalidSignatureException");
     }
     // The shapes the CLI produced are the ones our client produces.
     EXPECT_EQ(reqs[1].path, "/2015-03-31/functions/fn%3Alive/invocations");
