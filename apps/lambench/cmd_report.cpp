@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "command.hpp"
+#include "cost_flags.hpp"
 #include "driver/reporters.hpp"
 
 namespace {
@@ -23,14 +24,20 @@ int report_main(int argc, char** argv) {
     app.add_option("--export-markdown", ex_md, "write the Markdown report to FILE ('-' = stdout)");
     app.add_option("--export-html", ex_html, "write the HTML report to FILE ('-' = stdout)");
     app.add_option("--markdown-memory", markdown_memory,
-                   "memory size of the libraries table (default 256)");
+                   "memory size of the libraries table and chart (default 256)");
+    std::string headline;
+    app.add_option("--headline", headline,
+                   "function of the HTML report's headline chart (default: the first database "
+                   "function)");
+    cost_options cost;
+    lambench::cli::add_cost_flags(app, cost);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
     try {
-        const run_summary s = summarize(read_results(path));
+        const run_summary s = summarize(read_results(path), cost);
         for (const auto& w : s.read_warnings)
             std::fprintf(stderr, "lambench report: warning: %s\n", w.c_str());
         export_targets t;
@@ -39,6 +46,8 @@ int report_main(int argc, char** argv) {
         t.markdown = ex_md;
         t.html = ex_html;
         t.markdown_opts.memory_mb = markdown_memory;
+        t.html_opts.library_memory_mb = markdown_memory;
+        t.html_opts.headline_function = headline;
         if (t.uses_stdout()) fmt_name = "none";
         std::string text;
         if (fmt_name == "console")
@@ -50,7 +59,7 @@ int report_main(int argc, char** argv) {
         else if (fmt_name == "csv")
             text = render_csv(s);
         else if (fmt_name == "html")
-            text = render_html(s);
+            text = render_html(s, t.html_opts);
         std::fwrite(text.data(), 1, text.size(), stdout);
         write_exports(s, t, true);
         for (const auto& w : s.warnings) std::fprintf(stderr, "%s\n", format_warning(w).c_str());

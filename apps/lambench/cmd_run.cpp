@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "command.hpp"
+#include "cost_flags.hpp"
 #include "driver/runner.hpp"
 #include "posix/state_dir.hpp"
 
@@ -87,8 +88,14 @@ int run_main(int argc, char** argv) {
                    "also write the Markdown report to FILE ('-' = stdout)");
     app.add_option("--export-html", ex_html, "also write the HTML report to FILE ('-' = stdout)");
     app.add_option("--markdown-memory", markdown_memory,
-                   "memory size of the libraries table (default 256)");
+                   "memory size of the libraries table and chart (default 256)");
+    std::string headline;
+    app.add_option("--headline", headline,
+                   "function of the HTML report's headline chart (default: the first database "
+                   "function)");
     app.add_flag("--no-progress", no_progress, "no progress bar on stderr");
+    lambench::driver::cost_options cost;
+    lambench::cli::add_cost_flags(app, cost);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -131,6 +138,7 @@ int run_main(int argc, char** argv) {
         cfg.target.state_dir =
             state_dir.empty() ? lambench::posix::default_state_dir().string() : state_dir;
         fs::create_directories(cfg.target.state_dir);
+        cfg.cost = cost;
         cfg.exports.json = ex_json;
         cfg.exports.csv = ex_csv;
         cfg.exports.markdown = ex_md;
@@ -138,6 +146,8 @@ int run_main(int argc, char** argv) {
         cfg.exports.markdown.push_back(out_dir + "/report.md");
         cfg.exports.html.push_back(out_dir + "/report.html");
         cfg.exports.markdown_opts.memory_mb = markdown_memory;
+        cfg.exports.html_opts.library_memory_mb = markdown_memory;
+        cfg.exports.html_opts.headline_function = headline;
         cfg.progress = !no_progress && ::isatty(STDERR_FILENO);
         // stdout carries an export: the human-readable blocks go to stderr instead.
         cfg.console = cfg.exports.uses_stdout() ? stderr : stdout;

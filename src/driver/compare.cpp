@@ -18,7 +18,36 @@ std::string status_of(const variant_summary* v, const cell* c) {
     return c->has_data() ? "ok" : "missing";
 }
 
+std::string format_p(double p) {
+    if (std::isnan(p)) return "p n/a";
+    if (p < 0.001) return "p < 0.001";
+    return fmt::format("p = {:.3f}", p);
+}
+
 }  // namespace
+
+run_delta judge(const std::vector<double>& a, const std::vector<double>& b) {
+    run_delta d;
+    d.b_over_a = median_ratio(a, b);
+    d.test = mann_whitney(a, b);
+    const ratio_interval& r = d.b_over_a;
+    if (std::isnan(r.value)) {
+        d.verdict = "no ratio (A's median is 0)";
+        return d;
+    }
+    d.significant = d.test.p < significance_level && !r.contains_one();
+    if (r.value == 1)
+        d.verdict =
+            fmt::format("same median [{:.2f}, {:.2f}], {}", r.low, r.high, format_p(d.test.p));
+    else if (r.value < 1)  // B faster: show A/B, the interval inverted
+        d.verdict = fmt::format("B {:.2f} times faster [{:.2f}, {:.2f}], {}", 1 / r.value,
+                                1 / r.high, 1 / r.low, format_p(d.test.p));
+    else
+        d.verdict = fmt::format("B {:.2f} times slower [{:.2f}, {:.2f}], {}", r.value, r.low,
+                                r.high, format_p(d.test.p));
+    if (!d.significant) d.verdict += " (within noise)";
+    return d;
+}
 
 std::vector<run_delta> compare_runs(const run_summary& a, const run_summary& b) {
     std::vector<run_delta> out;
@@ -31,6 +60,9 @@ std::vector<run_delta> compare_runs(const run_summary& a, const run_summary& b) 
                 const cell* cb = vb ? vb->find(mem, kind) : nullptr;
                 if (!ca && !cb && !va.skipped) continue;
                 run_delta d;
+                const bool both =
+                    ca && cb && status_of(&va, ca) == "ok" && status_of(vb, cb) == "ok";
+                if (both) d = judge(ca->totals, cb->totals);
                 d.variant = va.info.id();
                 d.memory_mb = mem;
                 d.kind = kind;
@@ -41,17 +73,7 @@ std::vector<run_delta> compare_runs(const run_summary& a, const run_summary& b) 
                 }
                 if (d.a_status == "ok") d.a_median = ca->total.median;
                 if (d.b_status == "ok") d.b_median = cb->total.median;
-                if (d.a_status == "ok" && d.b_status == "ok") {
-                    d.b_over_a = ratio_of(cb->total, ca->total);
-                    const double r = d.b_over_a.value, u = d.b_over_a.uncertainty;
-                    const bool noise = std::abs(r - 1) <= u;
-                    if (r <= 1)
-                        d.verdict =
-                            fmt::format("B {:.2f} ± {:.2f} times faster", 1 / r, u / (r * r));
-                    else
-                        d.verdict = fmt::format("B {:.2f} ± {:.2f} times slower", r, u);
-                    if (noise) d.verdict += " (within noise)";
-                } else {
+                if (!both) {
                     d.verdict = fmt::format("A {}, B {}", d.a_status, d.b_status);
                 }
                 out.push_back(std::move(d));

@@ -79,4 +79,21 @@ std::string csv_escape(const std::string& s) {
     return out + "\"";
 }
 
+std::string count(double v) {
+    if (std::isnan(v) || v < 0) return "n/a";
+    std::string digits = fmt::format("{:.0f}", v), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
+std::string monthly_usd(double v) {
+    if (std::isnan(v)) return "n/a";
+    const double cents = std::round(v * 100);
+    const std::string whole = count(std::floor(cents / 100));
+    return fmt::format("${}.{:02.0f}", whole, std::fmod(cents, 100));
+}
+
 }  // namespace lambench::driver::format

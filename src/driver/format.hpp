@@ -13,6 +13,8 @@ std::string whole_ms(
 std::string percent(double fraction);  // 0.0412 -> "4.1 %"
 std::string mb(double v);              // "21 MB"
 std::string usd(double v);             // "$0.2417" — 4 significant decimals for per-million
+std::string monthly_usd(double v);     // "$1,234.56" — cents; "n/a" for NaN
+std::string count(double v);           // 1000000 -> "1,000,000"
 std::string fixed(double v, int decimals);
 std::string html_escape(const std::string& s);
 std::string csv_escape(const std::string& s);

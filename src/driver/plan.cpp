@@ -50,7 +50,12 @@ run_plan make_plan(const suite& s, const std::string& artifacts_root, const arti
     for (const auto& f : s.functions) {
         for (const auto& p : f.profiles) {
             planned_variant v;
-            v.info = {f.name, p, f.library.empty() ? f.name : f.library, f.runtime, f.architecture};
+            v.info = {f.name,
+                      p,
+                      f.library.empty() ? f.name : f.library,
+                      f.runtime,
+                      f.architecture,
+                      f.needs_database};
             v.spec = f;
             std::string path =
                 substitute(substitute(f.artifact, "{function}", f.name), "{profile}", p);

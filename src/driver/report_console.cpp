@@ -58,8 +58,13 @@ std::string render_console_variant(const run_summary&, const variant_summary& v)
     std::string out;
     for (const auto& c : v.cells) out += cell_block(v, c) + "\n";
     if (v.has_recommendation)
-        out += fmt::format("{}: cheapest at {} MB, fastest at {} MB, balanced pick {} MB\n\n",
-                           v.info.id(), v.rec.cheapest_mb, v.rec.fastest_mb, v.rec.balanced_mb);
+        out += fmt::format(
+            "{}: cheapest at {} MB ({}/month), fastest at {} MB ({}/month), balanced pick {} MB "
+            "({}/month), at {} invocations a month\n\n",
+            v.info.id(), v.rec.cheapest_mb, format::monthly_usd(v.rec.cheapest_monthly_usd),
+            v.rec.fastest_mb, format::monthly_usd(v.rec.fastest_monthly_usd), v.rec.balanced_mb,
+            format::monthly_usd(v.rec.balanced_monthly_usd),
+            format::count(v.rec.invocations_per_month));
     return out;
 }
 

@@ -15,16 +15,24 @@ namespace {
 
 using format::html_escape;
 
-constexpr const char* palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
-                                   "#9467bd", "#8c564b", "#e377c2", "#17becf"};
-const char* colour(std::size_t i) {
-    return palette[i % std::size(palette)];
-}
-
 struct series {
     std::string name;
     std::vector<double> x, y, low, high;  // low/high: error bar (NaN = none)
+    std::string colour;                   // the profile's (profile_colours)
+    bool dashed = false;
 };
+
+std::string svg_open(double w, double h, const std::string& title, double title_x,
+                     const std::string& extra_class = "") {
+    // width 100 % of its grid cell, scaled from the viewBox: readable at any page width.
+    return fmt::format(
+        "<svg class=\"chart{4}\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" "
+        "viewBox=\"0 0 {0} {1}\" preserveAspectRatio=\"xMinYMin meet\" role=\"img\" "
+        "aria-label=\"{2}\">\n"
+        "<rect x=\"0\" y=\"0\" width=\"{0}\" height=\"{1}\" fill=\"#ffffff\"/>\n"
+        "<text x=\"{3}\" y=\"18\" font-size=\"13\" font-weight=\"bold\">{2}</text>\n",
+        w, h, html_escape(title), title_x, extra_class.empty() ? "" : " " + extra_class);
+}
 
 // Rounds a range outward to "nice" tick steps (1, 2, 5 × 10^k).
 std::vector<double> ticks(double lo, double hi, int count = 5) {
@@ -74,12 +82,7 @@ std::string chart(const std::string& title, const std::string& x_label, const st
             ymin = std::min(ymin, std::isnan(s.low[i]) ? s.y[i] : std::min(s.y[i], s.low[i]));
         }
     }
-    std::string out = fmt::format(
-        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
-        "viewBox=\"0 0 {0} {1}\" role=\"img\" aria-label=\"{2}\">\n"
-        "<rect x=\"0\" y=\"0\" width=\"{0}\" height=\"{1}\" fill=\"#ffffff\"/>\n"
-        "<text x=\"{3}\" y=\"18\" font-size=\"13\" font-weight=\"bold\">{2}</text>\n",
-        w, h, html_escape(title), left);
+    std::string out = svg_open(w, h, title, left);
     if (!std::isfinite(xmin)) {
         out += fmt::format(
             "<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#666\">no data</text>\n</svg>\n",
@@ -132,7 +135,7 @@ std::string chart(const std::string& title, const std::string& x_label, const st
     // Series.
     for (std::size_t k = 0; k < data.size(); ++k) {
         const auto& s = data[k];
-        const char* c = colour(k);
+        const std::string& c = s.colour;
         std::string points;
         for (std::size_t i = 0; i < s.x.size(); ++i) {
             if (std::isnan(s.y[i])) continue;
@@ -151,8 +154,8 @@ std::string chart(const std::string& title, const std::string& x_label, const st
         }
         if (lines && !points.empty())
             out += fmt::format(
-                "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>\n",
-                points, c);
+                "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"{}/>\n",
+                points, c, s.dashed ? " stroke-dasharray=\"5 3\"" : "");
         const double ly = top + 10 + static_cast<double>(k) * 16;
         out += fmt::format(
             "<rect x=\"{0}\" y=\"{1:.1f}\" width=\"10\" height=\"10\" fill=\"{2}\"/>"
@@ -164,23 +167,22 @@ std::string chart(const std::string& title, const std::string& x_label, const st
 
 // Distribution of every sample of each variant at one memory size: a strip of dots plus the
 // median, so outliers and bimodality are visible.
-std::string strip_chart(const std::string& title,
-                        const std::vector<std::pair<std::string, std::vector<double>>>& rows) {
+struct strip_row {
+    std::string name, colour;
+    std::vector<double> values;
+};
+
+std::string strip_chart(const std::string& title, const std::vector<strip_row>& rows) {
     const double w = 560, row_h = 22, left = 150, right = 20, top = 30;
     const double h = top + row_h * static_cast<double>(std::max<std::size_t>(rows.size(), 1)) + 34;
     const double pw = w - left - right;
     double xmax = 0;
     for (const auto& r : rows)
-        for (double v : r.second) xmax = std::max(xmax, v);
+        for (double v : r.values) xmax = std::max(xmax, v);
     const auto xt = ticks(0, xmax > 0 ? xmax * 1.05 : 1);
     const double xtop = xt.back() > 0 ? xt.back() : 1;
     auto sx = [&](double v) { return left + v / xtop * pw; };
-    std::string out = fmt::format(
-        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
-        "viewBox=\"0 0 {0} {1}\" role=\"img\" aria-label=\"{2}\">\n"
-        "<rect x=\"0\" y=\"0\" width=\"{0}\" height=\"{1}\" fill=\"#ffffff\"/>\n"
-        "<text x=\"10\" y=\"18\" font-size=\"13\" font-weight=\"bold\">{2}</text>\n",
-        w, h, html_escape(title));
+    std::string out = svg_open(w, h, title, 10);
     const double bottom_y = top + row_h * static_cast<double>(rows.size());
     for (double t : xt)
         out += fmt::format(
@@ -194,14 +196,14 @@ std::string strip_chart(const std::string& title,
         const double cy = top + row_h * (static_cast<double>(i) + 0.5);
         out += fmt::format(
             "<text x=\"{}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\">{}</text>\n",
-            left - 6, cy + 4, html_escape(rows[i].first));
-        for (double v : rows[i].second)
+            left - 6, cy + 4, html_escape(rows[i].name));
+        for (double v : rows[i].values)
             out += fmt::format(
                 "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2.5\" fill=\"{}\" "
                 "fill-opacity=\"0.5\"/>\n",
-                sx(v), cy, colour(i));
-        if (!rows[i].second.empty()) {
-            const double med = median(rows[i].second);
+                sx(v), cy, rows[i].colour);
+        if (!rows[i].values.empty()) {
+            const double med = median(rows[i].values);
             out += fmt::format(
                 "<line class=\"median\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" "
                 "y2=\"{2:.1f}\" "
@@ -212,13 +214,221 @@ std::string strip_chart(const std::string& title,
     return out + "</svg>\n";
 }
 
+// One bar of a grouped bar chart: a value (optionally a low–high range with a mark at the value),
+// or a cell that exists but has no value, drawn as its word.
+struct bar {
+    enum kind_t { none, value, not_applicable, error } kind = none;
+    double y = 0, low = std::nan(""), high = std::nan("");
+};
+
+// Groups (libraries) along x, one bar per profile in each, a legend of the profiles. `range`
+// draws low–high as the bar with a tick at y (min … max with the median).
+std::string grouped_bars(const std::string& title, const std::string& y_label,
+                         const std::vector<std::string>& groups,
+                         const std::vector<std::string>& profiles,
+                         const std::map<std::string, std::string>& colours,
+                         const std::vector<std::vector<bar>>& bars,  // [group][profile]
+                         bool range) {
+    const double w = 1100, h = 320, left = 64, right = 130, top = 36, bottom = 56;
+    const double pw = w - left - right, ph = h - top - bottom;
+    double ymax = 0;
+    for (const auto& g : bars)
+        for (const auto& b : g)
+            if (b.kind == bar::value)
+                ymax = std::max(ymax, std::isnan(b.high) ? b.y : std::max(b.y, b.high));
+    std::string out = svg_open(w, h, title, left, "wide");
+    const auto yt = ticks(0, ymax > 0 ? ymax * 1.05 : 1);
+    const double ytop = yt.back() > 0 ? yt.back() : 1;
+    auto sy = [&](double y) { return top + ph - y / ytop * ph; };
+    for (double t : yt)
+        out += fmt::format(
+            "<line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" stroke=\"#e0e0e0\"/>"
+            "<text x=\"{3}\" y=\"{4:.1f}\" font-size=\"10\" text-anchor=\"end\">{5}</text>\n",
+            left, left + pw, sy(t), left - 4, sy(t) + 3, tick_label(t));
+    out += fmt::format(
+        "<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#333\"/>"
+        "<line x1=\"{0}\" x2=\"{3}\" y1=\"{2}\" y2=\"{2}\" stroke=\"#333\"/>\n"
+        "<text x=\"14\" y=\"{4:.1f}\" font-size=\"11\" text-anchor=\"middle\" "
+        "transform=\"rotate(-90 14 {4:.1f})\">{5}</text>\n",
+        left, top, top + ph, left + pw, top + ph / 2, html_escape(y_label));
+    const double gw = groups.empty() ? pw : pw / static_cast<double>(groups.size());
+    const double np = static_cast<double>(std::max<std::size_t>(profiles.size(), 1));
+    const double bw = std::min(28.0, gw * 0.8 / np);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        const double gx = left + gw * static_cast<double>(g);
+        out += fmt::format(
+            "<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>\n",
+            gx + gw / 2, top + ph + 16, html_escape(groups[g]));
+        for (std::size_t p = 0; p < profiles.size() && p < bars[g].size(); ++p) {
+            const bar& b = bars[g][p];
+            const double x = gx + gw / 2 - bw * np / 2 + bw * static_cast<double>(p);
+            const std::string& c = colours.at(profiles[p]);
+            if (b.kind == bar::none) continue;
+            if (b.kind != bar::value) {
+                const char* word = b.kind == bar::error ? "error" : "n/a";
+                out += fmt::format(
+                    "<text class=\"{0}\" x=\"{1:.1f}\" y=\"{2:.1f}\" font-size=\"9\" "
+                    "fill=\"{3}\" text-anchor=\"middle\" transform=\"rotate(-90 {1:.1f} "
+                    "{2:.1f})\" dx=\"14\">{0}<title>{4} {5}: {0}</title></text>\n",
+                    word, x + bw / 2, top + ph - 4, b.kind == bar::error ? "#b00" : "#666",
+                    html_escape(groups[g]), html_escape(profiles[p]));
+                continue;
+            }
+            const double lo = range && !std::isnan(b.low) ? b.low : 0;
+            const double hi = range && !std::isnan(b.high) ? b.high : b.y;
+            out += fmt::format(
+                "<rect class=\"bar\" data-profile=\"{0}\" x=\"{1:.1f}\" y=\"{2:.1f}\" "
+                "width=\"{3:.1f}\" height=\"{4:.1f}\" fill=\"{5}\"{6}><title>{7} {0}: {8}"
+                "</title></rect>\n",
+                html_escape(profiles[p]), x + 1, sy(hi), bw - 2, std::max(1.0, sy(lo) - sy(hi)), c,
+                range ? " fill-opacity=\"0.55\"" : "", html_escape(groups[g]),
+                range ? format::ms_value(b.low) + " … " + format::ms_value(b.high) + " (median " +
+                            format::ms_value(b.y) + ")"
+                      : format::ms_value(b.y));
+            if (range)
+                out += fmt::format(
+                    "<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" "
+                    "stroke=\"#000\" stroke-width=\"2\"/>\n",
+                    x + 1, x + bw - 1, sy(b.y), sy(b.y));
+        }
+    }
+    for (std::size_t p = 0; p < profiles.size(); ++p) {
+        const double ly = top + 10 + static_cast<double>(p) * 16;
+        out += fmt::format(
+            "<rect x=\"{0}\" y=\"{1:.1f}\" width=\"10\" height=\"10\" fill=\"{2}\"/>"
+            "<text x=\"{3}\" y=\"{4:.1f}\" font-size=\"11\">{5}</text>\n",
+            left + pw + 12, ly - 9, colours.at(profiles[p]), left + pw + 26, ly,
+            html_escape(profiles[p]));
+    }
+    return out + "</svg>\n";
+}
+
 std::string td(const std::string& s, bool num = true) {
     return std::string(num ? "<td class=\"n\">" : "<td>") + s + "</td>";
 }
 
 }  // namespace
 
-std::string render_html(const run_summary& s) {
+std::map<std::string, std::string> profile_colours(const std::vector<std::string>& profiles) {
+    // Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
+    static const std::vector<std::pair<std::string, std::string>> fixed = {
+        {"shared", "#0072B2"}, {"static", "#D55E00"}, {"bundled", "#009E73"}, {"jit", "#CC79A7"}};
+    static const char* const spare[] = {"#E69F00", "#56B4E9", "#000000", "#F0E442", "#999999"};
+    std::map<std::string, std::string> out;
+    for (const auto& [name, colour] : fixed) out[name] = colour;
+    std::size_t next = 0;
+    for (const auto& p : profiles)
+        if (!out.count(p)) out[p] = spare[next++ % std::size(spare)];
+    return out;
+}
+
+std::string headline_function(const run_summary& s, const html_options& o) {
+    const auto fns = s.functions();
+    if (!o.headline_function.empty()) return o.headline_function;
+    for (const auto& v : s.variants)
+        if (v.info.needs_database) return v.info.function;
+    return fns.empty() ? "" : fns.front();
+}
+
+namespace {
+
+// The study's two questions, drawn first.
+std::string headline(const run_summary& s, const html_options& o,
+                     const std::map<std::string, std::string>& colours,
+                     const std::vector<std::string>& categories) {
+    std::string out;
+    const std::string fn = headline_function(s, o);
+    auto memory_index = [&](int mem) {
+        return static_cast<double>(std::find(s.memory.begin(), s.memory.end(), mem) -
+                                   s.memory.begin());
+    };
+    out += fmt::format(
+        "<h2 id=\"headline\">How cold start and next exec move with memory — {}</h2>\n"
+        "<div class=\"charts\">\n",
+        html_escape(fn));
+    for (phase kind : {phase::cold, phase::warm}) {
+        std::vector<series> data;
+        for (const auto& v : s.variants) {
+            if (v.info.function != fn || v.skipped) continue;
+            series sr{v.info.profile, {}, {}, {}, {}, colours.at(v.info.profile), false};
+            for (const auto& c : v.cells) {
+                if (c.kind != kind || !c.has_data()) continue;
+                sr.x.push_back(memory_index(c.memory_mb));
+                sr.y.push_back(c.total.median);
+                sr.low.push_back(c.total.median_ci.low);
+                sr.high.push_back(c.total.median_ci.high);
+            }
+            data.push_back(std::move(sr));
+        }
+        out += chart(kind == phase::cold ? "Cold start (Init + Duration), per profile"
+                                         : "Next exec (warm Duration), per profile",
+                     "memory size", "ms (median)", data, categories, true);
+    }
+    out += "</div>\n";
+
+    // The libraries at one memory size: groups = functions, bars = profiles.
+    const int mem = nearest_memory(s.memory, o.library_memory_mb);
+    const auto fns = s.functions();
+    const auto profiles = s.profiles();
+    std::vector<std::vector<bar>> first(fns.size()), exec(fns.size()), memory(fns.size());
+    for (std::size_t g = 0; g < fns.size(); ++g)
+        for (const auto& p : profiles) {
+            bar f, e, m;
+            if (const variant_summary* v = s.find(fns[g], p)) {
+                const cell* cold = v->find(mem, phase::cold);
+                const cell* warm = v->find(mem, phase::warm);
+                auto fill = [&](bar& b, const cell* c, auto value) {
+                    if (v->skipped)
+                        b.kind = bar::not_applicable;
+                    else if (!c)
+                        b.kind = bar::none;
+                    else if (c->is_error())
+                        b.kind = bar::error;
+                    else if (c->has_data())
+                        value(b, *c);
+                };
+                fill(f, cold, [](bar& b, const cell& c) {
+                    b.kind = bar::value;
+                    b.y = c.total.median;
+                });
+                fill(e, warm, [](bar& b, const cell& c) {
+                    b.kind = bar::value;
+                    b.y = c.total.median;
+                    b.low = c.total.min;
+                    b.high = c.total.max;
+                });
+                fill(m, cold ? cold : warm, [&](bar& b, const cell&) {
+                    double mmu = no_value;
+                    for (const cell* c : {cold, warm})
+                        if (c && !std::isnan(c->max_memory_mb))
+                            mmu = std::isnan(mmu) ? c->max_memory_mb
+                                                  : std::max(mmu, c->max_memory_mb);
+                    if (!std::isnan(mmu)) {
+                        b.kind = bar::value;
+                        b.y = mmu;
+                    }
+                });
+            }
+            first[g].push_back(f);
+            exec[g].push_back(e);
+            memory[g].push_back(m);
+        }
+    out += fmt::format("<h2 id=\"libraries\">Which library, in which mode, at {} MB</h2>\n", mem);
+    out += "<div class=\"wide-charts\">\n";
+    out += grouped_bars(fmt::format("1st exec (cold start, median) at {} MB", mem), "ms", fns,
+                        profiles, colours, first, false);
+    out += grouped_bars(fmt::format("Min … max exec (warm; mark = median) at {} MB", mem), "ms",
+                        fns, profiles, colours, exec, true);
+    out += grouped_bars(fmt::format("Max memory used at {} MB", mem), "MB", fns, profiles, colours,
+                        memory, false);
+    out += "</div>\n";
+    return out;
+}
+
+}  // namespace
+
+std::string render_html(const run_summary& s, const html_options& o) {
+    const auto colours = profile_colours(s.profiles());
     const auto& h = s.header;
     const auto& m = h.machine;
     std::string out = fmt::format(
@@ -229,7 +439,10 @@ std::string render_html(const run_summary& s) {
         "table{{border-collapse:collapse;margin:8px 0;font-size:13px;background:#fff}}\n"
         "td,th{{border:1px solid #ccc;padding:3px 8px}} td.n{{text-align:right}}\n"
         "td.err{{color:#b00;font-weight:bold}} td.na{{color:#888}}\n"
-        ".charts{{display:flex;flex-wrap:wrap;gap:12px}} .chart{{border:1px solid #ddd}}\n"
+        ".charts{{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:12px}}"
+        "\n"
+        ".wide-charts{{display:grid;grid-template-columns:1fr;gap:12px}}\n"
+        ".chart{{border:1px solid #ddd;height:auto;max-width:100%}}\n"
         ".warn{{color:#8a5a00}} .ctx{{font-size:13px;color:#444}}\n"
         "</style>\n</head>\n<body>\n<h1>lambench results — suite {0}</h1>\n",
         html_escape(h.suite.empty() ? "(unnamed)" : h.suite));
@@ -245,6 +458,7 @@ std::string render_html(const run_summary& s) {
 
     std::vector<std::string> categories;
     for (int mem : s.memory) categories.push_back(std::to_string(mem) + " MB");
+    out += headline(s, o, colours, categories);
     auto memory_index = [&](int mem) {
         return static_cast<double>(std::find(s.memory.begin(), s.memory.end(), mem) -
                                    s.memory.begin());
@@ -257,7 +471,7 @@ std::string render_html(const run_summary& s) {
             std::vector<series> data;
             for (const auto& v : s.variants) {
                 if (v.info.function != fn || v.skipped) continue;
-                series sr{v.info.profile, {}, {}, {}, {}};
+                series sr{v.info.profile, {}, {}, {}, {}, colours.at(v.info.profile), false};
                 for (const auto& c : v.cells) {
                     if (c.kind != kind || !c.has_data()) continue;
                     sr.x.push_back(memory_index(c.memory_mb));
@@ -278,10 +492,10 @@ std::string render_html(const run_summary& s) {
     out += "<h2>Distributions</h2>\n<div class=\"charts\">\n";
     for (int mem : s.memory)
         for (phase kind : {phase::cold, phase::warm}) {
-            std::vector<std::pair<std::string, std::vector<double>>> rows;
+            std::vector<strip_row> rows;
             for (const auto& v : s.variants)
                 if (const cell* c = v.find(mem, kind); c && c->has_data())
-                    rows.emplace_back(v.info.id(), c->totals);
+                    rows.push_back({v.info.id(), colours.at(v.info.profile), c->totals});
             if (!rows.empty())
                 out += strip_chart(
                     fmt::format("{} MB, {}", mem, kind == phase::cold ? "cold start" : "warm"),
@@ -294,7 +508,7 @@ std::string render_html(const run_summary& s) {
         std::vector<series> data;
         for (const auto& v : s.variants) {
             if (v.skipped) continue;
-            series sr{v.info.id(), {}, {}, {}, {}};
+            series sr{v.info.id(), {}, {}, {}, {}, colours.at(v.info.profile), false};
             for (const auto& c : v.cells) {
                 if (c.kind != phase::warm || !c.has_data() || std::isnan(c.cost_per_million))
                     continue;
@@ -352,10 +566,17 @@ std::string render_html(const run_summary& s) {
     for (const auto& v : s.variants)
         if (v.has_recommendation)
             out += fmt::format("<tr><td>{}</td>{}{}{}</tr>\n", html_escape(v.info.id()),
-                               td(std::to_string(v.rec.cheapest_mb) + " MB"),
-                               td(std::to_string(v.rec.fastest_mb) + " MB"),
-                               td(std::to_string(v.rec.balanced_mb) + " MB"));
+                               td(std::to_string(v.rec.cheapest_mb) + " MB, " +
+                                  format::monthly_usd(v.rec.cheapest_monthly_usd) + "/month"),
+                               td(std::to_string(v.rec.fastest_mb) + " MB, " +
+                                  format::monthly_usd(v.rec.fastest_monthly_usd) + "/month"),
+                               td(std::to_string(v.rec.balanced_mb) + " MB, " +
+                                  format::monthly_usd(v.rec.balanced_monthly_usd) + "/month"));
     out += "</table>\n";
+    out += fmt::format("<p>Monthly costs at {} invocations a month{}; prices of {} ({}).</p>\n",
+                       format::count(s.cost.invocations_per_month),
+                       s.cost.free_tier ? ", free tier deducted" : "",
+                       html_escape(default_prices().as_of), html_escape(default_prices().source));
 
     if (!s.warnings.empty()) {
         out += "<h2>Warnings</h2>\n<ul class=\"warn\">\n";

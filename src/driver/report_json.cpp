@@ -80,7 +80,11 @@ std::string render_json(const run_summary& s) {
         if (v.has_recommendation)
             jv["recommendation"] = {{"cheapest_mb", v.rec.cheapest_mb},
                                     {"fastest_mb", v.rec.fastest_mb},
-                                    {"balanced_mb", v.rec.balanced_mb}};
+                                    {"balanced_mb", v.rec.balanced_mb},
+                                    {"cheapest_monthly_usd", num(v.rec.cheapest_monthly_usd)},
+                                    {"fastest_monthly_usd", num(v.rec.fastest_monthly_usd)},
+                                    {"balanced_monthly_usd", num(v.rec.balanced_monthly_usd)},
+                                    {"invocations_per_month", v.rec.invocations_per_month}};
         variants.push_back(std::move(jv));
     }
     json comparisons = json::array();
@@ -118,8 +122,13 @@ std::string render_json(const run_summary& s) {
           {"cold", h.cold},
           {"warm", h.warm},
           {"percentile_definition", "linear interpolation between closest ranks (type 7)"},
-          {"price_per_gb_s", {{"x86_64", price_per_gb_s_x86_64}, {"arm64", price_per_gb_s_arm64}}},
-          {"price_per_request", price_per_request}}},
+          {"price_per_gb_s",
+           {{"x86_64", price_per_gb_second("x86_64")}, {"arm64", price_per_gb_second("arm64")}}},
+          {"price_per_request", default_prices().usd_per_request},
+          {"prices_as_of", default_prices().as_of},
+          {"prices_source", default_prices().source},
+          {"invocations_per_month", s.cost.invocations_per_month},
+          {"free_tier", s.cost.free_tier}}},
         {"variants", variants},
         {"comparisons", comparisons},
         {"warnings", warnings},
@@ -173,7 +182,7 @@ void write_exports(const run_summary& s, const export_targets& t, bool final) {
     emit(t.json, [&] { return render_json(s); });
     emit(t.csv, [&] { return render_csv(s); });
     emit(t.markdown, [&] { return render_markdown(s, t.markdown_opts); });
-    emit(t.html, [&] { return render_html(s); });
+    emit(t.html, [&] { return render_html(s, t.html_opts); });
 }
 
 }  // namespace lambench::driver

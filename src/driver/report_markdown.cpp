@@ -55,14 +55,6 @@ std::string cell_text(const variant_summary* v, const cell* c, footnotes& notes,
     return value(*c);
 }
 
-int nearest_memory(const std::vector<int>& memory, int wanted) {
-    if (memory.empty()) return wanted;
-    return *std::min_element(memory.begin(), memory.end(), [&](int a, int b) {
-        return std::abs(a - wanted) < std::abs(b - wanted) ||
-               (std::abs(a - wanted) == std::abs(b - wanted) && a < b);
-    });
-}
-
 // Appends " text |". (Not `" " + text + " |"`: g++ 12 warns -Wrestrict on that, bug 105329.)
 void put(std::string& out, const std::string& text) {
     out += ' ';
@@ -165,9 +157,12 @@ std::string render_markdown(const run_summary& s, const markdown_options& o) {
 
     // Cost and the recommendation per variant.
     out += "## Cost per million invocations and recommendation\n\n";
-    out +=
-        "Billed Duration (median; cold includes INIT) × memory × price per GB-s + $0.20 per "
-        "million requests, first tier.\n\n";
+    out += fmt::format(
+        "Billed Duration (median; cold includes INIT) × memory × price per GB-s + "
+        "the request fee, first tier. The recommendations state the monthly cost at "
+        "{} invocations a month{} (tiered prices of {}, {}).\n\n",
+        format::count(s.cost.invocations_per_month), s.cost.free_tier ? ", free tier deducted" : "",
+        default_prices().as_of, default_prices().source);
     out += "| Variant | Library |";
     for (int mm : s.memory) out += fmt::format(" {} MB cold | {} MB warm |", mm, mm);
     out += " Cheapest | Fastest | Balanced |\n|---|---|";
@@ -180,8 +175,10 @@ std::string render_markdown(const run_summary& s, const markdown_options& o) {
                 put(out, cell_text(&v, v.find(mm, kind), notes,
                                    [](const cell& c) { return format::usd(c.cost_per_million); }));
         if (v.has_recommendation)
-            out += fmt::format(" {} MB | {} MB | {} MB |\n", v.rec.cheapest_mb, v.rec.fastest_mb,
-                               v.rec.balanced_mb);
+            out += fmt::format(" {} MB ({}/mo) | {} MB ({}/mo) | {} MB ({}/mo) |\n",
+                               v.rec.cheapest_mb, format::monthly_usd(v.rec.cheapest_monthly_usd),
+                               v.rec.fastest_mb, format::monthly_usd(v.rec.fastest_monthly_usd),
+                               v.rec.balanced_mb, format::monthly_usd(v.rec.balanced_monthly_usd));
         else
             out += " - | - | - |\n";
     }

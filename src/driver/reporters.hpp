@@ -2,6 +2,7 @@
 // results file renders exactly like a live run. All return text; writing is separate.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,12 +27,27 @@ struct markdown_options {
 std::string render_markdown(const run_summary& s, const markdown_options& o = {});
 std::string render_json(const run_summary& s);
 std::string render_csv(const run_summary& s);
-// Self-contained HTML (inline CSS and SVG, no scripts, no network): opens offline.
-std::string render_html(const run_summary& s);
+struct html_options {
+    // The function of the headline chart "cold start and next exec vs memory, per profile".
+    // Empty: the first function that needs a database (the study's use case), else the first.
+    std::string headline_function;
+    int library_memory_mb = 256;  // the library bar chart at this size (else the nearest measured)
+};
+// The headline function html_options resolves to ("" when the run has no functions).
+std::string headline_function(const run_summary& s, const html_options& o = {});
+// One colour per profile for every chart, legend and marker of a report: the well-known profiles
+// (shared, static, bundled, jit) always get the same colour of Okabe & Ito's colour-blind-safe
+// palette; other profiles take the remaining colours in plan order.
+std::map<std::string, std::string> profile_colours(const std::vector<std::string>& profiles);
+// Self-contained HTML (inline CSS and SVG, no scripts, no network): opens offline. Opens with the
+// study's two questions as charts: cold start and next exec vs memory per profile (headline
+// function), and the libraries at one memory size as grouped bars.
+std::string render_html(const run_summary& s, const html_options& o = {});
 
 struct export_targets {
     std::vector<std::string> json, csv, markdown, html;  // file paths; "-" = stdout
     markdown_options markdown_opts;
+    html_options html_opts;
     bool uses_stdout() const;
 };
 // Writes each requested export (to a temporary file renamed into place, so a reader never

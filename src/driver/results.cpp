@@ -57,11 +57,13 @@ std::string cgroup_mode() {
 }
 
 json to_json(const variant_info& v) {
-    return {{"function", v.function},
-            {"profile", v.profile},
-            {"library", v.library},
-            {"runtime", v.runtime},
-            {"architecture", v.architecture}};
+    json j = {{"function", v.function},
+              {"profile", v.profile},
+              {"library", v.library},
+              {"runtime", v.runtime},
+              {"architecture", v.architecture}};
+    if (v.needs_database) j["needs_database"] = true;
+    return j;
 }
 
 variant_info variant_from(const json& j) {
@@ -71,6 +73,8 @@ variant_info variant_from(const json& j) {
     v.library = j.value("library", "");
     v.runtime = j.value("runtime", "");
     v.architecture = j.value("architecture", "x86_64");
+    if (auto it = j.find("needs_database"); it != j.end() && it->is_boolean())
+        v.needs_database = it->get<bool>();
     return v;
 }
 

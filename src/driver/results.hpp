@@ -27,6 +27,7 @@ machine_context detect_machine();  // reads uname, /proc and /sys; never throws
 // One function × build profile, with the labels the reports group by.
 struct variant_info {
     std::string function, profile, library, runtime, architecture = "x86_64";
+    bool needs_database = false;  // written only when true
     std::string id() const { return function + "/" + profile; }
 };
 

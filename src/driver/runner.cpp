@@ -4,8 +4,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <limits>
 
 #include "db/embedded.hpp"
 #include "driver/format.hpp"
@@ -30,19 +34,43 @@ std::string now_iso8601() {
     return buf;
 }
 
+}  // namespace
+
+std::string format_duration(double seconds) {
+    if (std::isnan(seconds) || seconds < 0) return "-";
+    const long s = std::lround(seconds);
+    if (s < 60) return std::to_string(s) + "s";
+    char buf[32];
+    if (s < 3600)
+        std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
+    else
+        std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
+    return buf;
+}
+
+double estimate_remaining(double elapsed_s, long done_this_run, long remaining) {
+    if (done_this_run <= 0 || remaining < 0) return std::numeric_limits<double>::quiet_NaN();
+    return elapsed_s / static_cast<double>(done_this_run) * static_cast<double>(remaining);
+}
+
+namespace {
+
 // A one-line progress bar on stderr, redrawn in place.
 class progress_bar {
   public:
     progress_bar(bool enabled, long total) : enabled_(enabled), total_(std::max(total, 1L)) {}
-    void update(long done, const std::string& label, double estimate_ms) {
+    void update(long done, const std::string& label, double estimate_ms, double elapsed_s,
+                double eta_s) {
         if (!enabled_) return;
         const int width = 30;
         const int filled = static_cast<int>(static_cast<double>(width) * static_cast<double>(done) /
                                             static_cast<double>(total_));
         std::string bar(static_cast<std::size_t>(std::clamp(filled, 0, width)), '=');
         bar.resize(static_cast<std::size_t>(width), ' ');
-        std::fprintf(stderr, "\r\x1b[2K[%s] %ld/%ld %s  current estimate %s", bar.c_str(), done,
-                     total_, label.c_str(), format::ms(estimate_ms).c_str());
+        std::fprintf(stderr, "\r\x1b[2K[%s] %ld/%ld %s  current estimate %s  elapsed %s  ETA %s",
+                     bar.c_str(), done, total_, label.c_str(), format::ms(estimate_ms).c_str(),
+                     format_duration(elapsed_s).c_str(),
+                     std::isnan(eta_s) ? "-" : format_duration(eta_s).c_str());
         std::fflush(stderr);
     }
     void clear() {
@@ -90,7 +118,7 @@ run_header make_header(const run_config& cfg, const run_plan& plan) {
 
 // Redraws the reports from the results file; after a variant, prints its console block.
 run_summary rerender(const run_config& cfg, const variant_info* just_finished) {
-    run_summary s = summarize(read_results(cfg.results_path));
+    run_summary s = summarize(read_results(cfg.results_path), cfg.cost);
     write_exports(s, cfg.exports, just_finished == nullptr);
     if (just_finished && cfg.console) {
         if (const variant_summary* v = s.find(just_finished->function, just_finished->profile)) {
@@ -176,13 +204,21 @@ int run_suite(const run_config& cfg, target& tgt) {
 
     const long total = plan.total_samples();
     long completed = done.completed(plan);
+    const long completed_at_start = completed;
+    const auto started = std::chrono::steady_clock::now();
+    auto elapsed_s = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    };
     progress_bar bar(cfg.progress, total);
     measure_sink sink;
     sink.record = [&](const sample& s) { writer.write(s); };
     sink.finished = [&](long n) { completed += n; };
     sink.measured = [&](const std::string& label, double estimate_ms) {
-        bar.update(completed, label, estimate_ms);
-        if (cfg.on_progress) cfg.on_progress({completed, total, label, estimate_ms});
+        const double el = elapsed_s();
+        const double eta =
+            estimate_remaining(el, completed - completed_at_start, total - completed);
+        bar.update(completed, label, estimate_ms, el, eta);
+        if (cfg.on_progress) cfg.on_progress({completed, total, label, estimate_ms, el, eta});
     };
     measure_state state;
     state.cold_serial = static_cast<long>(std::time(nullptr) % 1000000) * 1000;
@@ -209,6 +245,10 @@ int run_suite(const run_config& cfg, target& tgt) {
         std::fflush(cfg.console);
     }
     for (const auto& w : s.warnings) std::fprintf(stderr, "%s\n", format_warning(w).c_str());
+    if (cfg.progress || cfg.on_progress)
+        std::fprintf(stderr, "lambench run: %ld of %ld samples in %s wall time\n",
+                     completed - completed_at_start, total - completed_at_start,
+                     format_duration(elapsed_s()).c_str());
     if (stop_requested) {
         std::fprintf(stderr, "lambench run: interrupted; continue with --resume %s\n",
                      cfg.results_path.c_str());

@@ -22,7 +22,15 @@ struct progress_update {
     long total = 0;          // samples of the plan (run_plan::total_samples)
     std::string label;       // the cell, e.g. "hello/static @ 128 MB cold"
     double estimate_ms = 0;  // median so far of the cell's successful samples (NaN if none)
+    double elapsed_s = 0;    // wall time since this run (or resume) started
+    // Time left at the average pace of this run's samples so far (NaN before the first one).
+    double eta_s = 0;
 };
+
+// "42s", "3m07s", "1h02m": the progress bar's and the final line's durations.
+std::string format_duration(double seconds);
+// Remaining time at the pace so far: elapsed / done × (total - done); NaN when done <= 0.
+double estimate_remaining(double elapsed_s, long done_this_run, long remaining);
 
 struct run_config {
     suite plan;
@@ -32,6 +40,7 @@ struct run_config {
     std::string database_url;    // passed as DATABASE_URL to functions that need one
     target_options target;
     export_targets exports;       // rewritten after each variant
+    cost_options cost;            // volume behind the recommendations' monthly costs
     bool progress = false;        // progress bar on stderr
     std::FILE* console = stdout;  // per-variant blocks and the summary
     // Called where the progress bar is drawn (after each sample taken), whether or not it is.

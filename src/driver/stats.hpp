@@ -51,4 +51,29 @@ struct ratio {
 };
 ratio ratio_of(const summary_stats& a, const summary_stats& b);
 
+// Mann–Whitney U test, two-sided: do the two samples come from one distribution? Rank-based, so a
+// few huge latencies weigh no more than any other sample above the rest — the test for skewed
+// latency data. `u` is U of `b` (the number of pairs where b's value is the larger, ties counting
+// ½). p is exact (the permutation distribution of U) when there are no ties and n_a + n_b <= 40,
+// else the normal approximation with tie and continuity correction. p = NaN when either sample is
+// empty; p = 1 when every value is the same.
+struct rank_test {
+    double u = 0, p = 0;
+    bool exact = false;
+};
+rank_test mann_whitney(const std::vector<double>& a, const std::vector<double>& b);
+
+// median(b) / median(a) with a percentile bootstrap confidence interval: `resamples` times, each
+// sample resampled with replacement and the ratio of the resampled medians taken. The generator is
+// seeded from `seed`, so one pair of inputs always gives one interval. NaN everywhere when either
+// sample is empty or median(a) is 0.
+struct ratio_interval {
+    double value = 0, low = 0, high = 0;
+    double level = 0.95;
+    bool contains_one() const { return low <= 1 && 1 <= high; }
+};
+ratio_interval median_ratio(const std::vector<double>& a, const std::vector<double>& b,
+                            double level = 0.95, int resamples = 2000,
+                            unsigned long long seed = 0x6c616d62656e6368ULL);
+
 }  // namespace lambench::driver

@@ -129,8 +129,9 @@ cell reduce(int memory_mb, phase kind, const std::vector<const sample*>& samples
 
 }  // namespace
 
-run_summary summarize(const results& r) {
+run_summary summarize(const results& r, const cost_options& cost) {
     run_summary s;
+    s.cost = cost;
     s.header = r.header;
     s.read_warnings = r.read_warnings;
 
@@ -178,10 +179,12 @@ run_summary summarize(const results& r) {
             const cell* cold = v.find(mem, phase::cold);
             if (warm && warm->has_data())
                 points.push_back({mem, warm->duration.median, warm->cost_per_million,
-                                  cold && cold->has_data() ? cold->cost_per_million : no_value});
+                                  cold && cold->has_data() ? cold->cost_per_million : no_value,
+                                  warm->billed.median});
         }
         if (!points.empty()) {
-            v.rec = recommend(points);
+            v.rec =
+                recommend(points, info.architecture.empty() ? "x86_64" : info.architecture, cost);
             v.has_recommendation = true;
         }
         s.variants.push_back(std::move(v));
@@ -278,6 +281,14 @@ std::vector<comparison> compare_profiles(const run_summary& s) {
         }
     }
     return out;
+}
+
+int nearest_memory(const std::vector<int>& memory, int wanted) {
+    if (memory.empty()) return wanted;
+    return *std::min_element(memory.begin(), memory.end(), [&](int a, int b) {
+        return std::abs(a - wanted) < std::abs(b - wanted) ||
+               (std::abs(a - wanted) == std::abs(b - wanted) && a < b);
+    });
 }
 
 }  // namespace lambench::driver

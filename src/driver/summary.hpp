@@ -66,6 +66,7 @@ struct run_summary {
     std::vector<int> memory;                // all memory sizes, ascending
     std::vector<warning> warnings;
     std::vector<std::string> read_warnings;
+    cost_options cost;  // the volume the recommendations' monthly costs assume
     std::size_t total_samples = 0, failed_samples = 0;
 
     const variant_summary* find(const std::string& function, const std::string& profile) const;
@@ -77,7 +78,11 @@ struct run_summary {
 inline constexpr std::size_t min_cold_samples = 5, min_warm_samples = 10;
 inline constexpr double high_spread_mdape = 0.10;
 
-run_summary summarize(const results& r);
+// `cost` sets the monthly volume (and free tier) behind the recommendations' monthly figures.
+run_summary summarize(const results& r, const cost_options& cost = {});
+
+// The measured size closest to `wanted` (ties: the smaller); `wanted` when nothing was measured.
+int nearest_memory(const std::vector<int>& memory, int wanted);
 
 // "1.84 ± 0.05" for a ratio of two cells' totals (hyperfine's propagation).
 struct comparison {

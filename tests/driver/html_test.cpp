@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -154,9 +156,32 @@ TEST(Html, RendersChartsInHeadlessChromiumWithoutErrors) {
     const std::string dom = slurp(d / "dom.html");
     std::size_t svgs = 0;
     for (std::size_t p = 0; (p = dom.find("<svg", p)) != std::string::npos; ++p) ++svgs;
-    EXPECT_GE(svgs, 7u) << "2 charts per function, 4 distributions, cost vs speed";
+    EXPECT_GE(svgs, 12u) << "2 headline + 3 library charts, 2 per function, distributions, cost";
     EXPECT_NE(dom.find("<circle"), std::string::npos);
     EXPECT_NE(dom.find("class=\"errorbar\""), std::string::npos);
+    // The study's two questions come first, before any per-function chart.
+    const std::size_t headline = dom.find("id=\"headline\""),
+                      libraries = dom.find("id=\"libraries\"");
+    ASSERT_NE(headline, std::string::npos) << "the cold start / next exec vs memory chart";
+    ASSERT_NE(libraries, std::string::npos) << "the libraries bar chart";
+    EXPECT_LT(headline, dom.find("<h2>hello</h2>"));
+    EXPECT_NE(dom.find("class=\"bar\""), std::string::npos);
+    // One colour per profile: every bar of a profile has that profile's colour, and no two
+    // profiles share one, across all the bar charts of the page as Chromium parsed it.
+    std::map<std::string, std::set<std::string>> colours_of;
+    const std::regex bar_re(
+        "<rect class=\"bar\" data-profile=\"([^\"]+)\"[^>]*fill=\"(#[0-9A-Fa-f]{6})\"");
+    for (auto it = std::sregex_iterator(dom.begin(), dom.end(), bar_re);
+         it != std::sregex_iterator(); ++it)
+        colours_of[(*it)[1]].insert((*it)[2]);
+    ASSERT_GE(colours_of.size(), 2u) << "bars of at least two profiles";
+    std::set<std::string> used;
+    for (const auto& [profile, cs] : colours_of) {
+        EXPECT_EQ(cs.size(), 1u) << profile << " drawn in several colours";
+        EXPECT_EQ(*cs.begin(), profile_colours({}).count(profile) ? profile_colours({}).at(profile)
+                                                                  : *cs.begin());
+        EXPECT_TRUE(used.insert(*cs.begin()).second) << profile << " shares a colour";
+    }
     const std::string log = slurp(d / "dom.err");
     EXPECT_EQ(log.find("Uncaught"), std::string::npos) << log;
     EXPECT_EQ(log.find(":CONSOLE("), std::string::npos) << log;

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "driver/compare.hpp"
@@ -85,6 +86,31 @@ TEST(Reporters, CompareOfARunWithItselfIsWithinNoise) {
         }
     }
     expect_matches("sample.compare.txt", render_comparison(s, s, deltas, false));
+}
+
+TEST(Reporters, ProfileColoursAreFixedAndDistinct) {
+    const auto a = profile_colours({"static", "bundled"});
+    const auto b = profile_colours({"bundled", "custom", "shared", "static"});
+    // A well-known profile has the same colour whatever the order or company.
+    for (const char* p : {"shared", "static", "bundled", "jit"}) EXPECT_EQ(a.at(p), b.at(p)) << p;
+    std::set<std::string> distinct;
+    for (const auto& [p, c] : b) EXPECT_TRUE(distinct.insert(c).second) << p << " repeats " << c;
+}
+
+TEST(Reporters, HtmlHeadlineIsTheFirstDatabaseFunctionUnlessGiven) {
+    auto s = sample_summary();
+    ASSERT_GE(s.functions().size(), 2u);
+    EXPECT_EQ(headline_function(s), s.functions().front()) << "no database function: the first";
+    const std::string db_fn = s.variants.back().info.function;
+    ASSERT_NE(db_fn, s.functions().front());
+    for (auto& v : s.variants)
+        if (v.info.function == db_fn) v.info.needs_database = true;
+    EXPECT_EQ(headline_function(s), db_fn);
+    html_options o;
+    o.headline_function = "hello";
+    EXPECT_EQ(headline_function(s, o), "hello");
+    EXPECT_NE(render_html(s).find("How cold start and next exec move with memory — " + db_fn),
+              std::string::npos);
 }
 
 TEST(Reporters, MarkdownTableTwoFallsBackToNearestMemory) {

@@ -717,6 +717,34 @@ TEST_F(Runner, ProgressReportsEverySampleUpToTheTotal) {
     EXPECT_EQ(updates.back().completed, updates.back().total);
 }
 
+TEST_F(Runner, ProgressCarriesElapsedTimeAndAnEta) {
+    std::vector<progress_update> updates;
+    run_config cfg = config();
+    cfg.on_progress = [&](const progress_update& u) { updates.push_back(u); };
+    fake_target t;
+    ASSERT_EQ(run(t, cfg), 0);
+    ASSERT_FALSE(updates.empty());
+    for (std::size_t i = 1; i < updates.size(); ++i)
+        EXPECT_GE(updates[i].elapsed_s, updates[i - 1].elapsed_s) << "elapsed never goes back";
+    for (const auto& u : updates) {
+        ASSERT_FALSE(std::isnan(u.eta_s)) << "a sample has been taken, so the pace is known";
+        EXPECT_DOUBLE_EQ(u.eta_s,
+                         estimate_remaining(u.elapsed_s, u.completed, u.total - u.completed));
+    }
+    EXPECT_EQ(updates.back().eta_s, 0) << "nothing left at the end";
+}
+
+TEST(RunnerFormat, EtaIsThePaceSoFarTimesWhatRemains) {
+    EXPECT_DOUBLE_EQ(estimate_remaining(10, 5, 20), 40);  // 2 s a sample, 20 left
+    EXPECT_DOUBLE_EQ(estimate_remaining(10, 5, 0), 0);
+    EXPECT_TRUE(std::isnan(estimate_remaining(10, 0, 20))) << "no pace before the first sample";
+    EXPECT_EQ(format_duration(0), "0s");
+    EXPECT_EQ(format_duration(59.4), "59s");
+    EXPECT_EQ(format_duration(187), "3m07s");
+    EXPECT_EQ(format_duration(3720), "1h02m");
+    EXPECT_EQ(format_duration(std::nan("")), "-");
+}
+
 TEST_F(Runner, ProgressOfAResumedRunStartsFromWhatIsDone) {
     fake_target first;
     ASSERT_EQ(run(first, config()), 0);

@@ -110,3 +110,75 @@ TEST(Stats, RatioPropagatesRelativeErrorsLikeHyperfine) {
     b.n = 0;
     EXPECT_TRUE(std::isnan(ratio_of(a, b).value));
 }
+
+// Mann–Whitney U: exact p from the permutation distribution. For a = {1,2,3}, b = {4,5,6} every
+// b exceeds every a: U = 9, and only 1 of the C(6,3) = 20 arrangements is that extreme on each
+// side, so the two-sided p is 2/20.
+TEST(Stats, MannWhitneyExactSmallSamples) {
+    auto t = mann_whitney({1, 2, 3}, {4, 5, 6});
+    EXPECT_TRUE(t.exact);
+    EXPECT_DOUBLE_EQ(t.u, 9);
+    EXPECT_NEAR(t.p, 0.1, 1e-12);
+    // Mirror image: U = 0, same p.
+    t = mann_whitney({4, 5, 6}, {1, 2, 3});
+    EXPECT_DOUBLE_EQ(t.u, 0);
+    EXPECT_NEAR(t.p, 0.1, 1e-12);
+    // Interleaved: U = 4.5 is impossible without ties; {1,3,5} vs {2,4,6}: U = 6 of 9,
+    // P(U >= 6) = 7/20 for sizes (3, 3), so p = 0.7.
+    t = mann_whitney({1, 3, 5}, {2, 4, 6});
+    EXPECT_DOUBLE_EQ(t.u, 6);
+    EXPECT_NEAR(t.p, 0.7, 1e-12);
+}
+
+TEST(Stats, MannWhitneyNormalApproximationWithTies) {
+    // Ties force the normal approximation; identical samples give U = n²/2 and p = 1.
+    std::vector<double> a(30, 1.0), b(30, 1.0);
+    auto t = mann_whitney(a, b);
+    EXPECT_FALSE(t.exact);
+    EXPECT_DOUBLE_EQ(t.u, 450);
+    EXPECT_DOUBLE_EQ(t.p, 1);
+    // 30 vs 30 with b shifted well above a: p tiny. With U = 900 (complete separation), z ≈ 6.6.
+    for (int i = 0; i < 30; ++i) {
+        a[static_cast<std::size_t>(i)] = 1 + i % 3;
+        b[static_cast<std::size_t>(i)] = 10 + i % 3;
+    }
+    t = mann_whitney(a, b);
+    EXPECT_DOUBLE_EQ(t.u, 900);
+    EXPECT_LT(t.p, 1e-9);
+    EXPECT_TRUE(std::isnan(mann_whitney({}, {1}).p));
+}
+
+TEST(Stats, MannWhitneyLargeSampleMatchesKnownZ) {
+    // 25 vs 25 distinct values, b = a + 0.5 interleaved: a = 0..24, b = 0.5..24.5. Each b_j
+    // exceeds a_0..a_j: U = Σ(j+1) = 325; μ = 312.5, σ² = 25·25·51/12 = 2656.25, z = (12.5 - 0.5)
+    // / 51.54 = 0.2328, two-sided p = 0.8159.
+    std::vector<double> a, b;
+    for (int i = 0; i < 25; ++i) {
+        a.push_back(i);
+        b.push_back(i + 0.5);
+    }
+    const auto t = mann_whitney(a, b);
+    EXPECT_FALSE(t.exact);  // 50 > 40 samples
+    EXPECT_DOUBLE_EQ(t.u, 325);
+    EXPECT_NEAR(t.p, 0.8159, 5e-4);
+}
+
+TEST(Stats, MedianRatioIntervalIsDeterministicAndBracketsTheRatio) {
+    std::vector<double> a, b;
+    for (int i = 0; i < 50; ++i) {
+        a.push_back(1.0 + 0.01 * (i % 10));
+        b.push_back(2.0 + 0.02 * (i % 10));
+    }
+    const auto r = median_ratio(a, b);
+    EXPECT_NEAR(r.value, 2.0, 1e-9);
+    EXPECT_LE(r.low, r.value);
+    EXPECT_GE(r.high, r.value);
+    EXPECT_GT(r.low, 1.9);
+    EXPECT_LT(r.high, 2.1);
+    EXPECT_FALSE(r.contains_one());
+    const auto again = median_ratio(a, b);
+    EXPECT_EQ(again.low, r.low);
+    EXPECT_EQ(again.high, r.high);
+    EXPECT_TRUE(std::isnan(median_ratio({}, b).value));
+    EXPECT_TRUE(std::isnan(median_ratio({0, 0, 0}, b).value));
+}
