@@ -74,37 +74,69 @@ TEST(Util, RequestIdIsUuidV4) {
 }
 
 TEST(FunctionName, AllFormsResolve) {
-    EXPECT_EQ(svc::resolve_function_name("fn", ""), "fn");
-    EXPECT_EQ(svc::resolve_function_name("fn:$LATEST", ""), "fn");
-    EXPECT_EQ(svc::resolve_function_name("fn%3A%24LATEST", ""), "fn");
+    EXPECT_EQ(svc::resolve_function_name("fn", "", "us-east-1"), "fn");
+    EXPECT_EQ(svc::resolve_function_name("fn:$LATEST", "", "us-east-1"), "fn");
+    EXPECT_EQ(svc::resolve_function_name("fn%3A%24LATEST", "", "us-east-1"), "fn");
     EXPECT_EQ(svc::resolve_function_name(
-                  "arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Afn", ""),
+                  "arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Afn", "", "us-east-1"),
               "fn");
-    EXPECT_EQ(
-        svc::resolve_function_name("arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST", ""),
-        "fn");
-    EXPECT_EQ(svc::resolve_function_name("000000000000:function:fn", ""), "fn");
-    EXPECT_EQ(svc::resolve_function_name("fn", "$LATEST"), "fn");
+    EXPECT_EQ(svc::resolve_function_name(
+                  "arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST", "", "us-east-1"),
+              "fn");
+    EXPECT_EQ(svc::resolve_function_name("000000000000:function:fn", "", "us-east-1"), "fn");
+    EXPECT_EQ(svc::resolve_function_name("fn", "$LATEST", "us-east-1"), "fn");
 }
 
 TEST(FunctionName, OtherQualifiersAreNotFound) {
     try {
-        svc::resolve_function_name("fn:3", "");
+        svc::resolve_function_name("fn:3", "", "us-east-1");
         FAIL();
     } catch (const svc::api_error& e) {
         EXPECT_EQ(e.status, 404);
         EXPECT_EQ(e.code, "ResourceNotFoundException");
     }
-    EXPECT_THROW(svc::resolve_function_name("fn", "prod"), svc::api_error);
+    EXPECT_THROW(svc::resolve_function_name("fn", "prod", "us-east-1"), svc::api_error);
 }
 
 TEST(FunctionName, BadNamesAreInvalidParameters) {
     try {
-        svc::resolve_function_name("bad%20name", "");
+        svc::resolve_function_name("bad%20name", "", "us-east-1");
         FAIL();
     } catch (const svc::api_error& e) {
         EXPECT_EQ(e.status, 400);
         EXPECT_NE(std::string(e.what()).find("FunctionName"), std::string::npos);
+    }
+}
+
+// Lambda: another region's ARN is not found there (404, "Functions from 'X' are not reachable in
+// this region ('Y')"); another account's is access denied (403).
+TEST(FunctionName, AnotherRegionIsNotFound) {
+    try {
+        svc::resolve_function_name("arn:aws:lambda:eu-west-1:000000000000:function:fn", "",
+                                   "us-east-1");
+        FAIL() << "an ARN of eu-west-1 resolved in us-east-1";
+    } catch (const svc::api_error& e) {
+        EXPECT_EQ(e.status, 404);
+        EXPECT_EQ(e.code, "ResourceNotFoundException");
+        EXPECT_STREQ(e.what(),
+                     "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')");
+    }
+    EXPECT_EQ(svc::resolve_function_name("arn:aws:lambda:eu-west-1:000000000000:function:fn", "",
+                                         "eu-west-1"),
+              "fn");
+}
+
+TEST(FunctionName, AnotherAccountIsAccessDenied) {
+    for (const char* name :
+         {"arn:aws:lambda:us-east-1:123456789012:function:fn", "123456789012:function:fn"}) {
+        try {
+            svc::resolve_function_name(name, "", "us-east-1");
+            FAIL() << name << " resolved";
+        } catch (const svc::api_error& e) {
+            EXPECT_EQ(e.status, 403) << name;
+            EXPECT_EQ(e.code, "AccessDeniedException") << name;
+            EXPECT_NE(std::string(e.what()).find("123456789012"), std::string::npos) << e.what();
+        }
     }
 }
 
