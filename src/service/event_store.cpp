@@ -23,7 +23,23 @@ json queued_record(const saved_event& e) {
 }  // namespace
 
 event_store::event_store(boost::asio::io_context& io, fs::path dir)
-    : io_(io), journal_((fs::create_directories(dir), dir / "journal.jsonl")) {}
+    : io_(io), journal_((fs::create_directories(dir), dir / "journal.jsonl")) {
+    syncer_ = std::thread([this] { sync_loop(); });
+}
+
+event_store::~event_store() {
+    stop_syncing();
+}
+
+void event_store::stop_syncing() {
+    {
+        std::lock_guard lock(mutex_);
+        if (!syncer_.joinable()) return;
+        stop_ = true;
+    }
+    wake_.notify_one();
+    syncer_.join();  // it makes everything requested durable first
+}
 
 std::vector<saved_event> event_store::load(std::vector<std::string>& problems) {
     auto contents = read_journal(journal_.path());
@@ -86,26 +102,44 @@ void event_store::queued(const saved_event& e, std::function<void(bool)> durable
     journal_.append(queued_record(e));
     ids_[e.id] = next_;
     order_[next_++] = e;
-    waiting_.push_back(std::move(durable));
-    if (flush_posted_) return;
-    flush_posted_ = true;
-    // After whatever else the loop has ready (more invokes read in the same turn): one fdatasync
-    // for all of them.
-    boost::asio::post(io_, [this] { flush(); });
+    waiting_.emplace_back(++written_, std::move(durable));
+    {
+        std::lock_guard lock(mutex_);
+        requested_ = written_;
+    }
+    wake_.notify_one();
 }
 
-void event_store::flush() {
-    flush_posted_ = false;
-    auto waiting = std::move(waiting_);
-    waiting_.clear();
-    bool ok = true;
-    try {
-        journal_.sync();
-    } catch (const std::exception& e) {
-        record("fdatasync", e);
-        ok = false;
+void event_store::sync_loop() {
+    std::uint64_t synced = 0;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_.wait(lock, [&] { return stop_ || requested_ > synced; });
+        if (requested_ <= synced) return;  // stopping, and nothing left to sync
+        const std::uint64_t target = requested_;
+        lock.unlock();
+        bool ok = true;
+        std::string error;
+        try {
+            std::lock_guard file_lock(file_mutex_);
+            journal_.sync();
+        } catch (const std::exception& e) {
+            ok = false;
+            error = e.what();
+        }
+        synced = target;
+        boost::asio::post(io_, [this, target, ok, error] { completed(target, ok, error); });
+        lock.lock();
     }
-    for (auto& w : waiting) w(ok);
+}
+
+void event_store::completed(std::uint64_t upto, bool ok, const std::string& error) {
+    if (!ok) record("fdatasync", error);
+    while (!waiting_.empty() && waiting_.front().first <= upto) {
+        auto done = std::move(waiting_.front().second);
+        waiting_.pop_front();
+        done(ok);
+    }
 }
 
 void event_store::attempt(const std::string& id, int n) {
@@ -115,7 +149,7 @@ void event_store::attempt(const std::string& id, int n) {
     try {
         journal_.append({{"op", "attempt"}, {"id", id}, {"attempt", n}});
     } catch (const std::exception& e) {
-        record("write", e);
+        record("write", e.what());
     }
 }
 
@@ -127,20 +161,19 @@ void event_store::done(const std::string& id) {
     try {
         journal_.append({{"op", "done"}, {"id", id}});
     } catch (const std::exception& e) {
-        record("write", e);
+        record("write", e.what());
     }
     maybe_compact();
 }
 
 void event_store::maybe_compact() {
-    // Rewriting costs the pending events' bytes; do it when the journal holds many times more
-    // finished records than pending ones (and never while a flush is waiting to answer invokes:
-    // the rewrite syncs them anyway, but the answers should not wait for a big rewrite).
+    // Rewriting costs the pending events' bytes (and waits for an fdatasync under way): do it when
+    // the journal holds many times more records than there are pending events.
     if (journal_.appended() < 4096 + 4 * order_.size()) return;
     try {
         compact();
     } catch (const std::exception& e) {
-        record("compaction", e);
+        record("compaction", e.what());
     }
 }
 
@@ -148,19 +181,23 @@ void event_store::compact() {
     std::vector<json> records;
     records.reserve(order_.size());
     for (auto& [seq, e] : order_) records.push_back(queued_record(e));
+    std::lock_guard file_lock(file_mutex_);
     journal_.rewrite(std::move(records));
 }
 
 void event_store::close() {
-    if (!waiting_.empty()) flush();  // records written but not yet synced: saved all the same
+    // Records written but not yet answered: synced now (their answers cannot go out any more, the
+    // event loop has stopped, but the events are saved all the same).
+    stop_syncing();
+    completed(written_, true, {});
     compact();
 }
 
-void event_store::record(const std::string& what, const std::exception& e) {
+void event_store::record(const std::string& what, const std::string& error) {
     if (failed_) return;
     failed_ = true;
     std::fprintf(stderr, "lambench serve: event journal %s: %s (%s)\n", journal_.path().c_str(),
-                 what.c_str(), e.what());
+                 what.c_str(), error.c_str());
 }
 
 }  // namespace lambench::service

@@ -619,7 +619,7 @@ TEST_F(Service, CreateRejectsBadInput) {
 // invoke, or the error showed a number the client never sent.
 TEST_F(Service, CreateRejectsAnEnvironmentNameWithNulOrEqualsOrNothing) {
     std::string url = svc->url() + "/2015-03-31/functions";
-    for (const std::string name : {std::string("A\0B", 3), std::string("A=B"), std::string()}) {
+    for (const std::string& name : {std::string("A\0B", 3), std::string("A=B"), std::string()}) {
         auto b = create_body("badenv");
         b["Environment"] = {{"Variables", {{name, "x"}}}};
         expect_error(http("POST", url, b.dump()), 400, "InvalidParameterValueException",

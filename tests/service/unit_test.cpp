@@ -6,6 +6,7 @@
 #include "harness.hpp"
 #include "service/config.hpp"
 #include "service/errors.hpp"
+#include "service/journal.hpp"
 #include "service/lambda_api.hpp"
 #include "service/logs.hpp"
 #include "service/util.hpp"
@@ -339,4 +340,51 @@ TEST(Config, BadValuesNameTheKey) {
     EXPECT_NE(err("[[function]]\nname='a b'\ncode='c'\n").find("FunctionName"), std::string::npos);
     EXPECT_NE(err("[[function]]\nname='a'\n").find("code"), std::string::npos);
     EXPECT_NE(err("this is = = not toml").find("s.toml"), std::string::npos);
+}
+
+// ---- journals (docs/state.md) ----
+
+TEST(Journal, DamagedLinesAreReportedAndSkippedAndTheRestIsKept) {
+    temp_dir t;
+    const fs::path file = t.path() / "j.jsonl";
+    write_file(file, std::string(R"({"v":1,"op":"put","name":"a"})") + "\n" +
+                         std::string("\xff\xfe\x00garbage\n", 11) + R"({"v":2,"op":"put"})" + "\n" +
+                         R"([1,2])" + "\n" + R"({"v":1})" + "\n\n" +
+                         R"({"v":1,"op":"put","name":"b"})" + "\n" + R"({"v":1,"op":"pu)");
+    auto c = svc::read_journal(file);
+    ASSERT_EQ(c.records.size(), 2u);
+    EXPECT_EQ(c.records[0]["name"], "a");
+    EXPECT_EQ(c.records[1]["name"], "b");
+    ASSERT_EQ(c.problems.size(), 5u);
+    EXPECT_NE(c.problems[0].find("line 2: not a JSON record"), std::string::npos) << c.problems[0];
+    EXPECT_NE(c.problems[1].find("line 3: record version 2 (this lambench reads 1)"),
+              std::string::npos)
+        << c.problems[1];
+    EXPECT_NE(c.problems[2].find("line 4: not a JSON object"), std::string::npos) << c.problems[2];
+    EXPECT_NE(c.problems[3].find("line 5: no \"op\""), std::string::npos) << c.problems[3];
+    EXPECT_NE(c.problems[4].find("line 8: the last record is cut short (15 bytes"),
+              std::string::npos)
+        << c.problems[4];
+}
+
+TEST(Journal, AnAbsentFileIsEmptyAndARewriteReplacesItWhole) {
+    temp_dir t;
+    const fs::path file = t.path() / "j.jsonl";
+    auto none = svc::read_journal(file);
+    EXPECT_TRUE(none.records.empty());
+    EXPECT_TRUE(none.problems.empty());
+    svc::journal j(file);
+    j.append({{"op", "x"}, {"n", 1}});
+    j.append({{"op", "x"}, {"n", 2}});
+    j.sync();
+    EXPECT_EQ(j.appended(), 2u);
+    EXPECT_EQ(svc::read_journal(file).records.size(), 2u);
+    j.rewrite({{{"op", "y"}}});
+    j.append({{"op", "z"}});
+    auto c = svc::read_journal(file);
+    ASSERT_EQ(c.records.size(), 2u);
+    EXPECT_EQ(c.records[0]["op"], "y");
+    EXPECT_EQ(c.records[0]["v"], svc::journal_version);
+    EXPECT_EQ(c.records[1]["op"], "z");
+    EXPECT_TRUE(c.problems.empty());
 }
