@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -200,6 +201,27 @@ TEST_F(Persistence, QueuedEventsRunExactlyOnceAfterASigterm) {
     EXPECT_EQ(saved_count(out_b), 0) << out_b;
     EXPECT_NE(out_b.find(std::to_string(saved) + " queued event(s) restored"), std::string::npos)
         << out_b;
+}
+
+TEST_F(Persistence, ASigtermLetsASynchronousInvocationInFlightAnswer) {
+    auto a = start("[service]\nshutdown_grace = 20\n");
+    ASSERT_EQ(create_recorder(*a, "sync").status, 201);
+    ASSERT_EQ(a->invoke("sync", R"({"n":0,"ms":0})").status, 200);  // warm
+    auto answer =
+        std::async(std::launch::async, [&] { return a->invoke("sync", R"({"n":1,"ms":1500})"); });
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (json::parse(http("GET", url(*a, "/sync/lambench-stats")).body)["Busy"] != 1 &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ::kill(a->pid(), SIGTERM);
+    auto r = answer.get();
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body, R"({"recorded":true})");
+    auto out = stop(a);
+    EXPECT_NE(out.find("shutdown: 1 in-flight invocation(s) finished; no queued events"),
+              std::string::npos)
+        << out;
+    EXPECT_EQ(runs()[1], 1);
 }
 
 TEST_F(Persistence, EventsCutOffByTheGraceRunAgainAtTheNextStart) {
