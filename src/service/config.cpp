@@ -8,15 +8,30 @@
 
 namespace lambench::service {
 
-std::string validate_memory(long long mb) {
+namespace {
+std::string shown(long long v, std::string_view as_written) {
+    return as_written.empty() ? std::to_string(v) : std::string(as_written);
+}
+}  // namespace
+
+std::string validate_memory(long long mb, std::string_view as_written) {
     if (mb < 128 || mb > 10240)
-        return "MemorySize must be between 128 and 10240 MB, got " + std::to_string(mb);
+        return "MemorySize must be between 128 and 10240 MB, got " + shown(mb, as_written);
     return {};
 }
 
-std::string validate_timeout(long long s) {
+std::string validate_timeout(long long s, std::string_view as_written) {
     if (s < 1 || s > 900)
-        return "Timeout must be between 1 and 900 seconds, got " + std::to_string(s);
+        return "Timeout must be between 1 and 900 seconds, got " + shown(s, as_written);
+    return {};
+}
+
+std::string validate_environment_name(const std::string& name) {
+    if (name.empty()) return "Environment.Variables: a variable name is empty";
+    if (name.find('\0') != std::string::npos)
+        return "Environment.Variables: variable name contains a NUL character";
+    if (name.find('=') != std::string::npos)
+        return "Environment.Variables: variable name '" + name + "' contains '='";
     return {};
 }
 
@@ -73,12 +88,13 @@ service_config load_config(const std::filesystem::path& file) {
     service_config cfg;
     check_keys(file, root, {"service", "function"}, "the file");
     if (auto* svc = root["service"].as_table()) {
-        check_keys(file, *svc,
-                   {"listen", "state_dir", "region", "idle_timeout", "init_timeout", "init_cpu",
-                    "concurrency", "event_queue", "event_retry_delay", "event_max_retries",
-                    "freeze_delay_ms", "launchers", "log_max_bytes", "header_timeout",
-                    "body_timeout", "body_min_rate", "connection_idle_timeout", "max_connections"},
-                   "[service]");
+        check_keys(
+            file, *svc,
+            {"listen", "state_dir", "region", "idle_timeout", "init_timeout", "init_cpu",
+             "concurrency", "event_queue", "event_retry_delay", "event_max_retries",
+             "freeze_delay_ms", "launchers", "log_max_bytes", "header_timeout", "body_timeout",
+             "body_min_rate", "connection_idle_timeout", "max_connections", "shutdown_grace"},
+            "[service]");
         for (auto&& [k, v] : *svc) {
             std::string key(k.str());
             if (key == "listen")
@@ -108,6 +124,11 @@ service_config load_config(const std::filesystem::path& file) {
                 (key == "header_timeout" ? cfg.header_timeout_s
                  : key == "body_timeout" ? cfg.body_timeout_s
                                          : cfg.connection_idle_timeout_s) = t;
+            } else if (key == "shutdown_grace") {
+                double t = number(file, v, key);
+                if (!(t >= 0 && t <= 900))
+                    fail(file, v.source(), "shutdown_grace must be 0..900 s");
+                cfg.shutdown_grace_s = t;
             } else if (key == "body_min_rate") {
                 auto r = get<std::int64_t>(file, v, key);
                 if (r < 0) fail(file, v.source(), "body_min_rate must be >= 0 bytes/s");
@@ -184,6 +205,8 @@ service_config load_config(const std::filesystem::path& file) {
                     auto* et = v.as_table();
                     if (!et) fail(file, v.source(), "environment must be a table");
                     for (auto&& [ek, ev] : *et) {
+                        if (auto e = validate_environment_name(std::string(ek.str())); !e.empty())
+                            fail(file, ev.source(), e);
                         if (auto s = ev.value<std::string>())
                             f.environment[std::string(ek.str())] = *s;
                         else if (auto i = ev.value<std::int64_t>())

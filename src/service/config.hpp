@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lambench::service {
@@ -46,6 +47,9 @@ struct service_config {
     std::size_t event_queue = 1000;  // per function; beyond it: 429
     double event_retry_delay_s = 1;  // Lambda waits ~1 min then ~2 min; locally shorter
     int event_max_retries = 2;
+    // SIGTERM/SIGINT: invocations in flight get this long to finish before their sandboxes are
+    // stopped (queued events are saved either way; a second signal stops at once).
+    double shutdown_grace_s = 5;
     // Client connections to the Lambda API (0 = no limit, except max_connections >= 1): the
     // header of a request must arrive within header_timeout; its body within body_timeout plus
     // 1 s per body_min_rate bytes; a keep-alive connection idle between requests is closed after
@@ -67,9 +71,13 @@ service_config load_config(const std::filesystem::path& file);
 
 // Validation shared by the config file and the REST API. Each returns an error message naming
 // the field, or empty when the value is fine.
-std::string validate_memory(long long mb);
-std::string validate_timeout(long long s);
+// `as_written`, when given, is the value as the client sent it, shown instead of `mb`/`s` (a JSON
+// number beyond long long, such as 2^63, must be reported as sent, not as what it wrapped to).
+std::string validate_memory(long long mb, std::string_view as_written = {});
+std::string validate_timeout(long long s, std::string_view as_written = {});
 std::string validate_function_name(const std::string& name);
+// A name an environment can hold: not empty, no '=' and no NUL (execve's NAME=value strings).
+std::string validate_environment_name(const std::string& name);
 bool is_provided_runtime(const std::string& runtime);
 
 }  // namespace lambench::service

@@ -1,3 +1,5 @@
+#include <climits>
+#include <cmath>
 #include <string_view>
 
 #include "common/base64.hpp"
@@ -33,11 +35,24 @@ std::string string_field(const json& j, const char* key, bool required) {
     return it->get<std::string>();
 }
 
-std::optional<long long> int_field(const json& j, const char* key) {
+// An integer field checked by `validate`. A number beyond long long (2^63 arrives as an unsigned,
+// 1e30 as a double) is out of every range: it is reported as the client wrote it, not as the value
+// it would wrap to.
+std::optional<int> int_field(const json& j, const char* key,
+                             std::string (*validate)(long long, std::string_view)) {
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) return std::nullopt;
+    if (it->is_number_unsigned() && it->get<unsigned long long>() > LLONG_MAX)
+        throw invalid_parameter(validate(LLONG_MAX, json_text(*it)));
+    if (it->is_number_float()) {
+        double d = it->get<double>();
+        if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) >= 0x1p63)
+            throw invalid_parameter(validate(d < 0 ? LLONG_MIN : LLONG_MAX, json_text(*it)));
+    }
     if (!it->is_number_integer()) throw invalid_parameter(std::string(key) + " must be an integer");
-    return it->get<long long>();
+    auto v = it->get<long long>();
+    if (auto e = validate(v, {}); !e.empty()) throw invalid_parameter(e);
+    return static_cast<int>(v);
 }
 
 std::map<std::string, std::string> environment_field(const json& j) {
@@ -51,8 +66,7 @@ std::map<std::string, std::string> environment_field(const json& j) {
     for (auto& [k, v] : vars->items()) {
         if (!v.is_string())
             throw invalid_parameter("Environment.Variables." + k + " must be a string");
-        if (k.empty() || k.find('=') != std::string::npos)
-            throw invalid_parameter("Environment.Variables: invalid name '" + k + "'");
+        if (auto e = validate_environment_name(k); !e.empty()) throw invalid_parameter(e);
         out[k] = v.get<std::string>();
     }
     return out;
@@ -70,14 +84,18 @@ std::string zipfile_field(const json& code) {
                         "Code.ZipFile: the zip file exceeds the 50 MB direct upload limit");
     auto bytes = common::base64_decode(text, common::base64_mode::lenient);
     if (!bytes) throw invalid_parameter("Code.ZipFile is not valid base64");
+    // libzip reads zero bytes as an archive with no entries; Lambda cannot unzip it.
+    if (bytes->empty())
+        throw invalid_parameter("Code.ZipFile is empty: could not unzip the uploaded file");
     return std::move(*bytes);
 }
 
 }  // namespace
 
-std::string resolve_function_name(const std::string& segment, const std::string& qualifier_q) {
+std::string resolve_function_name(const std::string& segment, const std::string& qualifier_q,
+                                  const std::string& region) {
     std::string s = url_decode(segment);
-    std::string name, qualifier = qualifier_q;
+    std::string name, qualifier = qualifier_q, arn_region, account;
     std::vector<std::string> parts;
     std::size_t start = 0;
     for (;;) {
@@ -89,9 +107,12 @@ std::string resolve_function_name(const std::string& segment, const std::string&
     if (parts.size() >= 7 && parts[0] == "arn") {  // arn:aws:lambda:region:acct:function:name[:q]
         if (parts[2] != "lambda" || parts[5] != "function" || parts.size() > 8)
             throw invalid_parameter("FunctionName: malformed ARN '" + s + "'");
+        arn_region = parts[3];
+        account = parts[4];
         name = parts[6];
         if (parts.size() == 8) qualifier = parts[7];
     } else if (parts.size() >= 3 && parts[1] == "function") {  // acct:function:name[:q]
+        account = parts[0];
         name = parts[2];
         if (parts.size() == 4) qualifier = parts[3];
     } else if (parts.size() <= 2) {
@@ -102,9 +123,18 @@ std::string resolve_function_name(const std::string& segment, const std::string&
     }
     if (!validate_function_name(name).empty())
         throw invalid_parameter("FunctionName: invalid name '" + name + "'");
+    // As Lambda answers: another region's function is not found here (404, its wording); another
+    // account's is not this caller's to use (403; there is one account, local_account).
+    if (!arn_region.empty() && arn_region != region)
+        throw not_found("Functions from '" + arn_region + "' are not reachable in this region ('" +
+                        region + "')");
+    if (!account.empty() && account != local_account)
+        throw api_error(403, "AccessDeniedException",
+                        "FunctionName '" + s + "' belongs to account " + account +
+                            "; this service has only account " + local_account);
     if (!qualifier.empty() && qualifier != "$LATEST")
-        throw not_found("Function not found: arn:aws:lambda:us-east-1:000000000000:function:" +
-                        name + ":" + qualifier + " (only $LATEST exists locally)");
+        throw not_found("Function not found: arn:aws:lambda:" + region + ":" + local_account +
+                        ":function:" + name + ":" + qualifier + " (only $LATEST exists locally)");
     return name;
 }
 
@@ -154,6 +184,13 @@ void lambda_api::check_runtime(const std::string& runtime) const {
 }
 
 void lambda_api::handle(http::request&& req, const http::responder& reply) {
+    if (draining_) {
+        api_error e(503, "ServiceException",
+                    "the service is shutting down; queued events are saved and run at its next "
+                    "start");
+        e.retry_after_s = 1;
+        throw e;
+    }
     std::string_view target(req.target().data(), req.target().size());
     std::string query;
     if (auto q = target.find('?'); q != std::string_view::npos) {
@@ -185,7 +222,7 @@ void lambda_api::handle(http::request&& req, const http::responder& reply) {
         if (amp == std::string::npos) break;
         pos = amp + 1;
     }
-    std::string name = resolve_function_name(segment, qualifier);
+    std::string name = resolve_function_name(segment, qualifier, cfg_.region);
     if (sub == "invocations" && method == bhttp::verb::post)
         return invoke(name, std::move(req), reply);
     if (sub.empty() && method == bhttp::verb::get) return get_function(name, reply);
@@ -200,10 +237,12 @@ void lambda_api::handle(http::request&& req, const http::responder& reply) {
         "Unknown operation " + std::string(req.method_string()) + " " + std::string(target));
 }
 
-void lambda_api::create_function(const http::request& req, const http::responder& reply) {
-    json j = parse_body(req);
+function_spec lambda_api::spec_from_request(const json& j) const {
     function_spec spec;
     spec.name = string_field(j, "FunctionName", true);
+    // An ARN (full or partial) names the function too, when it is of this region and account.
+    if (spec.name.find(':') != std::string::npos)
+        spec.name = resolve_function_name(spec.name, "", cfg_.region);
     if (auto e = validate_function_name(spec.name); !e.empty()) throw invalid_parameter(e);
     if (auto pt = string_field(j, "PackageType", false); !pt.empty() && pt != "Zip")
         throw invalid_parameter("PackageType: only Zip is supported");
@@ -213,14 +252,8 @@ void lambda_api::create_function(const http::request& req, const http::responder
     if (spec.handler.empty()) spec.handler = "bootstrap";
     if (auto role = string_field(j, "Role", false); !role.empty()) spec.role = role;
     spec.description = string_field(j, "Description", false);
-    if (auto m = int_field(j, "MemorySize")) {
-        if (auto e = validate_memory(*m); !e.empty()) throw invalid_parameter(e);
-        spec.memory_mb = static_cast<int>(*m);
-    }
-    if (auto t = int_field(j, "Timeout")) {
-        if (auto e = validate_timeout(*t); !e.empty()) throw invalid_parameter(e);
-        spec.timeout_s = static_cast<int>(*t);
-    }
+    if (auto m = int_field(j, "MemorySize", validate_memory)) spec.memory_mb = *m;
+    if (auto t = int_field(j, "Timeout", validate_timeout)) spec.timeout_s = *t;
     spec.environment = environment_field(j);
     if (auto a = j.find("Architectures"); a != j.end() && !a->is_null()) {
         if (!a->is_array() || a->size() != 1 || !(*a)[0].is_string() ||
@@ -228,13 +261,39 @@ void lambda_api::create_function(const http::request& req, const http::responder
             throw invalid_parameter("Architectures must be [\"x86_64\"] or [\"arm64\"]");
         spec.architecture = (*a)[0].get<std::string>();
     }
+    return spec;
+}
+
+// What the function_store keeps: the request's fields (any this build does not model too), with
+// the modelled ones set from the spec they produced, so that a restart rebuilds the same spec.
+json lambda_api::saved_config(json request, const function_spec& spec) {
+    request.erase("Code");
+    request.erase("RevisionId");
+    request["FunctionName"] = spec.name;
+    request["Runtime"] = spec.runtime;
+    request["Handler"] = spec.handler;
+    request["Role"] = spec.role;
+    request["Description"] = spec.description;
+    request["MemorySize"] = spec.memory_mb;
+    request["Timeout"] = spec.timeout_s;
+    json env = json::object();
+    for (auto& [k, v] : spec.environment) env[k] = v;
+    request["Environment"] = {{"Variables", env}};
+    request["Architectures"] = json::array({spec.architecture});
+    return request;
+}
+
+void lambda_api::create_function(const http::request& req, const http::responder& reply) {
+    json j = parse_body(req);
+    function_spec spec = spec_from_request(j);
     auto code_it = j.find("Code");
     if (code_it == j.end()) throw invalid_parameter("Code is required");
     if (registry_.find(spec.name))
         throw api_error(409, "ResourceConflictException", "Function already exist: " + spec.name);
     code_source code;
     code.zip_bytes = zipfile_field(*code_it);
-    auto rec = registry_.create(std::move(spec), code);
+    json saved = saved_config(std::move(j), spec);
+    auto rec = registry_.create(std::move(spec), code, std::move(saved));
     send_json(reply, 201, configuration_json(*rec));
 }
 
@@ -269,14 +328,8 @@ void lambda_api::update_configuration(const std::string& name, const http::reque
     auto f = registry_.get(name);
     json j = parse_body(req);
     function_spec spec = f->spec;
-    if (auto m = int_field(j, "MemorySize")) {
-        if (auto e = validate_memory(*m); !e.empty()) throw invalid_parameter(e);
-        spec.memory_mb = static_cast<int>(*m);
-    }
-    if (auto t = int_field(j, "Timeout")) {
-        if (auto e = validate_timeout(*t); !e.empty()) throw invalid_parameter(e);
-        spec.timeout_s = static_cast<int>(*t);
-    }
+    if (auto m = int_field(j, "MemorySize", validate_memory)) spec.memory_mb = *m;
+    if (auto t = int_field(j, "Timeout", validate_timeout)) spec.timeout_s = *t;
     if (j.contains("Environment")) spec.environment = environment_field(j);
     if (auto h = string_field(j, "Handler", false); !h.empty()) spec.handler = h;
     if (auto r = string_field(j, "Runtime", false); !r.empty()) {
@@ -285,7 +338,13 @@ void lambda_api::update_configuration(const std::string& name, const http::reque
     }
     if (auto r = string_field(j, "Role", false); !r.empty()) spec.role = r;
     if (j.contains("Description")) spec.description = string_field(j, "Description", false);
-    auto rec = registry_.update_config(spec);
+    json saved;
+    if (!f->api_config.is_null()) {
+        saved = f->api_config;
+        for (auto& [k, v] : j.items()) saved[k] = v;
+        saved = saved_config(std::move(saved), spec);
+    }
+    auto rec = registry_.update_config(spec, std::move(saved));
     scheduler_.retire(name);
     send_json(reply, 200, configuration_json(*rec));
 }

@@ -305,6 +305,16 @@ class session : public std::enable_shared_from_this<session> {
 
     void close() { finish(); }
 
+    // Shutdown: a connection waiting for its next request closes now; one whose request is being
+    // answered closes after the answer. True while it is answering.
+    bool stop_after_answer() {
+        keep_alive_ = false;
+        if (phase_ == phase::handling || phase_ == phase::writing) return true;
+        finish();
+        return false;
+    }
+    bool answering() const { return phase_ == phase::handling || phase_ == phase::writing; }
+
   private:
     enum class phase { idle, header, body, handling, writing, lingering, closed };
 
@@ -623,8 +633,25 @@ asio::ip::address server::address() const {
     return st_->address;
 }
 
+void server::drain() {
+    st_->closed = true;
+    beast::error_code ignored;
+    st_->acceptor.close(ignored);
+    st_->backoff_timer.cancel();
+    auto sessions = st_->sessions;  // finish() erases from the list
+    for (auto& w : sessions)
+        if (auto s = w.lock()) s->stop_after_answer();
+}
+
+std::size_t server::answering() const {
+    std::size_t n = 0;
+    for (auto& w : st_->sessions)
+        if (auto s = w.lock(); s && s->answering()) ++n;
+    return n;
+}
+
 void server::close() {
-    if (st_->closed) return;
+    if (st_->closed && st_->sessions.empty()) return;
     st_->closed = true;
     beast::error_code ignored;
     st_->acceptor.close(ignored);

@@ -97,6 +97,10 @@ class server {
     boost::asio::ip::address address() const;  // the address bound
     // Stops accepting and closes every open connection (parked requests get no answer).
     void close();
+    // Shutdown, first step: stops accepting and closes the connections waiting for a request; a
+    // connection whose request is being answered closes after its answer.
+    void drain();
+    std::size_t answering() const;  // connections with a request being answered or written
 
     struct state;
 

@@ -62,12 +62,18 @@ void lambda_api::invoke(const std::string& name, http::request&& req,
         return;
     }
     if (type == "Event") {
-        std::string id = inv->id;
-        scheduler_.enqueue_event(fn, std::move(inv));
-        http::response res{bhttp::status::accepted, 11};
-        res.set("x-amzn-RequestId", id);
-        res.set("X-Lambench-Resource-Model", model);
-        reply.send(std::move(res));
+        // 202 only once the event is on disk: an acknowledged event survives a crash.
+        scheduler_.enqueue_event(fn, inv, [reply, model, id = inv->id](bool saved) {
+            if (!saved) {
+                reply.fail(api_error(500, "ServiceException",
+                                     "the event could not be saved; it was not queued"));
+                return;
+            }
+            http::response res{bhttp::status::accepted, 11};
+            res.set("x-amzn-RequestId", id);
+            res.set("X-Lambench-Resource-Model", model);
+            reply.send(std::move(res));
+        });
         return;
     }
     bool tail = log_type == "Tail";

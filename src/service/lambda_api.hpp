@@ -24,6 +24,11 @@ class lambda_api {
 
     // FunctionConfiguration JSON as Lambda returns it.
     nlohmann::json configuration_json(const function_record& f) const;
+    // A CreateFunction request's configuration (Code aside), validated; throws api_error 400.
+    // Also rebuilds the functions a function_store saved.
+    function_spec spec_from_request(const nlohmann::json& request) const;
+    // While draining (shutdown), every request is answered 503: the service takes no new work.
+    void set_draining() { draining_ = true; }
 
   private:
     void create_function(const http::request& req, const http::responder& reply);
@@ -39,16 +44,20 @@ class lambda_api {
     void invoke(const std::string& name, http::request&& req, const http::responder& reply);
 
     void send_json(const http::responder& reply, int status, const nlohmann::json& body) const;
+    static nlohmann::json saved_config(nlohmann::json request, const function_spec& spec);
     void check_runtime(const std::string& runtime) const;
 
     registry& registry_;
     scheduler& scheduler_;
     const service_config& cfg_;
     bool partial_model_;
+    bool draining_ = false;
 };
 
 // "name", "name:qualifier", an ARN (full or partial), URL-encoded; query Qualifier. Returns the
-// bare name; throws 404 for a qualifier other than $LATEST.
-std::string resolve_function_name(const std::string& path_segment, const std::string& qualifier);
+// bare name; throws 404 for a qualifier other than $LATEST or an ARN of another region, 403 for
+// an ARN of another account.
+std::string resolve_function_name(const std::string& path_segment, const std::string& qualifier,
+                                  const std::string& region);
 
 }  // namespace lambench::service

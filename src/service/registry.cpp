@@ -1,8 +1,10 @@
 #include "registry.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "errors.hpp"
+#include "function_store.hpp"
 #include "util.hpp"
 #include "zip_extract.hpp"
 
@@ -21,7 +23,7 @@ registry::registry(fs::path code_root, std::string region)
     : code_root_(std::move(code_root)), region_(std::move(region)) {}
 
 std::string registry::arn_for(const std::string& name) const {
-    return "arn:aws:lambda:" + region_ + ":000000000000:function:" + name;
+    return "arn:aws:lambda:" + region_ + ":" + local_account + ":function:" + name;
 }
 
 function_ptr registry::find(const std::string& name) const {
@@ -34,7 +36,8 @@ function_ptr registry::get(const std::string& name) const {
     throw not_found("Function not found: " + arn_for(name));
 }
 
-function_ptr registry::install(function_spec spec, const code_source& code, std::uint64_t gen) {
+std::shared_ptr<function_record> registry::install(function_spec spec, const code_source& code,
+                                                   std::uint64_t gen) {
     auto rec = std::make_shared<function_record>();
     rec->arn = arn_for(spec.name);
     rec->generation = gen;
@@ -71,21 +74,51 @@ function_ptr registry::install(function_spec spec, const code_source& code, std:
     return rec;
 }
 
-function_ptr registry::create(function_spec spec, const code_source& code) {
+void registry::save(const function_record& rec, std::string_view zip_bytes) {
+    if (!store_ || rec.api_config.is_null()) return;
+    try {
+        store_->put(rec.spec.name, rec.api_config, zip_bytes, rec.code_sha256, rec.code_size,
+                    rec.generation, rec.last_modified);
+    } catch (const std::exception& e) {
+        throw api_error(500, "ServiceException",
+                        "cannot save function '" + rec.spec.name + "': " + e.what());
+    }
+}
+
+function_ptr registry::create(function_spec spec, const code_source& code,
+                              nlohmann::json api_config) {
     if (functions_.count(spec.name))
         throw api_error(409, "ResourceConflictException", "Function already exist: " + spec.name);
     std::string name = spec.name;
     auto rec = install(std::move(spec), code, next_generation_++);
+    rec->api_config = std::move(api_config);
+    save(*rec, code.zip_bytes);  // durable before the function exists
     functions_[name] = rec;
     return rec;
 }
 
-function_ptr registry::update_config(const function_spec& spec) {
+function_ptr registry::restore(function_spec spec, const code_source& code,
+                               nlohmann::json api_config, std::uint64_t generation,
+                               const std::string& last_modified) {
+    if (functions_.count(spec.name))
+        throw api_error(409, "ResourceConflictException", "Function already exist: " + spec.name);
+    std::string name = spec.name;
+    auto rec = install(std::move(spec), code, generation);
+    rec->api_config = std::move(api_config);
+    if (!last_modified.empty()) rec->last_modified = last_modified;
+    next_generation_ = std::max(next_generation_, generation + 1);
+    functions_[name] = rec;
+    return rec;
+}
+
+function_ptr registry::update_config(const function_spec& spec, nlohmann::json api_config) {
     auto old = get(spec.name);
     auto rec = std::make_shared<function_record>(*old);
     rec->spec = spec;
     rec->generation = next_generation_++;
     rec->last_modified = lambda_timestamp_now();
+    rec->api_config = old->api_config.is_null() ? nlohmann::json() : std::move(api_config);
+    save(*rec, {});
     functions_[spec.name] = rec;
     return rec;
 }
@@ -93,12 +126,22 @@ function_ptr registry::update_config(const function_spec& spec) {
 function_ptr registry::update_code(const std::string& name, const code_source& code) {
     auto old = get(name);
     auto rec = install(old->spec, code, next_generation_++);
+    rec->api_config = old->api_config;
+    save(*rec, code.zip_bytes);
     functions_[name] = rec;
     return rec;
 }
 
 void registry::remove(const std::string& name) {
-    get(name);
+    auto old = get(name);
+    if (store_ && !old->api_config.is_null()) {
+        try {
+            store_->remove(name);
+        } catch (const std::exception& e) {
+            throw api_error(500, "ServiceException",
+                            "cannot delete the saved function '" + name + "': " + e.what());
+        }
+    }
     functions_.erase(name);
 }
 

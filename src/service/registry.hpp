@@ -7,12 +7,16 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "config.hpp"
 
 namespace lambench::service {
+
+// The one account of the local service, in every ARN it makes.
+inline constexpr const char* local_account = "000000000000";
 
 // A code directory the service unpacked: deleted with its last user. Every function_record
 // (generation) made from one package shares it (a configuration update keeps the code), and a
@@ -39,6 +43,9 @@ struct function_record {
     std::uint64_t code_size = 0;  // zip bytes, or the directory's total bytes
     std::string last_modified;
     std::uint64_t generation = 0;
+    // Created through the API: its CreateFunction request without Code, later configuration
+    // updates merged in; what the function_store keeps. Null for a function of the config file.
+    nlohmann::json api_config;
 };
 using function_ptr = std::shared_ptr<const function_record>;
 
@@ -48,25 +55,39 @@ struct code_source {
     std::filesystem::path directory;  // or a directory used in place (config file only)
 };
 
+class function_store;
+
 class registry {
   public:
     // code_root: where packages are extracted, one directory per code version, each removed
     // when no generation uses it any more (what is left is removed by the caller at shutdown).
     registry(std::filesystem::path code_root, std::string region);
+    // From now on every change to a function created through the API (api_config not null) is
+    // made durable in `store` before it takes effect; a store failure throws and changes nothing.
+    void persist_to(function_store* store) { store_ = store; }
 
     function_ptr find(const std::string& name) const;  // null when absent
     function_ptr get(const std::string& name) const;   // throws 404
-    // Throws 409 when the name exists, 400 for bad packages/values.
-    function_ptr create(function_spec spec, const code_source& code);
-    function_ptr update_config(const function_spec& spec);  // same name; new generation
+    // Throws 409 when the name exists, 400 for bad packages/values. `api_config`: see
+    // function_record (null: a function of the config file, not persisted).
+    function_ptr create(function_spec spec, const code_source& code,
+                        nlohmann::json api_config = nullptr);
+    // A function saved by an earlier run, with its generation and LastModified.
+    function_ptr restore(function_spec spec, const code_source& code, nlohmann::json api_config,
+                         std::uint64_t generation, const std::string& last_modified);
+    // Same name; new generation. `api_config`: the function's, with this update merged in.
+    function_ptr update_config(const function_spec& spec, nlohmann::json api_config = nullptr);
     function_ptr update_code(const std::string& name, const code_source& code);
     void remove(const std::string& name);  // throws 404
     std::vector<function_ptr> list() const;
     std::string arn_for(const std::string& name) const;
 
   private:
-    function_ptr install(function_spec spec, const code_source& code, std::uint64_t gen);
+    std::shared_ptr<function_record> install(function_spec spec, const code_source& code,
+                                             std::uint64_t gen);
+    void save(const function_record& rec, std::string_view zip_bytes);
     std::filesystem::path code_root_;
+    function_store* store_ = nullptr;
     std::string region_;
     std::uint64_t next_generation_ = 1;
     std::map<std::string, function_ptr> functions_;

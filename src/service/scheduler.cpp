@@ -10,8 +10,14 @@ namespace asio = boost::asio;
 using clock = std::chrono::steady_clock;
 
 scheduler::scheduler(asio::io_context& io, registry& reg, const service_config& cfg,
-                     sandbox_settings settings, log_store& logs)
-    : io_(io), registry_(reg), cfg_(cfg), settings_(std::move(settings)), logs_(logs), sweep_(io) {
+                     sandbox_settings settings, log_store& logs, event_store* events)
+    : io_(io),
+      registry_(reg),
+      cfg_(cfg),
+      settings_(std::move(settings)),
+      logs_(logs),
+      events_(events),
+      sweep_(io) {
     logs_.set_max_bytes(cfg_.log_max_bytes);
     arm_sweep();
 }
@@ -38,11 +44,23 @@ void scheduler::arm_sweep() {
     });
 }
 
+void scheduler::track(invocation_ptr& inv) {
+    bool event = inv->is_event;
+    ++in_flight_;
+    if (event) ++in_flight_events_;
+    inv->done = [this, event, inner = std::move(inv->done)](invocation_result&& r) {
+        --in_flight_;
+        if (event) --in_flight_events_;
+        if (inner) inner(std::move(r));
+    };
+}
+
 bool scheduler::try_run(pool& p, const function_ptr& fn, invocation_ptr& inv) {
     for (auto& sb : p.sandboxes) {
         if (sb->current_state() == sandbox::state::idle &&
             sb->function()->generation == fn->generation) {
             ++p.stats.invocations;
+            track(inv);
             sb->assign(std::move(inv));
             return true;
         }
@@ -58,6 +76,7 @@ bool scheduler::try_run(pool& p, const function_ptr& fn, invocation_ptr& inv) {
     p.sandboxes.push_back(sb);
     ++p.stats.invocations;
     ++p.stats.cold_starts;
+    track(inv);
     sb->start(std::move(inv));
     return true;
 }
@@ -80,13 +99,19 @@ void scheduler::wrap_event(const std::string& function, invocation_ptr& inv) {
     invocation proto = *inv;
     proto.done = nullptr;
     inv->done = [this, function, proto](invocation_result&& r) {
-        if (!r.function_error || stopping_) return;
+        if (!r.function_error) {
+            if (events_) events_->done(proto.id);
+            return;
+        }
+        if (stopping_) return;  // cut off by the shutdown: it stays saved, and runs again
         auto& p = pools_[function];
         if (proto.attempt >= cfg_.event_max_retries) {
             ++p.stats.events_failed;
+            if (events_) events_->done(proto.id);
             return;
         }
         ++p.stats.event_retries;
+        if (events_) events_->attempt(proto.id, proto.attempt + 1);
         auto retry = std::make_shared<invocation>(proto);
         retry->attempt = proto.attempt + 1;
         wrap_event(function, retry);
@@ -101,9 +126,11 @@ void scheduler::wrap_event(const std::string& function, invocation_ptr& inv) {
     };
 }
 
-void scheduler::enqueue_event(const function_ptr& fn, invocation_ptr inv) {
-    auto& p = pools_[fn->spec.name];
-    if (p.events.size() >= cfg_.event_queue) {
+void scheduler::enqueue_event(const function_ptr& fn, invocation_ptr inv,
+                              std::function<void(bool)> accepted) {
+    const std::string name = fn->spec.name;
+    auto& p = pools_[name];
+    if (p.events.size() + p.reserved >= cfg_.event_queue) {
         ++p.stats.throttles;
         api_error e(429, "TooManyRequestsException", "Rate Exceeded.");
         e.reason = "EventQueueFull";
@@ -111,20 +138,77 @@ void scheduler::enqueue_event(const function_ptr& fn, invocation_ptr inv) {
         throw e;
     }
     inv->is_event = true;
-    wrap_event(fn->spec.name, inv);
-    ++p.stats.events_queued;
-    p.events.push_back(std::move(inv));
-    dispatch_events(fn->spec.name);
+    if (!events_) {
+        ++p.stats.events_queued;
+        wrap_event(name, inv);
+        p.events.push_back(std::move(inv));
+        accepted(true);
+        dispatch_events(name);
+        return;
+    }
+    saved_event saved{inv->id, name, inv->payload, inv->client_context, inv->attempt};
+    events_->queued(saved, [this, name, inv, accepted = std::move(accepted)](bool ok) mutable {
+        auto& q = pools_[name];
+        --q.reserved;
+        if (!ok) {
+            events_->done(inv->id);
+            accepted(false);
+            return;
+        }
+        ++q.stats.events_queued;
+        accepted(true);
+        wrap_event(name, inv);
+        q.events.push_back(std::move(inv));
+        dispatch_events(name);  // not while draining: then it is saved for the next start
+    });
+    ++p.reserved;
+}
+
+std::size_t scheduler::restore_events(const std::vector<saved_event>& events) {
+    std::size_t dropped = 0;
+    std::vector<std::string> names;
+    for (const auto& e : events) {
+        if (!registry_.find(e.function)) {
+            if (events_) events_->done(e.id);
+            ++dropped;
+            continue;
+        }
+        auto inv = std::make_shared<invocation>();
+        inv->id = e.id;
+        inv->function = e.function;
+        inv->payload = e.payload;
+        inv->client_context = e.client_context;
+        inv->attempt = e.attempt;
+        inv->is_event = true;
+        wrap_event(e.function, inv);
+        auto& p = pools_[e.function];
+        ++p.stats.events_queued;
+        p.events.push_back(std::move(inv));
+        if (std::find(names.begin(), names.end(), e.function) == names.end())
+            names.push_back(e.function);
+    }
+    for (auto& n : names) asio::post(io_, [this, n] { dispatch_events(n); });
+    return dropped;
+}
+
+void scheduler::drop_events(pool& p) {
+    if (events_)
+        for (auto& inv : p.events) events_->done(inv->id);
+    p.events.clear();
+}
+
+void scheduler::drain() {
+    draining_ = true;
 }
 
 void scheduler::dispatch_events(const std::string& function) {
     auto it = pools_.find(function);
     if (it == pools_.end()) return;
     auto& p = it->second;
-    while (!p.events.empty()) {
+    while (!p.events.empty() && !draining_ && !stopping_) {
         auto fn = registry_.find(function);
         if (!fn) {  // deleted: its queued events go with it
-            p.events.clear();
+            drop_events(p);
             return;
         }
         auto inv = p.events.front();
@@ -140,10 +224,11 @@ void scheduler::on_idle(sandbox& sb) {
         return;
     }
     auto& p = pools_[current->spec.name];
-    if (!p.events.empty()) {
+    if (!p.events.empty() && !draining_ && !stopping_) {
         auto inv = p.events.front();
         p.events.pop_front();
         ++p.stats.invocations;
+        track(inv);
         sb.assign(std::move(inv));
     }
 }
@@ -177,7 +262,7 @@ void scheduler::retire(const std::string& function) {
         if (old && sb->current_state() == sandbox::state::idle) sb->kill("retired");
         // busy ones are killed by on_idle when they finish; initializing ones too
     }
-    if (!current) it->second.events.clear();
+    if (!current) drop_events(it->second);
 }
 
 void scheduler::reap_children() {

@@ -3,17 +3,23 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 #include "auth.hpp"
+#include "event_store.hpp"
+#include "function_store.hpp"
 #include "http_server.hpp"
 #include "lambda_api.hpp"
 #include "logs.hpp"
+#include "posix/file.hpp"
 #include "posix/state_dir.hpp"
 #include "registry.hpp"
 #include "resources.hpp"
@@ -51,6 +57,22 @@ asio::ip::tcp::endpoint parse_listen(const std::string& listen) {
     return {addr, static_cast<unsigned short>(port)};
 }
 
+// run-<pid> directories of services that are gone (killed: nobody removed their unpacked code).
+// Holding the state directory's lock, no other service of it is running.
+void remove_stale_run_dirs(const fs::path& base) {
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(base, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.rfind("run-", 0) != 0 || name == "run-" + std::to_string(::getpid())) continue;
+        std::error_code rm;
+        fs::remove_all(it->path(), rm);
+        if (rm)
+            std::fprintf(stderr, "lambench serve: remove %s: %s\n", it->path().c_str(),
+                         rm.message().c_str());
+    }
+}
+
 bool require_cgroups() {
     const char* v = std::getenv("LAMBENCH_REQUIRE_CGROUPS");
     return v && std::string(v) == "1";
@@ -62,14 +84,21 @@ struct service::impl {
     service_config cfg;
     asio::io_context io{1};
     fs::path run_dir;
+    std::optional<posix::file_lock> lock;  // one service per state directory
     bool partial = false;
     std::unique_ptr<log_store> logs;
+    std::unique_ptr<function_store> functions;
+    std::unique_ptr<event_store> events;
     std::unique_ptr<registry> reg;
     std::unique_ptr<scheduler> sched;
     std::unique_ptr<lambda_api> api;
     std::unique_ptr<http::server> server;
     asio::signal_set stop_signals{io, SIGINT, SIGTERM};
     asio::signal_set child_signal{io, SIGCHLD};
+    asio::steady_timer drain_timer{io};
+    std::chrono::steady_clock::time_point drain_deadline;
+    std::size_t in_flight_at_drain = 0;
+    bool draining = false, forced = false;
 
     void watch_children() {
         child_signal.async_wait([this](boost::system::error_code ec, int) {
@@ -78,7 +107,122 @@ struct service::impl {
             watch_children();
         });
     }
+
+    void restore(const std::vector<function_spec>& configured);
+    void begin_drain();
+    void poll_drain();
+    void finish_shutdown();
 };
+
+namespace {
+void say(const std::string& line) {
+    std::fprintf(stderr, "lambench serve: %s\n", line.c_str());
+}
+std::string seconds_text(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", s);
+    return buf;
+}
+}  // namespace
+
+// Functions created through the API by an earlier run come back first (their generations are
+// kept), then the config file's are created; a name in both is the config file's: the saved one
+// is deleted. Events are restored last, once every function they may name exists.
+void service::impl::restore(const std::vector<function_spec>& configured) {
+    std::vector<std::string> problems;
+    auto saved = functions->load(problems);
+    for (auto& p : problems) say("state: " + p);
+    std::size_t restored = 0;
+    for (auto& f : saved) {
+        bool shadowed = std::any_of(configured.begin(), configured.end(),
+                                    [&](const function_spec& c) { return c.name == f.name; });
+        if (shadowed) {
+            say("function '" + f.name + "' of the config file replaces the one created through " +
+                "the API in an earlier run (that one is deleted)");
+            functions->remove(f.name);
+            continue;
+        }
+        try {
+            code_source code;
+            code.zip_bytes = std::move(f.zip_bytes);
+            reg->restore(api->spec_from_request(f.config), code, f.config, f.generation,
+                         f.last_modified);
+            ++restored;
+        } catch (const std::exception& e) {
+            say("function '" + f.name + "' not restored: " + e.what() +
+                " (it stays saved for a later start)");
+        }
+    }
+    reg->persist_to(functions.get());
+    if (restored > 0)
+        say("restored " + std::to_string(restored) + " function(s) created through the API, from " +
+            functions->dir().string());
+}
+
+void service::impl::begin_drain() {
+    draining = true;
+    api->set_draining();
+    server->drain();
+    sched->drain();
+    in_flight_at_drain = sched->in_flight();
+    drain_deadline = std::chrono::steady_clock::now() +
+                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(cfg.shutdown_grace_s));
+    if (in_flight_at_drain > 0)
+        say("stopping: waiting up to " + seconds_text(cfg.shutdown_grace_s) + " s for " +
+            std::to_string(in_flight_at_drain) +
+            " invocation(s) in flight (signal again to stop at once)");
+    stop_signals.async_wait([this](boost::system::error_code ec, int) {
+        if (ec) return;
+        forced = true;
+        io.stop();
+    });
+    poll_drain();
+}
+
+void service::impl::poll_drain() {
+    bool idle = sched->in_flight() == 0 && server->answering() == 0;
+    if (idle || std::chrono::steady_clock::now() >= drain_deadline) {
+        io.stop();
+        return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(10));
+    drain_timer.async_wait([this](boost::system::error_code ec) {
+        if (!ec) poll_drain();
+    });
+}
+
+// After the loop: whatever is still in flight is cut off (its sandbox stopped; an event among it
+// stays saved and runs again), the event journal is compacted to what is pending, and one line
+// says what became of every invocation.
+void service::impl::finish_shutdown() {
+    const std::size_t left = sched->in_flight(), left_events = sched->in_flight_events();
+    const std::size_t finished = in_flight_at_drain > left ? in_flight_at_drain - left : 0;
+    server->close();
+    sched->shutdown();
+    std::string line =
+        "shutdown: " + std::to_string(finished) + " in-flight invocation(s) finished";
+    if (left > 0) {
+        line += ", " + std::to_string(left) + " cut off " +
+                (forced ? std::string("by a second signal")
+                        : "after the " + seconds_text(cfg.shutdown_grace_s) + " s grace");
+        if (left_events > 0)
+            line += " (" + std::to_string(left_events) + " of them events, saved to run again)";
+    }
+    try {
+        events->close();
+        const std::size_t pending = events->pending();
+        if (pending == 0)
+            line += "; no queued events";
+        else
+            line += "; " + std::to_string(pending) + " queued event(s) saved to " +
+                    events->path().string() + ", they will run on the next start";
+    } catch (const std::exception& e) {
+        line += "; the queued events could not be saved (" + std::string(e.what()) +
+                "): " + std::to_string(events->pending()) + " may be lost";
+    }
+    say(line);
+}
 
 service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
     auto& m = *impl_;
@@ -95,10 +239,21 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
     }
     if (m.cfg.state_dir.empty()) m.cfg.state_dir = posix::default_state_dir();
     fs::path base = m.cfg.state_dir / "service";
+    fs::create_directories(base);
+    // The journals have one writer: a second service on the same state directory would interleave
+    // its records with ours.
+    m.lock = posix::file_lock::try_acquire(base / "lock");
+    if (!m.lock)
+        throw std::runtime_error("another lambench serve is using the state directory " +
+                                 m.cfg.state_dir.string() +
+                                 "; stop it, or give this one its own --state-dir");
+    remove_stale_run_dirs(base);
     m.run_dir = base / ("run-" + std::to_string(::getpid()));
     fs::remove_all(m.run_dir);
     fs::create_directories(m.run_dir / "code");
     m.logs = std::make_unique<log_store>(base / "logs");
+    m.functions = std::make_unique<function_store>(base / "functions");
+    m.events = std::make_unique<event_store>(m.io, base / "events");
     m.reg = std::make_unique<registry>(m.run_dir / "code", m.cfg.region);
 
     sandbox_settings ss;
@@ -109,9 +264,10 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
     ss.partial_model = m.partial;
     ss.launchers = m.cfg.launchers;
     ss.group_prefix = "lambench-" + std::to_string(::getpid()) + "-";
-    m.sched = std::make_unique<scheduler>(m.io, *m.reg, m.cfg, ss, *m.logs);
+    m.sched = std::make_unique<scheduler>(m.io, *m.reg, m.cfg, ss, *m.logs, m.events.get());
     m.api = std::make_unique<lambda_api>(*m.reg, *m.sched, m.cfg, m.partial);
 
+    m.restore(m.cfg.functions);
     for (auto& f : m.cfg.functions) {
         if (!is_provided_runtime(f.runtime) && !m.cfg.launchers.count(f.runtime))
             throw std::runtime_error("function '" + f.name + "': runtime '" + f.runtime +
@@ -148,6 +304,19 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
         throw std::runtime_error("--auth must be none or sigv4, not '" + m.cfg.auth + "'");
     } else if (!m.cfg.credentials_file.empty()) {
         throw std::runtime_error("--credentials is only used with --auth sigv4");
+    }
+
+    {
+        std::vector<std::string> problems;
+        auto pending = m.events->load(problems);
+        for (auto& p : problems) say("state: " + p);
+        std::size_t dropped = m.sched->restore_events(pending);
+        if (dropped > 0)
+            say(std::to_string(dropped) +
+                " saved event(s) of functions that no longer exist were dropped");
+        if (pending.size() > dropped)
+            say(std::to_string(pending.size() - dropped) + " queued event(s) restored from " +
+                m.events->path().string() + "; they run now");
     }
 
     auto listen_ep = parse_listen(m.cfg.listen);
@@ -207,7 +376,7 @@ void service::stop() {
 void service::run() {
     auto& m = *impl_;
     m.stop_signals.async_wait([&m](boost::system::error_code ec, int) {
-        if (!ec) m.io.stop();
+        if (!ec) m.begin_drain();
     });
     m.watch_children();
     // The last line of defence: a handler that throws (a bug) is logged and the loop goes on;
@@ -223,8 +392,7 @@ void service::run() {
             std::fprintf(stderr, "lambench serve: internal error (service continues)\n");
         }
     }
-    m.server->close();
-    m.sched->shutdown();
+    m.finish_shutdown();
 }
 
 }  // namespace lambench::service

@@ -615,6 +615,86 @@ TEST_F(Service, CreateRejectsBadInput) {
         EXPECT_EQ(http("GET", svc->url() + "/2015-03-31/functions/" + n).status, 404) << n;
 }
 
+// Each of these was accepted before (issue 9, defect 8): the function then failed at its first
+// invoke, or the error showed a number the client never sent.
+TEST_F(Service, CreateRejectsAnEnvironmentNameWithNulOrEqualsOrNothing) {
+    std::string url = svc->url() + "/2015-03-31/functions";
+    for (const std::string& name : {std::string("A\0B", 3), std::string("A=B"), std::string()}) {
+        auto b = create_body("badenv");
+        b["Environment"] = {{"Variables", {{name, "x"}}}};
+        expect_error(http("POST", url, b.dump()), 400, "InvalidParameterValueException",
+                     "Environment.Variables");
+        EXPECT_EQ(http("GET", url + "/badenv").status, 404);
+    }
+    auto nul = json{{"Environment", {{"Variables", {{std::string("X\0Y", 3), "1"}}}}}};
+    expect_error(http("PUT", url + "/echo/configuration", nul.dump()), 400,
+                 "InvalidParameterValueException", "NUL");
+}
+
+TEST_F(Service, CreateRejectsAnEmptyOrNonZipPackage) {
+    std::string url = svc->url() + "/2015-03-31/functions";
+    auto b = create_body("emptyzip");
+    b["Code"]["ZipFile"] = "";
+    expect_error(http("POST", url, b.dump()), 400, "InvalidParameterValueException",
+                 "Code.ZipFile is empty");
+    b["Code"]["ZipFile"] = base64("this is not a zip archive at all");
+    expect_error(http("POST", url, b.dump()), 400, "InvalidParameterValueException",
+                 "Code.ZipFile");
+    EXPECT_EQ(http("GET", url + "/emptyzip").status, 404);
+    expect_error(http("PUT", url + "/echo/code", json{{"ZipFile", ""}}.dump()), 400,
+                 "InvalidParameterValueException", "Code.ZipFile is empty");
+}
+
+TEST_F(Service, AnArnOfAnotherRegionOrAccountIsRefused) {
+    auto region = http("POST",
+                       svc->url() +
+                           "/2015-03-31/functions/"
+                           "arn%3Aaws%3Alambda%3Aeu-west-1%3A000000000000%3Afunction%3Aecho/"
+                           "invocations",
+                       "{}");
+    expect_error(region, 404, "ResourceNotFoundException",
+                 "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')");
+    auto account = http("GET", svc->url() +
+                                   "/2015-03-31/functions/"
+                                   "arn:aws:lambda:us-east-1:111122223333:function:echo");
+    expect_error(account, 403, "AccessDeniedException", "111122223333");
+    auto b = create_body("arn:aws:lambda:eu-west-1:000000000000:function:elsewhere");
+    expect_error(http("POST", svc->url() + "/2015-03-31/functions", b.dump()), 404,
+                 "ResourceNotFoundException", "eu-west-1");
+    EXPECT_EQ(http("GET", svc->url() + "/2015-03-31/functions/elsewhere").status, 404);
+    // This region's and account's ARN names the function.
+    b = create_body("arn:aws:lambda:us-east-1:000000000000:function:byarn");
+    auto ok = http("POST", svc->url() + "/2015-03-31/functions", b.dump());
+    ASSERT_EQ(ok.status, 201) << ok.body;
+    EXPECT_EQ(json::parse(ok.body)["FunctionName"], "byarn");
+    EXPECT_EQ(http("DELETE", svc->url() + "/2015-03-31/functions/byarn").status, 204);
+}
+
+TEST_F(Service, AnOutOfRangeNumberIsReportedAsSent) {
+    std::string url = svc->url() + "/2015-03-31/functions";
+    // {field, what the client sends, how the message shows it} (a JSON parser keeps a number
+    // beyond 64 bits as a double: -2^63-1 is shown as the double it is)
+    const std::tuple<const char*, const char*, const char*> cases[] = {
+        {"MemorySize", "9223372036854775808", "9223372036854775808"},
+        {"MemorySize", "18446744073709551615", "18446744073709551615"},
+        {"MemorySize", "-9223372036854775809", "-9.223372036854776e+18"},
+        {"Timeout", "9223372036854775808", "9223372036854775808"},
+        {"MemorySize", "1e30", "1e+30"},
+    };
+    for (auto [field, number, shown] : cases) {
+        std::string body = create_body("bignum").dump();
+        body.insert(body.size() - 1, std::string(",\"") + field + "\":" + number);
+        auto r = http("POST", url, body);
+        expect_error(r, 400, "InvalidParameterValueException", std::string(field) + " must be");
+        EXPECT_NE(r.body.find(std::string("got ") + shown), std::string::npos) << r.body;
+        EXPECT_EQ(r.body.find("-9223372036854775808"), std::string::npos) << r.body;
+        auto u = http("PUT", url + "/echo/configuration",
+                      std::string("{\"") + field + "\":" + number + "}");
+        expect_error(u, 400, "InvalidParameterValueException");
+        EXPECT_NE(u.body.find(std::string("got ") + shown), std::string::npos) << u.body;
+    }
+}
+
 TEST_F(Service, CreateRejectsHostileZips) {
     std::string url = svc->url() + "/2015-03-31/functions";
     struct hostile {

@@ -6,6 +6,7 @@
 #include "harness.hpp"
 #include "service/config.hpp"
 #include "service/errors.hpp"
+#include "service/journal.hpp"
 #include "service/lambda_api.hpp"
 #include "service/logs.hpp"
 #include "service/util.hpp"
@@ -74,37 +75,69 @@ TEST(Util, RequestIdIsUuidV4) {
 }
 
 TEST(FunctionName, AllFormsResolve) {
-    EXPECT_EQ(svc::resolve_function_name("fn", ""), "fn");
-    EXPECT_EQ(svc::resolve_function_name("fn:$LATEST", ""), "fn");
-    EXPECT_EQ(svc::resolve_function_name("fn%3A%24LATEST", ""), "fn");
+    EXPECT_EQ(svc::resolve_function_name("fn", "", "us-east-1"), "fn");
+    EXPECT_EQ(svc::resolve_function_name("fn:$LATEST", "", "us-east-1"), "fn");
+    EXPECT_EQ(svc::resolve_function_name("fn%3A%24LATEST", "", "us-east-1"), "fn");
     EXPECT_EQ(svc::resolve_function_name(
-                  "arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Afn", ""),
+                  "arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Afn", "", "us-east-1"),
               "fn");
-    EXPECT_EQ(
-        svc::resolve_function_name("arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST", ""),
-        "fn");
-    EXPECT_EQ(svc::resolve_function_name("000000000000:function:fn", ""), "fn");
-    EXPECT_EQ(svc::resolve_function_name("fn", "$LATEST"), "fn");
+    EXPECT_EQ(svc::resolve_function_name(
+                  "arn:aws:lambda:us-east-1:000000000000:function:fn:$LATEST", "", "us-east-1"),
+              "fn");
+    EXPECT_EQ(svc::resolve_function_name("000000000000:function:fn", "", "us-east-1"), "fn");
+    EXPECT_EQ(svc::resolve_function_name("fn", "$LATEST", "us-east-1"), "fn");
 }
 
 TEST(FunctionName, OtherQualifiersAreNotFound) {
     try {
-        svc::resolve_function_name("fn:3", "");
+        svc::resolve_function_name("fn:3", "", "us-east-1");
         FAIL();
     } catch (const svc::api_error& e) {
         EXPECT_EQ(e.status, 404);
         EXPECT_EQ(e.code, "ResourceNotFoundException");
     }
-    EXPECT_THROW(svc::resolve_function_name("fn", "prod"), svc::api_error);
+    EXPECT_THROW(svc::resolve_function_name("fn", "prod", "us-east-1"), svc::api_error);
 }
 
 TEST(FunctionName, BadNamesAreInvalidParameters) {
     try {
-        svc::resolve_function_name("bad%20name", "");
+        svc::resolve_function_name("bad%20name", "", "us-east-1");
         FAIL();
     } catch (const svc::api_error& e) {
         EXPECT_EQ(e.status, 400);
         EXPECT_NE(std::string(e.what()).find("FunctionName"), std::string::npos);
+    }
+}
+
+// Lambda: another region's ARN is not found there (404, "Functions from 'X' are not reachable in
+// this region ('Y')"); another account's is access denied (403).
+TEST(FunctionName, AnotherRegionIsNotFound) {
+    try {
+        svc::resolve_function_name("arn:aws:lambda:eu-west-1:000000000000:function:fn", "",
+                                   "us-east-1");
+        FAIL() << "an ARN of eu-west-1 resolved in us-east-1";
+    } catch (const svc::api_error& e) {
+        EXPECT_EQ(e.status, 404);
+        EXPECT_EQ(e.code, "ResourceNotFoundException");
+        EXPECT_STREQ(e.what(),
+                     "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')");
+    }
+    EXPECT_EQ(svc::resolve_function_name("arn:aws:lambda:eu-west-1:000000000000:function:fn", "",
+                                         "eu-west-1"),
+              "fn");
+}
+
+TEST(FunctionName, AnotherAccountIsAccessDenied) {
+    for (const char* name :
+         {"arn:aws:lambda:us-east-1:123456789012:function:fn", "123456789012:function:fn"}) {
+        try {
+            svc::resolve_function_name(name, "", "us-east-1");
+            FAIL() << name << " resolved";
+        } catch (const svc::api_error& e) {
+            EXPECT_EQ(e.status, 403) << name;
+            EXPECT_EQ(e.code, "AccessDeniedException") << name;
+            EXPECT_NE(std::string(e.what()).find("123456789012"), std::string::npos) << e.what();
+        }
     }
 }
 
@@ -307,4 +340,51 @@ TEST(Config, BadValuesNameTheKey) {
     EXPECT_NE(err("[[function]]\nname='a b'\ncode='c'\n").find("FunctionName"), std::string::npos);
     EXPECT_NE(err("[[function]]\nname='a'\n").find("code"), std::string::npos);
     EXPECT_NE(err("this is = = not toml").find("s.toml"), std::string::npos);
+}
+
+// ---- journals (docs/state.md) ----
+
+TEST(Journal, DamagedLinesAreReportedAndSkippedAndTheRestIsKept) {
+    temp_dir t;
+    const fs::path file = t.path() / "j.jsonl";
+    write_file(file, std::string(R"({"v":1,"op":"put","name":"a"})") + "\n" +
+                         std::string("\xff\xfe\x00garbage\n", 11) + R"({"v":2,"op":"put"})" + "\n" +
+                         R"([1,2])" + "\n" + R"({"v":1})" + "\n\n" +
+                         R"({"v":1,"op":"put","name":"b"})" + "\n" + R"({"v":1,"op":"pu)");
+    auto c = svc::read_journal(file);
+    ASSERT_EQ(c.records.size(), 2u);
+    EXPECT_EQ(c.records[0]["name"], "a");
+    EXPECT_EQ(c.records[1]["name"], "b");
+    ASSERT_EQ(c.problems.size(), 5u);
+    EXPECT_NE(c.problems[0].find("line 2: not a JSON record"), std::string::npos) << c.problems[0];
+    EXPECT_NE(c.problems[1].find("line 3: record version 2 (this lambench reads 1)"),
+              std::string::npos)
+        << c.problems[1];
+    EXPECT_NE(c.problems[2].find("line 4: not a JSON object"), std::string::npos) << c.problems[2];
+    EXPECT_NE(c.problems[3].find("line 5: no \"op\""), std::string::npos) << c.problems[3];
+    EXPECT_NE(c.problems[4].find("line 8: the last record is cut short (15 bytes"),
+              std::string::npos)
+        << c.problems[4];
+}
+
+TEST(Journal, AnAbsentFileIsEmptyAndARewriteReplacesItWhole) {
+    temp_dir t;
+    const fs::path file = t.path() / "j.jsonl";
+    auto none = svc::read_journal(file);
+    EXPECT_TRUE(none.records.empty());
+    EXPECT_TRUE(none.problems.empty());
+    svc::journal j(file);
+    j.append({{"op", "x"}, {"n", 1}});
+    j.append({{"op", "x"}, {"n", 2}});
+    j.sync();
+    EXPECT_EQ(j.appended(), 2u);
+    EXPECT_EQ(svc::read_journal(file).records.size(), 2u);
+    j.rewrite({{{"op", "y"}}});
+    j.append({{"op", "z"}});
+    auto c = svc::read_journal(file);
+    ASSERT_EQ(c.records.size(), 2u);
+    EXPECT_EQ(c.records[0]["op"], "y");
+    EXPECT_EQ(c.records[0]["v"], svc::journal_version);
+    EXPECT_EQ(c.records[1]["op"], "z");
+    EXPECT_TRUE(c.problems.empty());
 }

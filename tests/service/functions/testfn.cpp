@@ -444,6 +444,22 @@ int main() {
             respond("{\"served\":" + std::to_string(served) + ",\"refused\":" +
                     std::to_string(refused) + ",\"other\":" + std::to_string(other) +
                     ",\"refusal\":" + json_escape(refusal) + "}");
+        } else if (handler == "record") {
+            // {"n":N,"ms":M}: sleeps M ms, then appends "N <request id>" to $RECORD_FILE, so a
+            // test can count how often each event ran.
+            auto field = [&](const char* key) -> long {
+                auto p = out.find(std::string("\"") + key + "\"");
+                return p == std::string::npos ? 0 : number_in(out.substr(p));
+            };
+            std::this_thread::sleep_for(std::chrono::milliseconds(field("ms")));
+            if (const char* file = std::getenv("RECORD_FILE")) {
+                std::string line = std::to_string(field("n")) + " " + id + "\n";
+                if (FILE* f = std::fopen(file, "a")) {
+                    std::fwrite(line.data(), 1, line.size(), f);
+                    std::fclose(f);
+                }
+            }
+            respond(R"({"recorded":true})");
         } else if (handler == "flaky") {
             request("POST", "invocation/" + id + "/error",
                     R"({"errorMessage":"always fails","errorType":"Flaky"})");
