@@ -41,7 +41,10 @@ def botocore_sign(method, host, path, query, headers, body, service, region, tok
     auth_cls = botocore.auth.S3SigV4Auth if s3 else botocore.auth.SigV4Auth
     auth = auth_cls(Credentials(AK, SK, token), service, region)
     shim = types.SimpleNamespace(datetime=_FixedDatetime, timezone=datetime.timezone)
-    with mock.patch.object(botocore.auth, "datetime", shim):
+    # The signing time: botocore 1.29 (Debian) calls datetime.datetime.utcnow(), newer ones
+    # botocore.auth.get_current_datetime().
+    with mock.patch.object(botocore.auth, "datetime", shim), \
+         mock.patch.object(botocore.auth, "get_current_datetime", lambda *a, **k: WHEN, create=True):
         auth.add_auth(req)
     return req.headers
 
