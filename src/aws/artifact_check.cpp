@@ -320,7 +320,7 @@ tree load_directory(const fs::path& dir) {
         in.read(magic.data(), magic.size());
         const auto got = static_cast<std::size_t>(in.gcount());
         e.head.assign(magic.begin(), magic.begin() + static_cast<std::ptrdiff_t>(got));
-        if ((has_elf_magic(e.head) || rel == "bootstrap") &&
+        if ((has_elf_magic(e.head) || rel == "bootstrap" || rel == "SKIPPED") &&
             static_cast<std::uint64_t>(st.st_size) <= max_file_bytes) {
             e.head.resize(static_cast<std::size_t>(st.st_size));
             in.read(reinterpret_cast<char*>(e.head.data() + got),
