@@ -157,6 +157,33 @@ TEST(ItemsStaticLibpq, ConnectsWithDefaultGssencmode) {
     }
 }
 
+// A static glibc binary resolves host names without the image's shared libc: getaddrinfo goes
+// through NSS (/etc/nsswitch.conf), whose "files" and "dns" sources are built into glibc since
+// 2.34; any other source would be dlopen'ed from the system. On Lambda the RDS endpoint is a DNS
+// name, never an address, so the static artifacts must resolve names: here "localhost" (files).
+TEST(ItemsStaticLibpq, ResolvesAHostName) {
+    for (const std::string lib : {"libpq", "libpqxx", "soci", "ecpg"}) {
+        const fs::path dir = functions_dir / ("items-" + lib) / "static";
+        ASSERT_TRUE(fs::exists(dir / "bootstrap")) << dir;
+        std::string url = lambench::db::ensure_running(LAMBENCH_ITEMS_TEST_STATE);
+        const auto at = url.find("@127.0.0.1:");
+        ASSERT_NE(at, std::string::npos) << url;
+        url.replace(at, 11, "@localhost:");
+        server_options opts;
+        opts.go_away_when_drained = true;
+        runtime_api_server server(opts);
+        server.push({R"({"category":7,"limit":3})", {}});
+        child fn({(dir / "bootstrap").string()}, {{"AWS_LAMBDA_RUNTIME_API", server.address()},
+                                                  {"LAMBDA_TASK_ROOT", dir.string()},
+                                                  {"DATABASE_URL", url}});
+        ASSERT_TRUE(fn.exit_code(30s)) << lib;
+        server.wait_for_posts(1, 5s);
+        auto posts = server.posts();
+        ASSERT_EQ(posts.size(), 1u) << lib << ": " << fn.stderr_text();
+        EXPECT_EQ(posts[0].body, category7_limit3) << lib << " via localhost";
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Cells, ItemsArtifact, ::testing::ValuesIn(cells()),
                          [](const ::testing::TestParamInfo<cell>& p) {
                              return p.param.library + "_" + p.param.profile;
