@@ -18,7 +18,7 @@ http_response with_retries(Send send, Error to_error) {
         const bool retryable = r.status >= 500 || r.status == 429 ||
                                (r.status == 400 && is_throttling(to_error(r).type));
         if (!retryable || attempt >= max_attempts) throw to_error(r);
-        std::this_thread::sleep_for(retry_delay(r, attempt) * attempt);
+        std::this_thread::sleep_for(retry_delay(r, attempt));  // 0.2, 0.4, 0.6, 0.8 s
     }
 }
 
