@@ -38,9 +38,10 @@ bool ask_on_terminal(const std::string& question) {
 }
 
 int aws_main(int argc, char** argv) {
-    CLI::App app{"Deploy the study's setup to AWS (default VPC, RDS PostgreSQL, the functions), "
-                 "show it, remove it",
-                 "lambench aws"};
+    CLI::App app{
+        "Deploy the study's setup to AWS (default VPC, RDS PostgreSQL, the functions), "
+        "show it, remove it",
+        "lambench aws"};
     app.require_subcommand(1);
 
     deploy::deploy_options d;
@@ -74,8 +75,8 @@ int aws_main(int argc, char** argv) {
     }
     if (dep->parsed()) {
         try {
-            d.suite = driver::load_suite(suite_path.empty() ? driver::default_suite_path()
-                                                            : suite_path);
+            d.suite =
+                driver::load_suite(suite_path.empty() ? driver::default_suite_path() : suite_path);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "lambench aws deploy: %s\n", e.what());
             return 2;

@@ -12,8 +12,8 @@ namespace lambench::aws {
 // part after '#', before ':'), message from message / Message / errorMessage.
 api_error json_error(const http_response& r);
 
-// Query protocols: <ErrorResponse><Error><Code>…</Code><Message>…</Message></Error> (CloudFormation,
-// RDS, STS) and EC2's <Response><Errors><Error>…; the first <Error> anywhere wins.
+// Query protocols: <ErrorResponse><Error><Code>…</Code><Message>…</Message></Error>
+// (CloudFormation, RDS, STS) and EC2's <Response><Errors><Error>…; the first <Error> anywhere wins.
 api_error xml_error(const http_response& r);
 
 }  // namespace lambench::aws

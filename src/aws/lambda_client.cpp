@@ -28,8 +28,8 @@ struct lambda_client::impl {
     signed_transport transport;
 
     impl(std::string endpoint_in, std::string region_in, std::optional<credentials> creds_in)
-        : transport(make_transport(std::move(endpoint_in), std::move(region_in),
-                                   std::move(creds_in))) {}
+        : transport(
+              make_transport(std::move(endpoint_in), std::move(region_in), std::move(creds_in))) {}
 
     static signed_transport make_transport(std::string endpoint, std::string region,
                                            std::optional<credentials> creds) {

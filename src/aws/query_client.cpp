@@ -29,8 +29,10 @@ std::string form_encode(const std::string& action, const std::string& version,
     std::string out = "Action=" + sigv4::uri_encode(action, false) +
                       "&Version=" + sigv4::uri_encode(version, false);
     for (const auto& [k, v] : params)
-        out.append("&").append(sigv4::uri_encode(k, false)).append("=").append(
-            sigv4::uri_encode(v, false));
+        out.append("&")
+            .append(sigv4::uri_encode(k, false))
+            .append("=")
+            .append(sigv4::uri_encode(v, false));
     return out;
 }
 
@@ -40,8 +42,8 @@ bool is_throttling(const std::string& code) {
            code == "TooManyRequestsException" || code == "ThrottledException";
 }
 
-query_client::query_client(const service_id& service, std::string api_version,
-                           std::string endpoint, std::string region, credentials creds)
+query_client::query_client(const service_id& service, std::string api_version, std::string endpoint,
+                           std::string region, credentials creds)
     : transport_(std::move(endpoint), std::move(region), service.signing_name, std::move(creds)),
       version_(std::move(api_version)) {}
 
@@ -49,13 +51,13 @@ xml_node query_client::call(const std::string& action, const query_params& param
     const std::string body = form_encode(action, version_, params);
     const std::vector<sigv4::header> headers{
         {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-    const http_response r = with_retries(
-        [&] { return transport_.send("POST", "/", "", body, headers); }, xml_error);
+    const http_response r =
+        with_retries([&] { return transport_.send("POST", "/", "", body, headers); }, xml_error);
     return parse_xml(r.body);
 }
 
-json_client::json_client(const service_id& service, std::string target_prefix,
-                         std::string endpoint, std::string region, credentials creds)
+json_client::json_client(const service_id& service, std::string target_prefix, std::string endpoint,
+                         std::string region, credentials creds)
     : transport_(std::move(endpoint), std::move(region), service.signing_name, std::move(creds)),
       prefix_(std::move(target_prefix)) {}
 
@@ -63,8 +65,8 @@ nlohmann::json json_client::call(const std::string& operation, const nlohmann::j
     const std::string text = body.dump();
     const std::vector<sigv4::header> headers{{"Content-Type", "application/x-amz-json-1.1"},
                                              {"X-Amz-Target", prefix_ + "." + operation}};
-    const http_response r = with_retries(
-        [&] { return transport_.send("POST", "/", "", text, headers); }, json_error);
+    const http_response r =
+        with_retries([&] { return transport_.send("POST", "/", "", text, headers); }, json_error);
     nlohmann::json out = nlohmann::json::parse(r.body, nullptr, false);
     if (!out.is_object())
         throw std::runtime_error(transport_.service() + " " + operation +

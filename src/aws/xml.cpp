@@ -85,7 +85,8 @@ const xml_node* xml_node::find(std::string_view descendant_name) const {
 
 xml_node parse_xml(std::string_view text) {
     if (text.size() > max_bytes)
-        throw xml_parse_error("XML answer of " + std::to_string(text.size()) + " bytes is too large");
+        throw xml_parse_error("XML answer of " + std::to_string(text.size()) +
+                              " bytes is too large");
     // The document's root element becomes the single child of a nameless node while parsing;
     // vector growth never moves a node on the stack because a parent only grows while it is
     // the innermost open element.
@@ -103,8 +104,8 @@ xml_node parse_xml(std::string_view text) {
     if (b.too_deep) throw xml_parse_error("XML nested deeper than " + std::to_string(max_depth));
     if (status != XML_STATUS_OK)
         throw xml_parse_error(std::string("malformed XML: ") +
-                        XML_ErrorString(XML_GetErrorCode(parser.get())) + " at line " +
-                        std::to_string(XML_GetCurrentLineNumber(parser.get())));
+                              XML_ErrorString(XML_GetErrorCode(parser.get())) + " at line " +
+                              std::to_string(XML_GetCurrentLineNumber(parser.get())));
     if (b.root.children.size() != 1) throw xml_parse_error("malformed XML: no root element");
     return std::move(b.root.children.front());
 }

@@ -116,8 +116,8 @@ struct network {
 
 network default_network(aws::query_client& ec2, const std::string& region) {
     network n;
-    const aws::xml_node vpcs = ec2.call(
-        "DescribeVpcs", {{"Filter.1.Name", "isDefault"}, {"Filter.1.Value.1", "true"}});
+    const aws::xml_node vpcs =
+        ec2.call("DescribeVpcs", {{"Filter.1.Name", "isDefault"}, {"Filter.1.Value.1", "true"}});
     if (const aws::xml_node* set = vpcs.child("vpcSet"))
         for (const aws::xml_node* item : set->all("item"))
             if (n.vpc_id.empty()) n.vpc_id = item->text_at("vpcId");
@@ -125,8 +125,8 @@ network default_network(aws::query_client& ec2, const std::string& region) {
         throw std::runtime_error("the account has no default VPC in " + region +
                                  "; create one with `aws ec2 create-default-vpc --region " +
                                  region + "` (or choose another region with --region)");
-    const aws::xml_node subnets = ec2.call(
-        "DescribeSubnets", {{"Filter.1.Name", "vpc-id"}, {"Filter.1.Value.1", n.vpc_id}});
+    const aws::xml_node subnets =
+        ec2.call("DescribeSubnets", {{"Filter.1.Name", "vpc-id"}, {"Filter.1.Value.1", n.vpc_id}});
     std::vector<std::string> all, default_for_az;
     if (const aws::xml_node* set = subnets.child("subnetSet"))
         for (const aws::xml_node* item : set->all("item")) {
@@ -361,8 +361,8 @@ stack_info put_stack(const deploy_options& o, cloudformation& cfn, const stack_p
         err << "Stack " << o.stack << " ended " << (info.exists ? info.status : "deleted");
         if (!info.status_reason.empty()) err << ": " << info.status_reason;
         err << '\n';
-        const auto reasons = info.exists ? failure_reasons(cfn.events(o.stack))
-                                         : std::vector<stack_event>{};
+        const auto reasons =
+            info.exists ? failure_reasons(cfn.events(o.stack)) : std::vector<stack_event>{};
         if (!reasons.empty()) err << "Why:\n";
         for (const auto& e : reasons)
             err << "  " << e.logical_id << " (" << e.type << ") " << e.status << ": " << e.reason
@@ -377,7 +377,8 @@ stack_info put_stack(const deploy_options& o, cloudformation& cfn, const stack_p
 std::string output(const stack_info& info, const std::string& key) {
     auto it = info.outputs.find(key);
     if (it == info.outputs.end() || it->second.empty())
-        throw std::runtime_error("stack output " + key + " is missing; is deploy/aws/template.yaml "
+        throw std::runtime_error("stack output " + key +
+                                 " is missing; is deploy/aws/template.yaml "
                                  "the one this lambench was built with?");
     return it->second;
 }
@@ -416,8 +417,8 @@ void seed_and_verify(aws::lambda_client& lambda, const std::string& function, st
 int print_deploy_plan(const deploy_options& o, const driver::run_plan& plan, std::ostream& out);
 
 int run_deploy(const deploy_options& o, std::ostream& out, std::ostream& err) {
-    const driver::run_plan plan = driver::make_plan(o.suite, o.artifacts_root,
-                                                    driver::probe_artifact);
+    const driver::run_plan plan =
+        driver::make_plan(o.suite, o.artifacts_root, driver::probe_artifact);
     if (o.dry_run) return print_deploy_plan(o, plan, out);
     const bool with_db = plan.needs_database;
     const selected_variants sel = select_variants(o, plan);
@@ -521,16 +522,18 @@ int print_deploy_plan(const deploy_options& o, const driver::run_plan& plan, std
     const network placeholder{"<VpcId>", {"<SubnetId-1>", "<SubnetId-2>"}};
     const stack_parameters params = parameters_for(o, placeholder, with_db);
 
-    out << "Dry run: no AWS call is made. Region " << region << ", stack " << o.stack
-        << ", suite " << o.suite.name << ".\n\nTemplate parameters:\n";
+    out << "Dry run: no AWS call is made. Region " << region << ", stack " << o.stack << ", suite "
+        << o.suite.name << ".\n\nTemplate parameters:\n";
     for (const auto& [k, v] : params) {
         std::string shown = v;
         if (k == "VpcId") shown = "<VpcId> (the default VPC, from DescribeVpcs)";
         if (k == "SubnetIds") shown = "<its default subnets, from DescribeSubnets>";
         out << "  " << std::left << std::setw(16) << k << shown << '\n';
     }
-    out << "  " << std::setw(16) << "DbName" << "lambench (template default)\n"
-        << "  " << std::setw(16) << "DbUser" << "lambench (template default)\n";
+    out << "  " << std::setw(16) << "DbName"
+        << "lambench (template default)\n"
+        << "  " << std::setw(16) << "DbUser"
+        << "lambench (template default)\n";
 
     int n = 0;
     auto call = [&](const std::string& service, const std::string& op, const std::string& rest) {
@@ -552,8 +555,7 @@ int print_deploy_plan(const deploy_options& o, const driver::run_plan& plan, std
         call("secretsmanager", "GetSecretValue",
              " SecretId=<DbSecretArn output>   (the password goes into DATABASE_URL, never to "
              "the terminal)");
-    const stack_network sn{"<FunctionRoleArn>", "<FunctionSecurityGroupId>",
-                           placeholder.subnet_ids,
+    const stack_network sn{"<FunctionRoleArn>", "<FunctionSecurityGroupId>", placeholder.subnet_ids,
                            with_db ? "postgresql://lambench:<password>@<DbEndpointAddress>:<"
                                      "DbEndpointPort>/lambench?sslmode=require"
                                    : ""};
@@ -567,9 +569,8 @@ int print_deploy_plan(const deploy_options& o, const driver::run_plan& plan, std
                  cfg.architecture + " MemorySize=" + std::to_string(cfg.memory_mb) +
                  " Timeout=" + std::to_string(cfg.timeout_s) + " Role=" + cfg.role +
                  " VpcConfig.SubnetIds=" + join(cfg.subnet_ids, ",") +
-                 " VpcConfig.SecurityGroupIds=" + sn.security_group +
-                 " Environment={" + env + "} Tags={" + stack_tag + "=" + o.stack +
-                 "} Code.ZipFile=<" + t.v.artifact +
+                 " VpcConfig.SecurityGroupIds=" + sn.security_group + " Environment={" + env +
+                 "} Tags={" + stack_tag + "=" + o.stack + "} Code.ZipFile=<" + t.v.artifact +
                  ">   (UpdateFunctionCode when CodeSha256 differs + UpdateFunctionConfiguration "
                  "when it exists)");
         call("lambda", "GetFunctionConfiguration",
@@ -589,11 +590,12 @@ int print_deploy_plan(const deploy_options& o, const driver::run_plan& plan, std
         } else {
             call("lambda", "Invoke", " FunctionName=" + seeder + " Payload=" + setup_event);
             call("lambda", "Invoke",
-                 " FunctionName=" + seeder + " Payload=" + verify_event() +
-                     "   (expects " + verify_expected() + ")");
+                 " FunctionName=" + seeder + " Payload=" + verify_event() + "   (expects " +
+                     verify_expected() + ")");
         }
     }
-    out << '\n' << cost_line(o, with_db, region) << '\n'
+    out << '\n'
+        << cost_line(o, with_db, region) << '\n'
         << "Remove it all with: " << destroy_command(o, region) << '\n';
     return 0;
 }
@@ -609,8 +611,7 @@ int print_destroy_plan(const destroy_options& o, std::ostream& out) {
         << stack_tag << '=' << o.stack << " are deleted)\n"
         << "   3. lambda DeleteFunction FunctionName=<each tagged function>\n"
         << "   4. cloudformation DescribeStacks StackName=" << o.stack << '\n'
-        << "   5. cloudformation DeleteStack StackName=" << o.stack
-        << "   (when it exists)\n"
+        << "   5. cloudformation DeleteStack StackName=" << o.stack << "   (when it exists)\n"
         << "   6. cloudformation DescribeStacks + DescribeStackEvents StackName=" << o.stack
         << "   (until it is gone)\n"
         << "   7. lambda ListFunctions + ListTags   (confirms no tagged function remains)\n";
@@ -689,8 +690,8 @@ int run_status(const aws_options& o, std::ostream& out) {
         const auto field = [&](const char* k) {
             return cfg.is_object() ? cfg.value(k, std::string{"-"}) : std::string{"-"};
         };
-        out << "  " << std::left << std::setw(48) << name << ' ' << std::setw(8)
-            << field("State") << ' ' << std::setw(11) << field("LastUpdateStatus") << ' '
+        out << "  " << std::left << std::setw(48) << name << ' ' << std::setw(8) << field("State")
+            << ' ' << std::setw(11) << field("LastUpdateStatus") << ' '
             << (cfg.is_object() ? cfg.value("MemorySize", 0) : 0) << " MB " << field("Runtime")
             << '\n';
     }
@@ -716,18 +717,20 @@ std::string describe_error(const aws::api_error& e) {
     std::string next;
     if (code == "AccessDenied" || code == "AccessDeniedException" ||
         code == "UnauthorizedOperation" || code == "UnauthorizedAccess")
-        next = "the credentials lack a permission; the README's \"Running on AWS\" lists the IAM "
-               "actions lambench needs";
+        next =
+            "the credentials lack a permission; the README's \"Running on AWS\" lists the IAM "
+            "actions lambench needs";
     else if (code == "InvalidClientTokenId" || code == "UnrecognizedClientException" ||
              code == "AuthFailure" || code == "InvalidAccessKeyId")
-        next = "the access key is not valid in this account/region; check AWS_ACCESS_KEY_ID, "
-               "AWS_PROFILE and ~/.aws/credentials";
+        next =
+            "the access key is not valid in this account/region; check AWS_ACCESS_KEY_ID, "
+            "AWS_PROFILE and ~/.aws/credentials";
     else if (code == "SignatureDoesNotMatch" || code == "InvalidSignatureException")
         next = "check the secret access key, and that the system clock is right";
-    else if (code == "ExpiredToken" || code == "ExpiredTokenException" ||
-             code == "RequestExpired")
-        next = "the session credentials have expired; refresh them (aws sso login, or new "
-               "AWS_SESSION_TOKEN) and run the command again";
+    else if (code == "ExpiredToken" || code == "ExpiredTokenException" || code == "RequestExpired")
+        next =
+            "the session credentials have expired; refresh them (aws sso login, or new "
+            "AWS_SESSION_TOKEN) and run the command again";
     else if (aws::is_throttling(code))
         next = "AWS is throttling this account; wait a minute and run the command again";
     else if (code == "LimitExceededException" || code == "LimitExceeded" ||
@@ -736,11 +739,13 @@ std::string describe_error(const aws::api_error& e) {
     else if (code == "InsufficientCapabilitiesException")
         next = "the template needs a capability lambench did not grant; report this as a bug";
     else if (code == "RequestEntityTooLargeException")
-        next = "a function's zip is over Lambda's direct-upload limit (50 MB); build the "
-               "static profile, or leave that variant out with the suite";
+        next =
+            "a function's zip is over Lambda's direct-upload limit (50 MB); build the "
+            "static profile, or leave that variant out with the suite";
     else
-        next = "fix what the message says and run the command again; `lambench aws status` "
-               "shows what exists";
+        next =
+            "fix what the message says and run the command again; `lambench aws status` "
+            "shows what exists";
     std::string out = code + ": ";
     std::string msg = e.what();
     if (msg.starts_with(code + ": ")) msg.erase(0, code.size() + 2);

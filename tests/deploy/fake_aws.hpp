@@ -39,17 +39,20 @@ struct injected_error {
 };
 
 inline std::string xml_ok(const std::string& op, const std::string& result,
-                          const std::string& ns = "http://cloudformation.amazonaws.com/doc/"
-                                                  "2010-05-15/") {
+                          const std::string& ns =
+                              "http://cloudformation.amazonaws.com/doc/"
+                              "2010-05-15/") {
     return "<" + op + "Response xmlns=\"" + ns + "\"><" + op + "Result>" + result + "</" + op +
            "Result><ResponseMetadata><RequestId>1b5c1e4f-0000-4000-8000-000000000001</"
-           "RequestId></ResponseMetadata></" + op + "Response>";
+           "RequestId></ResponseMetadata></" +
+           op + "Response>";
 }
 
 inline injected_error query_error(int status, const std::string& code, const std::string& message) {
     return {status,
             "<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\"><Error>"
-            "<Type>Sender</Type><Code>" + code + "</Code><Message>" + message +
+            "<Type>Sender</Type><Code>" +
+                code + "</Code><Message>" + message +
                 "</Message></Error><RequestId>4d1e0000-0000-4000-8000-000000000002</RequestId>"
                 "</ErrorResponse>"};
 }
@@ -127,12 +130,9 @@ class fake_aws {
 
     void add_function(const std::string& name, const std::string& stack_tag_value,
                       const std::string& code_sha = "AAAA") {
-        functions[name] = {{"FunctionName", name},
-                           {"FunctionArn", arn(name)},
-                           {"State", "Active"},
-                           {"LastUpdateStatus", "Successful"},
-                           {"CodeSha256", code_sha},
-                           {"MemorySize", 128},
+        functions[name] = {{"FunctionName", name},        {"FunctionArn", arn(name)},
+                           {"State", "Active"},           {"LastUpdateStatus", "Successful"},
+                           {"CodeSha256", code_sha},      {"MemorySize", 128},
                            {"Runtime", "provided.al2023"}};
         if (!stack_tag_value.empty()) tags[arn(name)] = {{"lambench:stack", stack_tag_value}};
     }
@@ -240,14 +240,15 @@ class fake_aws {
         }
         if (c.operation == "DescribeSubnets") {
             std::string items;
-            for (const auto& [id, az] : {std::pair{"subnet-0b", "us-east-1b"},
-                                         std::pair{"subnet-0a", "us-east-1a"}})
+            for (const auto& [id, az] :
+                 {std::pair{"subnet-0b", "us-east-1b"}, std::pair{"subnet-0a", "us-east-1a"}})
                 items += std::string("<item><subnetId>") + id +
                          "</subnetId><vpcId>vpc-0d1f2e3c</vpcId><availabilityZone>" + az +
                          "</availabilityZone><defaultForAz>true</defaultForAz></item>";
-            items += "<item><subnetId>subnet-0user</subnetId><vpcId>vpc-0d1f2e3c</vpcId>"
-                     "<availabilityZone>us-east-1c</availabilityZone><defaultForAz>false"
-                     "</defaultForAz></item>";
+            items +=
+                "<item><subnetId>subnet-0user</subnetId><vpcId>vpc-0d1f2e3c</vpcId>"
+                "<availabilityZone>us-east-1c</availabilityZone><defaultForAz>false"
+                "</defaultForAz></item>";
             return xml("<DescribeSubnetsResponse xmlns=\"" + ns + "\">" + head + "<subnetSet>" +
                        items + "</subnetSet></DescribeSubnetsResponse>");
         }
@@ -273,8 +274,8 @@ class fake_aws {
         }
     }
     http_response stack_missing() {
-        const auto e = query_error(400, "ValidationError",
-                                   "Stack with id " + stack_name + " does not exist");
+        const auto e =
+            query_error(400, "ValidationError", "Stack with id " + stack_name + " does not exist");
         return {e.status, {{"Content-Type", "text/xml"}}, e.body};
     }
     http_response cloudformation(const call& c) {
@@ -298,15 +299,20 @@ class fake_aws {
             std::string members;
             for (auto it = events_.rbegin(); it != events_.rend(); ++it)
                 members += "<member><StackId>" + id + "</StackId><EventId>" + (*it)[0] +
-                           "</EventId><StackName>" + stack_name + "</StackName>"
-                           "<LogicalResourceId>" + (*it)[1] + "</LogicalResourceId>"
-                           "<ResourceType>" + (*it)[2] + "</ResourceType><Timestamp>"
-                           "2026-11-30T03:00:0" + std::to_string(events_.size() % 10) +
-                           ".000Z</Timestamp><ResourceStatus>" + (*it)[3] +
-                           "</ResourceStatus>" +
-                           ((*it)[4].empty() ? std::string{}
-                                             : "<ResourceStatusReason>" + (*it)[4] +
-                                                   "</ResourceStatusReason>") +
+                           "</EventId><StackName>" + stack_name +
+                           "</StackName>"
+                           "<LogicalResourceId>" +
+                           (*it)[1] +
+                           "</LogicalResourceId>"
+                           "<ResourceType>" +
+                           (*it)[2] +
+                           "</ResourceType><Timestamp>"
+                           "2026-11-30T03:00:0" +
+                           std::to_string(events_.size() % 10) +
+                           ".000Z</Timestamp><ResourceStatus>" + (*it)[3] + "</ResourceStatus>" +
+                           ((*it)[4].empty()
+                                ? std::string{}
+                                : "<ResourceStatusReason>" + (*it)[4] + "</ResourceStatusReason>") +
                            "</member>";
             return xml(xml_ok("DescribeStackEvents", "<StackEvents>" + members + "</StackEvents>"));
         }
@@ -331,9 +337,10 @@ class fake_aws {
         }
         if (c.operation == "DeleteStack") {
             if (stack_status) start(after_delete);
-            return xml("<DeleteStackResponse xmlns=\"http://cloudformation.amazonaws.com/doc/"
-                       "2010-05-15/\"><ResponseMetadata><RequestId>x</RequestId>"
-                       "</ResponseMetadata></DeleteStackResponse>");
+            return xml(
+                "<DeleteStackResponse xmlns=\"http://cloudformation.amazonaws.com/doc/"
+                "2010-05-15/\"><ResponseMetadata><RequestId>x</RequestId>"
+                "</ResponseMetadata></DeleteStackResponse>");
         }
         return stack_missing();
     }
@@ -417,9 +424,10 @@ class fake_aws {
         }
         if (c.operation == "Invoke") {
             const std::string payload = r.body;
-            std::string answer = payload.find("setup") != std::string::npos ? setup_answer
-                                                                             : verify_answer;
-            return {200, {{"Content-Type", "application/json"}, {"X-Amz-Executed-Version", "$LATEST"}},
+            std::string answer =
+                payload.find("setup") != std::string::npos ? setup_answer : verify_answer;
+            return {200,
+                    {{"Content-Type", "application/json"}, {"X-Amz-Executed-Version", "$LATEST"}},
                     answer};
         }
         return {400, {}, "{}"};

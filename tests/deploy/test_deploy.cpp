@@ -52,8 +52,7 @@ profiles = ["static", "bundled"]
 [[function]]
 name = "hello"
 )";
-        if (with_items)
-            toml += "[[function]]\nname = \"items-libpq\"\nneeds_database = true\n";
+        if (with_items) toml += "[[function]]\nname = \"items-libpq\"\nneeds_database = true\n";
         suite = driver::parse_suite(toml, "mini.toml");
     }
 };
@@ -114,10 +113,12 @@ TEST(Deploy, CreatesTheStackWaitsAndDeploysSeedsAndVerifies) {
     std::vector<std::string> ops;
     for (const auto& op : cloud.operations())
         if (ops.empty() || ops.back() != op) ops.push_back(op);
-    const std::vector<std::string> head = {
-        "ec2 DescribeVpcs", "ec2 DescribeSubnets", "cloudformation DescribeStacks",
-        "cloudformation CreateStack", "cloudformation DescribeStacks",
-        "cloudformation DescribeStackEvents"};
+    const std::vector<std::string> head = {"ec2 DescribeVpcs",
+                                           "ec2 DescribeSubnets",
+                                           "cloudformation DescribeStacks",
+                                           "cloudformation CreateStack",
+                                           "cloudformation DescribeStacks",
+                                           "cloudformation DescribeStackEvents"};
     ASSERT_GE(ops.size(), head.size());
     EXPECT_EQ(std::vector<std::string>(ops.begin(), ops.begin() + 6), head);
 
@@ -144,7 +145,8 @@ TEST(Deploy, CreatesTheStackWaitsAndDeploysSeedsAndVerifies) {
 
     // Progress: every event, once, oldest first.
     const auto at = [&](const std::string& s) { return r.err.find(s); };
-    ASSERT_NE(at("CREATE_IN_PROGRESS  Database (AWS::RDS::DBInstance)"), std::string::npos) << r.err;
+    ASSERT_NE(at("CREATE_IN_PROGRESS  Database (AWS::RDS::DBInstance)"), std::string::npos)
+        << r.err;
     EXPECT_LT(at("User Initiated"), at("CREATE_IN_PROGRESS  Database"));
     EXPECT_EQ(r.err.find("User Initiated"), r.err.rfind("User Initiated"));
 
@@ -161,8 +163,8 @@ TEST(Deploy, CreatesTheStackWaitsAndDeploysSeedsAndVerifies) {
     EXPECT_EQ(items["Environment"]["Variables"]["DATABASE_URL"],
               "postgresql://lambench:p%40ss%2Fw%3Ard%2520%26x@lambench-db.abc.us-east-1.rds."
               "amazonaws.com:5432/lambench?sslmode=require");
-    EXPECT_FALSE(created.at("lambench-hello-static")["Environment"]["Variables"].contains(
-        "DATABASE_URL"));
+    EXPECT_FALSE(
+        created.at("lambench-hello-static")["Environment"]["Variables"].contains("DATABASE_URL"));
     EXPECT_EQ(items["Runtime"], "provided.al2023");
     EXPECT_EQ(items["MemorySize"], 256);
     EXPECT_EQ(items["Role"], "arn:aws:iam::123456789012:role/lambench-FunctionRole-1");
@@ -229,9 +231,9 @@ TEST(Deploy, RolledBackStackIsDeletedAndCreatedAgain) {
     complete_outputs(cloud);
     cloud.verify_answer = deploy::verify_expected();
     cloud.stack_status = "ROLLBACK_COMPLETE";
-    cloud.after_delete = {{"DELETE_IN_PROGRESS", "lambench", "AWS::CloudFormation::Stack",
-                           "DELETE_IN_PROGRESS", ""},
-                          {"DELETE_COMPLETE", "", "", "", ""}};
+    cloud.after_delete = {
+        {"DELETE_IN_PROGRESS", "lambench", "AWS::CloudFormation::Stack", "DELETE_IN_PROGRESS", ""},
+        {"DELETE_COMPLETE", "", "", "", ""}};
     cloud.after_create = create_ok;
     const result r = run_deploy(options_for(cloud, ws));
     ASSERT_EQ(r.code, 0) << r.err;
@@ -247,10 +249,10 @@ TEST(Deploy, ExistingStackIsUpdatedAndExistingFunctionsToo) {
     complete_outputs(cloud);
     cloud.verify_answer = deploy::verify_expected();
     cloud.stack_status = "CREATE_COMPLETE";
-    cloud.after_update = {{"UPDATE_IN_PROGRESS", "lambench", "AWS::CloudFormation::Stack",
-                           "UPDATE_IN_PROGRESS", "User Initiated"},
-                          {"UPDATE_COMPLETE", "lambench", "AWS::CloudFormation::Stack",
-                           "UPDATE_COMPLETE", ""}};
+    cloud.after_update = {
+        {"UPDATE_IN_PROGRESS", "lambench", "AWS::CloudFormation::Stack", "UPDATE_IN_PROGRESS",
+         "User Initiated"},
+        {"UPDATE_COMPLETE", "lambench", "AWS::CloudFormation::Stack", "UPDATE_COMPLETE", ""}};
     // hello has this very code already; items-libpq has other code.
     const auto zip = aws::zip_directory((ws.dir.path() / "hello" / "static").string());
     const std::string digest = [&] {
@@ -480,8 +482,8 @@ TEST(Deploy, DryRunOfTheBinaryNeedsNoCredentialsAndNoNetwork) {
     EXPECT_NE(out.find("lambench aws destroy --stack demo --region eu-west-1"), std::string::npos);
     EXPECT_TRUE(cloud.calls().empty());
 
-    const std::string destroy_cmd = "env -i PATH=/usr/bin:/bin HOME=" + home.path().string() +
-                                    " " + LAMBENCH_BIN + " aws destroy --dry-run --stack demo 2>&1";
+    const std::string destroy_cmd = "env -i PATH=/usr/bin:/bin HOME=" + home.path().string() + " " +
+                                    LAMBENCH_BIN + " aws destroy --dry-run --stack demo 2>&1";
     p = ::popen(destroy_cmd.c_str(), "r");
     ASSERT_NE(p, nullptr);
     out.clear();
@@ -504,9 +506,9 @@ deploy::destroy_options destroy_options_for(const fake_aws& cloud) {
 TEST(Destroy, DeletesTaggedFunctionsThenTheStackAndIsIdempotent) {
     fake_aws cloud(record_path());
     cloud.stack_status = "CREATE_COMPLETE";
-    cloud.after_delete = {{"DELETE_IN_PROGRESS", "Database", "AWS::RDS::DBInstance",
-                           "DELETE_IN_PROGRESS", ""},
-                          {"DELETE_COMPLETE", "", "", "", ""}};
+    cloud.after_delete = {
+        {"DELETE_IN_PROGRESS", "Database", "AWS::RDS::DBInstance", "DELETE_IN_PROGRESS", ""},
+        {"DELETE_COMPLETE", "", "", "", ""}};
     cloud.add_function("lambench-hello-static", "lambench");
     cloud.add_function("lambench-items-libpq-static", "lambench");
     cloud.add_function("other-stack-fn", "other");
@@ -527,8 +529,7 @@ TEST(Destroy, DeletesTaggedFunctionsThenTheStackAndIsIdempotent) {
     // Functions go before the stack (their network interfaces hold the security group).
     const auto ops = cloud.operations();
     const auto first_delete_stack = std::find(ops.begin(), ops.end(), "cloudformation DeleteStack");
-    const auto last_delete_fn =
-        std::find(ops.rbegin(), ops.rend(), "lambda DeleteFunction").base();
+    const auto last_delete_fn = std::find(ops.rbegin(), ops.rend(), "lambda DeleteFunction").base();
     EXPECT_LT(last_delete_fn - ops.begin(), first_delete_stack - ops.begin());
 
     // Again: nothing left, still success, nothing deleted.
@@ -544,10 +545,9 @@ TEST(Destroy, DeletesTaggedFunctionsThenTheStackAndIsIdempotent) {
 TEST(Destroy, DeleteFailedSaysToRunAgainLater) {
     fake_aws cloud(record_path());
     cloud.stack_status = "CREATE_COMPLETE";
-    cloud.after_delete = {
-        {"DELETE_IN_PROGRESS", "", "", "", ""},
-        {"DELETE_FAILED", "FunctionSecurityGroup", "AWS::EC2::SecurityGroup", "DELETE_FAILED",
-         "resource sg-0f00 has a dependent object"}};
+    cloud.after_delete = {{"DELETE_IN_PROGRESS", "", "", "", ""},
+                          {"DELETE_FAILED", "FunctionSecurityGroup", "AWS::EC2::SecurityGroup",
+                           "DELETE_FAILED", "resource sg-0f00 has a dependent object"}};
     std::ostringstream out, err;
     EXPECT_EQ(deploy::destroy(destroy_options_for(cloud), out, err), 1);
     EXPECT_NE(err.str().find("FunctionSecurityGroup (AWS::EC2::SecurityGroup) DELETE_FAILED: "

@@ -87,7 +87,8 @@ TEST(AwsErrors, QueryAndEc2ShapesAndGarbage) {
 
 TEST(AwsErrors, JsonShapes) {
     auto e = json_error(answer(
-        400, R"({"__type":"com.amazonaws.secretsmanager#ResourceNotFoundException","Message":"no"})"));
+        400,
+        R"({"__type":"com.amazonaws.secretsmanager#ResourceNotFoundException","Message":"no"})"));
     EXPECT_EQ(e.type, "ResourceNotFoundException");
     EXPECT_STREQ(e.what(), "ResourceNotFoundException: no");
     e = json_error(answer(404, R"({"message":"gone"})",
@@ -106,8 +107,8 @@ TEST(QueryProtocol, FormEncodingIsRfc3986InOrder) {
 
 TEST(Endpoints, ResolvedAsTheAwsCliDoes) {
     using test::scoped_env;
-    scoped_env a("AWS_ENDPOINT_URL", std::nullopt), b("AWS_ENDPOINT_URL_SECRETS_MANAGER",
-                                                      std::nullopt),
+    scoped_env a("AWS_ENDPOINT_URL", std::nullopt),
+        b("AWS_ENDPOINT_URL_SECRETS_MANAGER", std::nullopt),
         c("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", std::nullopt);
     EXPECT_EQ(resolve_endpoint(secretsmanager_service(), "eu-west-1").url,
               "https://secretsmanager.eu-west-1.amazonaws.com");
@@ -126,7 +127,11 @@ TEST(Endpoints, ResolvedAsTheAwsCliDoes) {
 TEST(QueryProtocol, ClientsSignForTheirServiceAndSendTheProtocolsHeaders) {
     test::http_test_server server([](const test::http_request& r) {
         if (r.header("x-amz-target").empty())
-            return test::http_response{200, {}, "<GetCallerIdentityResponse><GetCallerIdentityResult><Account>123</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"};
+            return test::http_response{
+                200,
+                {},
+                "<GetCallerIdentityResponse><GetCallerIdentityResult><Account>123</Account></"
+                "GetCallerIdentityResult></GetCallerIdentityResponse>"};
         return test::http_response{200, {}, R"({"SecretString":"s"})"};
     });
     const credentials creds{"AKIDEXAMPLE", "secret", "token"};
@@ -153,8 +158,9 @@ TEST(QueryProtocol, ClientsSignForTheirServiceAndSendTheProtocolsHeaders) {
 }
 
 TEST(QueryProtocol, NonXmlSuccessIsAnErrorNotACrash) {
-    test::http_test_server server(
-        [](const test::http_request&) { return test::http_response{200, {}, "{}"}; });
+    test::http_test_server server([](const test::http_request&) {
+        return test::http_response{200, {}, "{}"};
+    });
     query_client c(ec2_service(), "2016-11-15", server.endpoint(), "us-east-1", {"a", "b", ""});
     EXPECT_THROW(c.call("DescribeVpcs"), xml_parse_error);
 }
