@@ -517,8 +517,7 @@ std::string show_params(const aws::query_params& p) {
 int print_deploy_plan(const deploy_options& o, const driver::run_plan& plan, std::ostream& out) {
     const std::string region = region_of(o);
     const bool with_db = plan.needs_database;
-    const deploy_options& opts = o;
-    const selected_variants sel = select_variants(opts, plan);
+    const selected_variants sel = select_variants(o, plan);
     const network placeholder{"<VpcId>", {"<SubnetId-1>", "<SubnetId-2>"}};
     const stack_parameters params = parameters_for(o, placeholder, with_db);
 
