@@ -15,6 +15,8 @@
 #include <variant>
 #include <vector>
 
+#include "db/seed_sql.hpp"
+
 namespace items_libpq {
 namespace {
 
@@ -94,15 +96,70 @@ void handler::connect() {
     PQfinish(conn_);
     conn_ = PQconnectdb(conninfo_.c_str());
     if (PQstatus(conn_) != CONNECTION_OK) throw std::runtime_error(trimmed_error(conn_));
+    prepared_ = prepare();
+}
+
+bool handler::prepare() {
     const Oid cat_types[2] = {23, 23};  // int4, int4
     const Oid id_types[1] = {2950};     // uuid
     result_owner a{PQprepare(conn_, "by_category", items::sql_by_category, 2, cat_types)};
-    if (PQresultStatus(a.r) != PGRES_COMMAND_OK) throw std::runtime_error(trimmed_error(conn_));
+    if (PQresultStatus(a.r) != PGRES_COMMAND_OK) {
+        // An empty database (RDS before seeding): start anyway, so the setup action can run.
+        const char* state = PQresultErrorField(a.r, PG_DIAG_SQLSTATE);
+        if (state && std::strcmp(state, "42P01") == 0) return false;  // undefined_table
+        throw std::runtime_error(trimmed_error(conn_));
+    }
     result_owner b{PQprepare(conn_, "by_id", items::sql_by_id, 1, id_types)};
     if (PQresultStatus(b.r) != PGRES_COMMAND_OK) throw std::runtime_error(trimmed_error(conn_));
+    return true;
+}
+
+items::result handler::setup() {
+    result_owner exists{PQexec(conn_, "SELECT to_regclass('items') IS NOT NULL")};
+    if (PQresultStatus(exists.r) != PGRES_TUPLES_OK)
+        return items::result::failure("DatabaseError", trimmed_error(conn_));
+    const bool seeded_now = std::strcmp(PQgetvalue(exists.r, 0, 0), "t") != 0;
+    if (seeded_now) {
+        result_owner seed{PQexec(conn_, lambench::db::schema_and_seed)};
+        if (PQresultStatus(seed.r) != PGRES_COMMAND_OK) {
+            const std::string message = trimmed_error(conn_);
+            result_owner rollback{PQexec(conn_, "ROLLBACK")};
+            return items::result::failure("DatabaseError", "seeding failed: " + message);
+        }
+    }
+    if (!prepared_ && !(prepared_ = prepare()))
+        return items::result::failure("DatabaseError", "the items table is still missing");
+    result_owner count{PQexec(conn_, "SELECT count(*) FROM items")};
+    if (PQresultStatus(count.r) != PGRES_TUPLES_OK)
+        return items::result::failure("DatabaseError", trimmed_error(conn_));
+    return items::result::success(std::string(R"({"rows":)") + PQgetvalue(count.r, 0, 0) +
+                                  R"(,"seeded":)" + (seeded_now ? "true" : "false") + "}");
+}
+
+bool is_setup_event(std::string_view event) {
+    auto skip = [&] {
+        while (!event.empty() && (event.front() == ' ' || event.front() == '\t' ||
+                                  event.front() == '\n' || event.front() == '\r'))
+            event.remove_prefix(1);
+    };
+    for (std::string_view token : {"{", "\"action\"", ":", "\"setup\"", "}"}) {
+        skip();
+        if (!event.starts_with(token)) return false;
+        event.remove_prefix(token.size());
+    }
+    skip();
+    return event.empty();
 }
 
 items::result handler::handle(std::string_view event) {
+    if (!prepared_) {
+        if (is_setup_event(event)) return setup();
+        if (!(prepared_ = prepare()))
+            return items::result::failure(
+                "DatabaseError",
+                R"(the items table does not exist; seed it with the event {"action":"setup"})");
+    }
+    if (event.size() < 32 && is_setup_event(event)) return setup();
     auto parsed = items::parse_event(event);
     if (auto* bad = std::get_if<items::invalid_event>(&parsed)) return items::invalid(*bad);
     const auto& req = std::get<items::request>(parsed);

@@ -34,6 +34,9 @@ struct function_config {
     std::string role = "arn:aws:iam::000000000000:role/lambench";
     int memory_mb = 128, timeout_s = 3;
     std::map<std::string, std::string> environment;
+    // VpcConfig, sent when subnet_ids is not empty.
+    std::vector<std::string> subnet_ids, security_group_ids;
+    std::map<std::string, std::string> tags;  // sent when not empty
 };
 
 struct invoke_result {
@@ -68,6 +71,8 @@ class lambda_client {
     std::string update_function_code(const std::string& name, const std::vector<std::uint8_t>& zip);
     void delete_function(const std::string& name);
     std::string list_functions();  // JSON text
+    // ListTags of a function ARN: {"key": "value", ...}.
+    std::map<std::string, std::string> list_tags(const std::string& arn);
     invoke_result invoke(const std::string& name, const std::string& payload, bool tail_log = true,
                          const std::string& invocation_type = "RequestResponse");
 

@@ -37,6 +37,7 @@
 #include <utility>
 #include <vector>
 
+#include "db/seed_sql.hpp"
 #include "posix/child_process.hpp"
 #include "posix/file.hpp"
 
@@ -390,27 +391,6 @@ void start_server(const layout& l, const server_user& user, const fs::path& bind
                  "-w", "-t", "60", "-s", "-o", "-p " + std::to_string(port)},
                 l.cluster, "pg_ctl start (log: " + l.log.string() + ")");
 }
-
-constexpr const char* schema_and_seed = R"SQL(
-BEGIN;
-CREATE TABLE items (
-    id uuid PRIMARY KEY,
-    name text NOT NULL,
-    category int NOT NULL,
-    price numeric(10,2) NOT NULL,
-    created_at timestamptz NOT NULL
-);
-INSERT INTO items (id, name, category, price, created_at)
-SELECT md5('item-' || i)::uuid,
-       'item ' || i,
-       i % 50,
-       ((i * 37) % 100000) / 100.0,
-       timestamptz '2026-01-01 00:00:00+00' + i * interval '1 minute 1.5 second'
-FROM generate_series(1, 10000) AS i;
-CREATE INDEX items_category_idx ON items (category);
-COMMIT;
-ANALYZE items;
-)SQL";
 
 // Creates role and database (as the superuser), then schema and seed (as `lambench`, so the
 // table is the role's own, as on RDS). The seed is one transaction: a table that exists is a

@@ -1,6 +1,8 @@
 // A tiny HTTP/1.1 server on 127.0.0.1:<ephemeral> for the client tests: it records every request
 // (and on which connection it came) and answers from a handler. Keep-alive and Content-Length
 // only — exactly what libcurl sends to Lambda. It plays the AWS cloud, the one thing we mock.
+// Each connection is served on its own thread (several clients, one kept-alive connection
+// each, as the deploy path has); the handler is still called for one request at a time.
 #pragma once
 
 #include <arpa/inet.h>
@@ -76,6 +78,7 @@ class http_test_server {
         const std::uint64_t one = 1;
         [[maybe_unused]] auto n = ::write(stop_.get(), &one, sizeof one);
         thread_.join();
+        for (auto& t : connection_threads_) t.join();
     }
     http_test_server(const http_test_server&) = delete;
     http_test_server& operator=(const http_test_server&) = delete;
@@ -114,7 +117,13 @@ class http_test_server {
                     std::lock_guard lock(mutex_);
                     id = ++connections_;
                 }
-                serve(conn.get(), id);
+                connection_threads_.emplace_back([this, fd = std::move(conn), id] {
+                    try {
+                        serve(fd.get(), id);
+                    } catch (const std::exception& e) {
+                        std::fprintf(stderr, "http_test_server: %s\n", e.what());
+                    }
+                });
             }
         } catch (const std::exception& e) {
             std::fprintf(stderr, "http_test_server: %s\n", e.what());
@@ -162,7 +171,11 @@ class http_test_server {
             req.body = buf.substr(0, content_length);
             buf.erase(0, content_length);
 
-            const http_response resp = handler_(req);
+            http_response resp;
+            {
+                std::lock_guard serial(handler_mutex_);
+                resp = handler_(req);
+            }
             {
                 std::lock_guard lock(mutex_);
                 requests_.push_back(req);
@@ -197,8 +210,10 @@ class http_test_server {
     unique_fd listen_, stop_;
     std::uint16_t port_ = 0;
     mutable std::mutex mutex_;
+    std::mutex handler_mutex_;
     std::vector<http_request> requests_;
     int connections_ = 0;
+    std::vector<std::thread> connection_threads_;  // joined after thread_ (the acceptor)
     std::thread thread_;
 };
 
