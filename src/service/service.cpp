@@ -11,6 +11,7 @@
 #include <iterator>
 
 #include "http_server.hpp"
+#include "isolation.hpp"
 #include "lambda_api.hpp"
 #include "logs.hpp"
 #include "posix/state_dir.hpp"
@@ -62,6 +63,7 @@ struct service::impl {
     asio::io_context io{1};
     fs::path run_dir;
     bool partial = false;
+    std::shared_ptr<isolation> sandbox_isolation;
     std::unique_ptr<log_store> logs;
     std::unique_ptr<registry> reg;
     std::unique_ptr<scheduler> sched;
@@ -97,6 +99,11 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
     m.run_dir = base / ("run-" + std::to_string(::getpid()));
     fs::remove_all(m.run_dir);
     fs::create_directories(m.run_dir / "code");
+    // Unpacked code and the sandboxes' passwd files: for the service's eyes (a jailed sandbox
+    // sees its own code at /var/task only).
+    fs::permissions(m.run_dir, fs::perms::owner_all);
+    m.sandbox_isolation =
+        std::make_shared<isolation>(m.cfg.sandbox_isolation, m.cfg.state_dir, m.run_dir);
     m.logs = std::make_unique<log_store>(base / "logs");
     m.reg = std::make_unique<registry>(m.run_dir / "code", m.cfg.region);
 
@@ -108,8 +115,11 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
     ss.partial_model = m.partial;
     ss.launchers = m.cfg.launchers;
     ss.group_prefix = "lambench-" + std::to_string(::getpid()) + "-";
+    ss.sandbox_isolation = m.sandbox_isolation;
+    ss.credentials = m.cfg.credentials;
     m.sched = std::make_unique<scheduler>(m.io, *m.reg, m.cfg, ss, *m.logs);
     m.api = std::make_unique<lambda_api>(*m.reg, *m.sched, m.cfg, m.partial);
+    m.api->set_isolation(m.sandbox_isolation->support());
 
     for (auto& f : m.cfg.functions) {
         if (!is_provided_runtime(f.runtime) && !m.cfg.launchers.count(f.runtime))
