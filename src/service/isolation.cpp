@@ -230,14 +230,9 @@ void isolation::detect(const std::string& mode) {
                      "service's user with its filesystem and limits\n",
                      support_.note.c_str());
     };
-    if (mode == "off") {
-        support_.note = "sandbox_isolation = \"off\"";
-        return;
-    }
-    if (const char* v = std::getenv("LAMBENCH_SANDBOX_ISOLATION"); v && std::string(v) == "off") {
-        support_.note = "disabled by LAMBENCH_SANDBOX_ISOLATION=off";
-        return;
-    }
+    if (mode == "off") return off("sandbox_isolation = \"off\"");
+    if (const char* v = std::getenv("LAMBENCH_SANDBOX_ISOLATION"); v && std::string(v) == "off")
+        return off("disabled by LAMBENCH_SANDBOX_ISOLATION=off");
     if (::geteuid() != 0) return off("not running as root");
 
     passwd* pw = ::getpwnam(support_.user.c_str());
