@@ -257,6 +257,9 @@ void isolation::detect(const std::string& mode) {
         support_.uid_base = static_cast<uid_t>(b);
     }
     pool_->base = support_.uid_base;
+    // Services running side by side (parallel tests) share the range: each starts at its own
+    // place in it, so their sandboxes rarely meet on a uid.
+    pool_->next = static_cast<uid_t>((static_cast<unsigned long>(::getpid()) * 7919ul) % pool_size);
 
     try {
         host_passwd_ = read_text("/etc/passwd");
