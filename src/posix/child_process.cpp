@@ -79,7 +79,8 @@ const char* go_signal_name(int sig) {
 struct child_failure {
     int step = 0;
     int err = 0;
-    int index = 0;  // which join file, for the join step
+    int index = 0;                 // which join file, for the join step
+    const char* detail = nullptr;  // before_exec's step (static storage, same in the parent)
 };
 enum : int {
     step_join = 1,
@@ -88,7 +89,8 @@ enum : int {
     step_execve,
     step_setpgid,
     step_user,
-    step_parent
+    step_parent,
+    step_before_exec
 };
 
 // A caller started with stdin/stdout/stderr closed gets pipe ends numbered 0-2; the child's
@@ -109,8 +111,9 @@ std::pair<unique_fd, unique_fd> make_pipe() {
     return {above_stdio(std::move(r), "pipe2"), above_stdio(std::move(w), "pipe2")};
 }
 
-[[noreturn]] void child_fail(int fd, int step, int err, int index = 0) {
-    child_failure f{step, err, index};
+[[noreturn]] void child_fail(int fd, int step, int err, int index = 0,
+                             const char* detail = nullptr) {
+    child_failure f{step, err, index, detail};
     // Best effort: if the parent is gone there is nobody to tell.
     [[maybe_unused]] auto n = ::write(fd, &f, sizeof f);
     ::_exit(127);
@@ -224,6 +227,11 @@ child_process child_process::spawn(const spawn_options& opts) {
         if (::dup2(devnull.get(), 0) < 0) child_fail(efd, step_stdio, errno);
         if (out_w.get() >= 0 && (::dup2(out_w.get(), 1) < 0 || ::dup2(out_w.get(), 2) < 0))
             child_fail(efd, step_stdio, errno);
+        if (opts.before_exec) {
+            const char* what = "before exec";
+            if (int e = opts.before_exec(opts.before_exec_arg, &what); e != 0)
+                child_fail(efd, step_before_exec, e, 0, what);
+        }
         if (opts.gid || opts.uid) {
             if (::setgroups(0, nullptr) != 0) child_fail(efd, step_user, errno);
             if (opts.gid && ::setgid(*opts.gid) != 0) child_fail(efd, step_user, errno);
@@ -274,6 +282,9 @@ child_process child_process::spawn(const spawn_options& opts) {
                 break;
             case step_parent:
                 what = "parent exited before the child started";
+                break;
+            case step_before_exec:
+                what = f.detail ? f.detail : "before exec";
                 break;
             default:
                 what = "execve " + opts.argv[0];

@@ -40,7 +40,13 @@ struct spawn_options {
     bool nonblocking_output = true;       // the pipe's read end (for an event loop)
     std::vector<std::string> join_files;  // "0" is written into each before exec (cgroup.procs)
     bool new_process_group = true;        // kill()/terminate() then reach the child's children
-    std::optional<uid_t> uid;             // drop to this user (setgroups(0), setgid, setuid)
+    // Runs in the child after the cgroup join and the stdio set-up, before the user switch, chdir
+    // and exec (e.g. to enter a mount namespace and set rlimits). Only async-signal-safe work
+    // there: no allocation, no locks. Returns 0, or an errno with *step set to a string with
+    // static storage naming what failed (the parent puts it in the exception).
+    int (*before_exec)(const void* arg, const char** step) noexcept = nullptr;
+    const void* before_exec_arg = nullptr;
+    std::optional<uid_t> uid;  // drop to this user (setgroups(0), setgid, setuid)
     std::optional<gid_t> gid;
     bool die_with_parent = false;  // PR_SET_PDEATHSIG SIGTERM: a killed parent leaves no child
     bool ignore_sigint = false;    // Ctrl-C in the terminal is the parent's to handle

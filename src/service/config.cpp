@@ -42,6 +42,46 @@ std::string validate_function_name(const std::string& name) {
     return {};
 }
 
+std::string validate_ephemeral_storage(long long mb) {
+    if (mb < 512 || mb > 10240)
+        return "EphemeralStorage.Size must be between 512 and 10240 MB, got " + std::to_string(mb);
+    return {};
+}
+
+std::string validate_environment_keys(const std::map<std::string, std::string>& env) {
+    // Lambda's reserved keys: set by the platform, refused in a function's configuration.
+    static const char* const reserved[] = {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+        "TZ",
+    };
+    std::string used;
+    for (const auto& [k, v] : env)
+        for (const char* r : reserved)
+            if (k == r) used += (used.empty() ? "" : ", ") + k;
+    if (used.empty()) return {};
+    return "Lambda was unable to configure your environment variables because the environment "
+           "variables you have provided contains reserved keys that are currently not supported "
+           "for modification. Reserved keys used in this request: " +
+           used;
+}
+
 bool is_provided_runtime(const std::string& runtime) {
     return runtime == "provided" || runtime == "provided.al2" || runtime == "provided.al2023";
 }
@@ -88,13 +128,29 @@ service_config load_config(const std::filesystem::path& file) {
     service_config cfg;
     check_keys(file, root, {"service", "function"}, "the file");
     if (auto* svc = root["service"].as_table()) {
-        check_keys(
-            file, *svc,
-            {"listen", "state_dir", "region", "idle_timeout", "init_timeout", "init_cpu",
-             "concurrency", "event_queue", "event_retry_delay", "event_max_retries",
-             "freeze_delay_ms", "launchers", "log_max_bytes", "header_timeout", "body_timeout",
-             "body_min_rate", "connection_idle_timeout", "max_connections", "shutdown_grace"},
-            "[service]");
+        check_keys(file, *svc,
+                   {"listen",
+                    "state_dir",
+                    "region",
+                    "idle_timeout",
+                    "init_timeout",
+                    "init_cpu",
+                    "concurrency",
+                    "event_queue",
+                    "event_retry_delay",
+                    "event_max_retries",
+                    "freeze_delay_ms",
+                    "launchers",
+                    "log_max_bytes",
+                    "header_timeout",
+                    "body_timeout",
+                    "body_min_rate",
+                    "connection_idle_timeout",
+                    "max_connections",
+                    "credentials",
+                    "sandbox_isolation",
+                    "shutdown_grace"},
+                   "[service]");
         for (auto&& [k, v] : *svc) {
             std::string key(k.str());
             if (key == "listen")
@@ -163,6 +219,23 @@ service_config load_config(const std::filesystem::path& file) {
                 if (!lt) fail(file, v.source(), "launchers must be a table runtime = \"command\"");
                 for (auto&& [rk, rv] : *lt)
                     cfg.launchers[std::string(rk.str())] = get<std::string>(file, rv, "launchers");
+            } else if (key == "credentials") {
+                auto* ct = v.as_table();
+                if (!ct) fail(file, v.source(), "credentials must be a table");
+                check_keys(file, *ct, {"access_key_id", "secret_access_key", "session_token"},
+                           "[service.credentials]");
+                for (auto&& [ck, cv] : *ct) {
+                    std::string name(ck.str());
+                    auto value = get<std::string>(file, cv, name);
+                    (name == "access_key_id"       ? cfg.credentials.access_key_id
+                     : name == "secret_access_key" ? cfg.credentials.secret_access_key
+                                                   : cfg.credentials.session_token) = value;
+                }
+            } else if (key == "sandbox_isolation") {
+                auto m = get<std::string>(file, v, key);
+                if (m != "auto" && m != "off")
+                    fail(file, v.source(), "sandbox_isolation must be \"auto\" or \"off\"");
+                cfg.sandbox_isolation = m;
             }
         }
         if (cfg.idle_timeout_s <= 0) fail(file, svc->source(), "idle_timeout must be > 0");
@@ -174,7 +247,7 @@ service_config load_config(const std::filesystem::path& file) {
             if (!t) fail(file, node.source(), "[[function]] must be a table");
             check_keys(file, *t,
                        {"name", "code", "runtime", "handler", "memory", "timeout", "environment",
-                        "architecture", "role", "description"},
+                        "architecture", "role", "description", "ephemeral_storage"},
                        "[[function]]");
             function_spec f;
             for (auto&& [k, v] : *t) {
@@ -201,6 +274,11 @@ service_config load_config(const std::filesystem::path& file) {
                     auto s = get<std::int64_t>(file, v, key);
                     if (auto e = validate_timeout(s); !e.empty()) fail(file, v.source(), e);
                     f.timeout_s = static_cast<int>(s);
+                } else if (key == "ephemeral_storage") {
+                    auto mb = get<std::int64_t>(file, v, key);
+                    if (auto e = validate_ephemeral_storage(mb); !e.empty())
+                        fail(file, v.source(), e);
+                    f.ephemeral_mb = static_cast<int>(mb);
                 } else if (key == "environment") {
                     auto* et = v.as_table();
                     if (!et) fail(file, v.source(), "environment must be a table");
@@ -217,6 +295,8 @@ service_config load_config(const std::filesystem::path& file) {
                 }
             }
             if (auto e = validate_function_name(f.name); !e.empty()) fail(file, t->source(), e);
+            if (auto e = validate_environment_keys(f.environment); !e.empty())
+                fail(file, t->source(), e);
             if (f.code.empty()) fail(file, t->source(), "function '" + f.name + "' needs 'code'");
             std::filesystem::path code(f.code);
             if (code.is_relative()) f.code = (file.parent_path() / code).string();

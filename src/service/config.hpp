@@ -24,7 +24,16 @@ struct function_spec {
     std::string description;
     int memory_mb = 128;
     int timeout_s = 3;
+    int ephemeral_mb = 512;  // EphemeralStorage.Size: the sandbox's /tmp
     std::map<std::string, std::string> environment;
+};
+
+// The temporary credentials a sandbox gets (Lambda passes the execution role's). Locally they
+// are dummies unless configured ([service.credentials]).
+struct sandbox_credentials {
+    std::string access_key_id = "ASIALAMBENCHLOCAL000";
+    std::string secret_access_key = "lambench/local/dummy/secret/access/key0";
+    std::string session_token = "lambench-local-dummy-session-token";
 };
 
 enum class init_cpu_mode { full, proportional };
@@ -63,6 +72,9 @@ struct service_config {
     // runtime name -> launcher command; placeholders {task_root} {handler} {runtime_dir};
     // without {handler}, the handler is appended as the last argument.
     std::map<std::string, std::string> launchers;
+    sandbox_credentials credentials;
+    // "auto": isolate sandboxes (mount namespace, own user, rlimits) when root; "off": never.
+    std::string sandbox_isolation = "auto";
     std::vector<function_spec> functions;
 };
 
@@ -78,6 +90,10 @@ std::string validate_timeout(long long s, std::string_view as_written = {});
 std::string validate_function_name(const std::string& name);
 // A name an environment can hold: not empty, no '=' and no NUL (execve's NAME=value strings).
 std::string validate_environment_name(const std::string& name);
+std::string validate_ephemeral_storage(long long mb);  // EphemeralStorage.Size, 512..10240 MB
+// Lambda's refusal of reserved environment variable names (AWS_REGION, LAMBDA_TASK_ROOT, ...),
+// listing those used; empty when none is.
+std::string validate_environment_keys(const std::map<std::string, std::string>& env);
 bool is_provided_runtime(const std::string& runtime);
 
 }  // namespace lambench::service

@@ -69,7 +69,19 @@ std::map<std::string, std::string> environment_field(const json& j) {
         if (auto e = validate_environment_name(k); !e.empty()) throw invalid_parameter(e);
         out[k] = v.get<std::string>();
     }
+    if (auto e = validate_environment_keys(out); !e.empty()) throw invalid_parameter(e);
     return out;
+}
+
+// EphemeralStorage: {"Size": MB}; nullopt when absent.
+std::optional<int> ephemeral_field(const json& j) {
+    auto it = j.find("EphemeralStorage");
+    if (it == j.end() || it->is_null()) return std::nullopt;
+    if (!it->is_object()) throw invalid_parameter("EphemeralStorage must be an object");
+    auto size = int_field(*it, "Size");
+    if (!size) throw invalid_parameter("EphemeralStorage.Size is required");
+    if (auto e = validate_ephemeral_storage(*size); !e.empty()) throw invalid_parameter(e);
+    return static_cast<int>(*size);
 }
 
 std::string zipfile_field(const json& code) {
@@ -139,7 +151,9 @@ std::string resolve_function_name(const std::string& segment, const std::string&
 }
 
 lambda_api::lambda_api(registry& reg, scheduler& sched, const service_config& cfg, bool partial)
-    : registry_(reg), scheduler_(sched), cfg_(cfg), partial_model_(partial) {}
+    : registry_(reg), scheduler_(sched), cfg_(cfg), partial_model_(partial) {
+    isolation_.note = "not set up";
+}
 
 json lambda_api::configuration_json(const function_record& f) const {
     json env = json::object();
@@ -164,7 +178,7 @@ json lambda_api::configuration_json(const function_record& f) const {
         {"LastUpdateStatus", "Successful"},
         {"PackageType", "Zip"},
         {"Architectures", json::array({f.spec.architecture})},
-        {"EphemeralStorage", {{"Size", 512}}},
+        {"EphemeralStorage", {{"Size", f.spec.ephemeral_mb}}},
     };
 }
 
@@ -255,6 +269,7 @@ function_spec lambda_api::spec_from_request(const json& j) const {
     if (auto m = int_field(j, "MemorySize", validate_memory)) spec.memory_mb = *m;
     if (auto t = int_field(j, "Timeout", validate_timeout)) spec.timeout_s = *t;
     spec.environment = environment_field(j);
+    if (auto e = ephemeral_field(j)) spec.ephemeral_mb = *e;
     if (auto a = j.find("Architectures"); a != j.end() && !a->is_null()) {
         if (!a->is_array() || a->size() != 1 || !(*a)[0].is_string() ||
             ((*a)[0] != "x86_64" && (*a)[0] != "arm64"))
@@ -331,6 +346,7 @@ void lambda_api::update_configuration(const std::string& name, const http::reque
     if (auto m = int_field(j, "MemorySize", validate_memory)) spec.memory_mb = *m;
     if (auto t = int_field(j, "Timeout", validate_timeout)) spec.timeout_s = *t;
     if (j.contains("Environment")) spec.environment = environment_field(j);
+    if (auto e = ephemeral_field(j)) spec.ephemeral_mb = *e;
     if (auto h = string_field(j, "Handler", false); !h.empty()) spec.handler = h;
     if (auto r = string_field(j, "Runtime", false); !r.empty()) {
         check_runtime(r);
@@ -379,6 +395,13 @@ void lambda_api::stats(const std::string& name, const http::responder& reply) {
                    {"EventsFailed", v.stats.events_failed},
                    {"ResourceModel", partial_model_ ? "partial" : "full"},
                    {"Cgroups", detect_cgroups().describe()},
+                   {"Isolation",
+                    {{"Enabled", isolation_.enabled()},
+                     {"MountNamespace", isolation_.mount_namespace},
+                     {"OwnUser", isolation_.own_user},
+                     {"Rlimits", isolation_.rlimits},
+                     {"User", isolation_.user},
+                     {"Description", isolation_.describe()}}},
                    {"InitCpu", cfg_.init_cpu == init_cpu_mode::full ? "full" : "proportional"},
                    {"Concurrency", cfg_.concurrency}});
 }

@@ -8,6 +8,7 @@
 
 #include "config.hpp"
 #include "http_server.hpp"
+#include "isolation.hpp"
 #include "registry.hpp"
 #include "scheduler.hpp"
 
@@ -21,6 +22,8 @@ class lambda_api {
   public:
     lambda_api(registry& reg, scheduler& sched, const service_config& cfg, bool partial_model);
     void handle(http::request&& req, const http::responder& reply);
+    // What the sandboxes' isolation is, for lambench-stats (default: off, "not set up").
+    void set_isolation(isolation_support s) { isolation_ = std::move(s); }
 
     // FunctionConfiguration JSON as Lambda returns it.
     nlohmann::json configuration_json(const function_record& f) const;
@@ -52,6 +55,7 @@ class lambda_api {
     const service_config& cfg_;
     bool partial_model_;
     bool draining_ = false;
+    isolation_support isolation_;
 };
 
 // "name", "name:qualifier", an ARN (full or partial), URL-encoded; query Qualifier. Returns the

@@ -1,5 +1,6 @@
 #include "process.hpp"
 
+#include "isolation.hpp"
 #include "resources.hpp"
 
 namespace lambench::service {
@@ -14,6 +15,12 @@ child_process child_process::spawn(const spawn_options& opts) {
     o.new_process_group = true;
     o.before_kill = &make_killable;  // a child frozen by a v1 freezer never dies otherwise
     if (opts.group) o.join_files = opts.group->join_files();
+    if (opts.jail) {
+        o.before_exec = &sandbox_jail::enter;
+        o.before_exec_arg = opts.jail;
+        o.uid = opts.jail->uid();
+        o.gid = opts.jail->gid();
+    }
     child_process c(posix::child_process::spawn(o));
     if (opts.group) opts.group->note_member(c.pid());
     return c;

@@ -1,8 +1,8 @@
 // A sandbox's process: the foundation's child_process (posix/child_process.hpp) spawned with
 // what a sandbox needs: the whole environment given (nothing inherited), stdout and stderr
-// merged into one non-blocking pipe, its own process group, and the resource group joined
-// before exec (so init is accounted from the first instruction). The destructor SIGKILLs and
-// reaps if still running.
+// merged into one non-blocking pipe, its own process group, the resource group joined before
+// exec (so init is accounted from the first instruction), then its jail entered. The destructor
+// SIGKILLs and reaps if still running.
 #pragma once
 
 #include <map>
@@ -14,6 +14,7 @@
 namespace lambench::service {
 
 class resource_group;
+class sandbox_jail;
 
 using exit_status = posix::exit_status;
 
@@ -22,6 +23,9 @@ struct spawn_options {
     std::map<std::string, std::string> env;  // the whole environment (nothing inherited)
     std::string cwd;
     resource_group* group = nullptr;  // joined before exec when set
+    // Entered after the group is joined, before exec (isolation.hpp): its mount namespace,
+    // rlimits and uid. Null: the service's own view, limits and user.
+    const sandbox_jail* jail = nullptr;
 };
 
 class child_process : public posix::child_process {

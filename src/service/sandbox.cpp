@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -37,13 +38,13 @@ std::string find_in_path(const std::string& prog, const std::string& path) {
     std::string dir;
     while (std::getline(ss, dir, ':')) {
         if (dir.empty()) continue;
-        std::string cand = dir + "/" + prog;
+        std::string cand = dir + (dir.back() == '/' ? "" : "/") + prog;
         if (::access(cand.c_str(), X_OK) == 0) return cand;
     }
     return prog;
 }
 
-constexpr const char* default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+constexpr const char* lambda_path = "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin";
 
 }  // namespace
 
@@ -78,10 +79,14 @@ sandbox::~sandbox() {
     group_.reset();
 }
 
+std::string sandbox::task_root() const {
+    return jail_ ? isolation::task_root : fn_->code_dir.string();
+}
+
 std::map<std::string, std::string> sandbox::environment() const {
     const auto& s = fn_->spec;
     std::map<std::string, std::string> env = s.environment;  // reserved names below win
-    std::string task = fn_->code_dir.string();
+    std::string task = task_root();
     char date[16];
     std::time_t now = std::time(nullptr);
     std::tm tm{};
@@ -90,7 +95,7 @@ std::map<std::string, std::string> sandbox::environment() const {
     env["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:" + std::to_string(runtime_port());
     env["_HANDLER"] = s.handler;
     env["LAMBDA_TASK_ROOT"] = task;
-    env["LAMBDA_RUNTIME_DIR"] = task;
+    env["LAMBDA_RUNTIME_DIR"] = jail_ ? isolation::runtime_dir : task;
     env["AWS_LAMBDA_FUNCTION_NAME"] = s.name;
     env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(s.memory_mb);
     env["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST";
@@ -99,10 +104,16 @@ std::map<std::string, std::string> sandbox::environment() const {
     env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
     env["AWS_REGION"] = settings_.region;
     env["AWS_DEFAULT_REGION"] = settings_.region;
+    if (!is_provided_runtime(s.runtime)) env["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + s.runtime;
+    env["AWS_ACCESS_KEY_ID"] = settings_.credentials.access_key_id;
+    env["AWS_SECRET_ACCESS_KEY"] = settings_.credentials.secret_access_key;
+    env["AWS_SESSION_TOKEN"] = settings_.credentials.session_token;
     env["TZ"] = ":UTC";
-    if (!env.count("LANG")) env["LANG"] = "C.UTF-8";
-    if (!env.count("PATH")) env["PATH"] = default_path;
-    std::string ld = task + "/lib:" + task;
+    // Lambda's values for the names a function may set or extend.
+    if (!env.count("LANG")) env["LANG"] = "en_US.UTF-8";
+    if (!env.count("PATH")) env["PATH"] = lambda_path;
+    std::string ld = "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:" + task + ":" +
+                     task + "/lib:/opt/lib";
     env["LD_LIBRARY_PATH"] = s.environment.count("LD_LIBRARY_PATH")
                                  ? s.environment.at("LD_LIBRARY_PATH") + ":" + ld
                                  : ld;
@@ -111,7 +122,7 @@ std::map<std::string, std::string> sandbox::environment() const {
 
 std::vector<std::string> sandbox::command() const {
     const auto& s = fn_->spec;
-    if (is_provided_runtime(s.runtime)) return {(fn_->code_dir / "bootstrap").string()};
+    if (is_provided_runtime(s.runtime)) return {task_root() + "/bootstrap"};
     auto it = settings_.launchers.find(s.runtime);
     if (it == settings_.launchers.end()) return {};
     std::vector<std::string> argv;
@@ -125,8 +136,8 @@ std::vector<std::string> sandbox::command() const {
     while (ss >> word) {
         if (word.find("{handler}") != std::string::npos) has_handler = true;
         replace_all(word, "{handler}", s.handler);
-        replace_all(word, "{task_root}", fn_->code_dir.string());
-        replace_all(word, "{runtime_dir}", fn_->code_dir.string());
+        replace_all(word, "{task_root}", task_root());
+        replace_all(word, "{runtime_dir}", task_root());
         argv.push_back(word);
     }
     if (argv.empty()) return {};
@@ -151,8 +162,15 @@ void sandbox::start(invocation_ptr first) {
             },
             runtime_server_options(weak));
 
+        if (settings_.sandbox_isolation && settings_.sandbox_isolation->enabled())
+            jail_ = settings_.sandbox_isolation->prepare(fn_->code_dir, fn_->spec.ephemeral_mb);
         auto argv = command();
-        if (argv.empty() || ::access(argv[0].c_str(), X_OK) != 0) {
+        // The check runs here, on the host: a path in the jail's /var/task is the code directory.
+        std::string host_argv0 = argv.empty() ? std::string() : argv[0];
+        if (jail_ && host_argv0.rfind(std::string(isolation::task_root) + "/", 0) == 0)
+            host_argv0 =
+                fn_->code_dir.string() + host_argv0.substr(std::strlen(isolation::task_root));
+        if (argv.empty() || ::access(host_argv0.c_str(), X_OK) != 0) {
             std::string what = argv.empty() ? "no launcher for runtime " + fn_->spec.runtime
                                             : "Couldn't find valid bootstrap(s): [" + argv[0] + "]";
             fail_current(error_body("Runtime.InvalidEntrypoint", what), "Runtime.InvalidEntrypoint",
@@ -180,8 +198,9 @@ void sandbox::start(invocation_ptr first) {
         spawn_options opts;
         opts.argv = std::move(argv);
         opts.env = environment();
-        opts.cwd = fn_->code_dir.string();
+        opts.cwd = task_root();
         opts.group = group_ ? &*group_ : nullptr;
+        opts.jail = jail_.get();
         spawned_ = clock::now();
         proc_.emplace(child_process::spawn(opts));
         int fd = ::dup(proc_->output_fd());

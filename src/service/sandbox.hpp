@@ -14,6 +14,7 @@
 #include <string>
 
 #include "http_server.hpp"
+#include "isolation.hpp"
 #include "logs.hpp"
 #include "process.hpp"
 #include "registry.hpp"
@@ -51,6 +52,9 @@ struct sandbox_settings {
     bool partial_model = false;
     std::map<std::string, std::string> launchers;
     std::string group_prefix;  // unique per service instance
+    std::shared_ptr<isolation>
+        sandbox_isolation;  // null or off: sandboxes see the host as the service
+    sandbox_credentials credentials;
 };
 
 class sandbox final : public runtime_endpoint, public std::enable_shared_from_this<sandbox> {
@@ -112,6 +116,7 @@ class sandbox final : public runtime_endpoint, public std::enable_shared_from_th
     report_metrics metrics(bool with_duration);
     std::map<std::string, std::string> environment() const;
     std::vector<std::string> command() const;
+    std::string task_root() const;  // /var/task when jailed, else the code directory
 
     boost::asio::io_context& io_;
     function_ptr fn_;
@@ -122,6 +127,7 @@ class sandbox final : public runtime_endpoint, public std::enable_shared_from_th
     state state_ = state::initializing;
 
     std::unique_ptr<http::server> listener_;
+    std::unique_ptr<sandbox_jail> jail_;  // outlives the process (its uid goes back to the pool)
     std::optional<resource_group> group_;
     std::optional<child_process> proc_;
     std::optional<boost::asio::posix::stream_descriptor> out_;

@@ -17,6 +17,7 @@
 #include "event_store.hpp"
 #include "function_store.hpp"
 #include "http_server.hpp"
+#include "isolation.hpp"
 #include "lambda_api.hpp"
 #include "logs.hpp"
 #include "posix/file.hpp"
@@ -86,6 +87,7 @@ struct service::impl {
     fs::path run_dir;
     std::optional<posix::file_lock> lock;  // one service per state directory
     bool partial = false;
+    std::shared_ptr<isolation> sandbox_isolation;
     std::unique_ptr<log_store> logs;
     std::unique_ptr<function_store> functions;
     std::unique_ptr<event_store> events;
@@ -251,6 +253,11 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
     m.run_dir = base / ("run-" + std::to_string(::getpid()));
     fs::remove_all(m.run_dir);
     fs::create_directories(m.run_dir / "code");
+    // Unpacked code and the sandboxes' passwd files: for the service's eyes (a jailed sandbox
+    // sees its own code at /var/task only).
+    fs::permissions(m.run_dir, fs::perms::owner_all);
+    m.sandbox_isolation =
+        std::make_shared<isolation>(m.cfg.sandbox_isolation, m.cfg.state_dir, m.run_dir);
     m.logs = std::make_unique<log_store>(base / "logs");
     m.functions = std::make_unique<function_store>(base / "functions");
     m.events = std::make_unique<event_store>(m.io, base / "events");
@@ -264,8 +271,11 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
     ss.partial_model = m.partial;
     ss.launchers = m.cfg.launchers;
     ss.group_prefix = "lambench-" + std::to_string(::getpid()) + "-";
+    ss.sandbox_isolation = m.sandbox_isolation;
+    ss.credentials = m.cfg.credentials;
     m.sched = std::make_unique<scheduler>(m.io, *m.reg, m.cfg, ss, *m.logs, m.events.get());
     m.api = std::make_unique<lambda_api>(*m.reg, *m.sched, m.cfg, m.partial);
+    m.api->set_isolation(m.sandbox_isolation->support());
 
     m.restore(m.cfg.functions);
     for (auto& f : m.cfg.functions) {

@@ -1,9 +1,11 @@
 // The foundation's OS pieces: the state directory rule, atomic files, locks, child processes.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -145,6 +147,40 @@ TEST(child_process, failures_name_the_step) {
     o.env = std::map<std::string, std::string>{{"A=B", "x"}};
     EXPECT_THROW(child_process::spawn(o), std::invalid_argument);
     EXPECT_THROW(child_process::spawn(spawn_options{}), std::invalid_argument);
+}
+
+TEST(child_process, before_exec_runs_in_the_child_and_its_failure_names_the_step) {
+    spawn_options o;
+    o.argv = {"/bin/sh", "-c", "ulimit -n"};
+    // Runs in the child only: the limit it sets is the child's, the parent's stays.
+    o.before_exec = [](const void* arg, const char** step) noexcept -> int {
+        rlimit r{*static_cast<const rlim_t*>(arg), *static_cast<const rlim_t*>(arg)};
+        if (::setrlimit(RLIMIT_NOFILE, &r) != 0) {
+            *step = "setrlimit in the test hook";
+            return errno;
+        }
+        return 0;
+    };
+    static const rlim_t limit = 77;
+    o.before_exec_arg = &limit;
+    auto c = child_process::spawn(o);
+    EXPECT_EQ(c.read_output_to_end(), "77\n");
+    EXPECT_EQ(c.wait().code, 0);
+    rlimit mine{};
+    ::getrlimit(RLIMIT_NOFILE, &mine);
+    EXPECT_NE(mine.rlim_cur, limit);
+
+    o.before_exec = [](const void*, const char** step) noexcept -> int {
+        *step = "the hook's own step";
+        return EPERM;
+    };
+    try {
+        child_process::spawn(o);
+        FAIL() << "a failing hook must stop the spawn";
+    } catch (const std::system_error& e) {
+        EXPECT_NE(std::string(e.what()).find("the hook's own step"), std::string::npos) << e.what();
+        EXPECT_EQ(e.code().value(), EPERM);
+    }
 }
 
 TEST(child_process, terminate_escalates_and_the_destructor_reaps) {

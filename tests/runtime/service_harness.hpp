@@ -4,12 +4,14 @@
 #pragma once
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -39,8 +41,18 @@ inline test_support::http_result create_function(const test_support::serve_proce
 
 // Pids of live processes whose executable lies under `dir` (the service unpacks code there).
 inline std::vector<pid_t> processes_running_from(const fs::path& dir) {
+    // By the executable's inode, not its path: a jailed sandbox runs its code from /var/task
+    // in its own mount namespace, where /proc/<pid>/exe names that path, but the file is the
+    // one unpacked under `dir` (stat follows the link to it whatever the namespace).
+    std::set<std::pair<dev_t, ino_t>> files;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        struct stat st {};
+        if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode))
+            files.insert({st.st_dev, st.st_ino});
+    }
     std::vector<pid_t> found;
-    const std::string prefix = fs::weakly_canonical(dir).string() + "/";
     struct dir_closer {
         void operator()(DIR* d) const { ::closedir(d); }
     };
@@ -50,9 +62,10 @@ inline std::vector<pid_t> processes_running_from(const fs::path& dir) {
         char* end = nullptr;
         long pid = std::strtol(e->d_name, &end, 10);
         if (end == e->d_name || *end != '\0') continue;
-        std::error_code ec;
-        fs::path exe = fs::read_symlink(fs::path("/proc") / e->d_name / "exe", ec);
-        if (!ec && exe.string().rfind(prefix, 0) == 0) found.push_back(static_cast<pid_t>(pid));
+        struct stat st {};
+        const std::string exe = std::string("/proc/") + e->d_name + "/exe";
+        if (::stat(exe.c_str(), &st) == 0 && files.count({st.st_dev, st.st_ino}))
+            found.push_back(static_cast<pid_t>(pid));
     }
     return found;
 }

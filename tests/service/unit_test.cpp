@@ -320,6 +320,60 @@ environment = { A = "1", B = 2 }
     EXPECT_EQ(cfg.functions[0].code, (tmp.path() / "code").string());
 }
 
+TEST(Config, SandboxSettingsCredentialsAndEphemeralStorage) {
+    temp_dir tmp;
+    write_file(tmp.path() / "s.toml", R"(
+[service]
+sandbox_isolation = "off"
+credentials = { access_key_id = "AKID", secret_access_key = "SECRET", session_token = "TOKEN" }
+[[function]]
+name = "f1"
+code = "code"
+ephemeral_storage = 10240
+)");
+    auto cfg = svc::load_config(tmp.path() / "s.toml");
+    EXPECT_EQ(cfg.sandbox_isolation, "off");
+    EXPECT_EQ(cfg.credentials.access_key_id, "AKID");
+    EXPECT_EQ(cfg.credentials.secret_access_key, "SECRET");
+    EXPECT_EQ(cfg.credentials.session_token, "TOKEN");
+    EXPECT_EQ(cfg.functions.at(0).ephemeral_mb, 10240);
+    EXPECT_EQ(svc::service_config{}.sandbox_isolation, "auto");
+    EXPECT_EQ(svc::function_spec{}.ephemeral_mb, 512);
+}
+
+TEST(Config, SandboxValuesOutOfRangeAndReservedKeysAreRefused) {
+    temp_dir tmp;
+    auto err = [&](const std::string& text) {
+        write_file(tmp.path() / "s.toml", text);
+        try {
+            svc::load_config(tmp.path() / "s.toml");
+        } catch (const std::runtime_error& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    EXPECT_NE(err("[service]\nsandbox_isolation = \"on\"\n").find("sandbox_isolation"),
+              std::string::npos);
+    EXPECT_NE(err("[service]\ncredentials = { token = \"x\" }\n").find("token"), std::string::npos);
+    EXPECT_NE(err("[[function]]\nname = \"f\"\ncode = \"c\"\nephemeral_storage = 511\n")
+                  .find("EphemeralStorage.Size must be between 512 and 10240 MB, got 511"),
+              std::string::npos);
+    EXPECT_NE(err("[[function]]\nname = \"f\"\ncode = \"c\"\nenvironment = { TZ = \"x\" }\n")
+                  .find("Reserved keys used in this request: TZ"),
+              std::string::npos);
+    EXPECT_EQ(svc::validate_ephemeral_storage(512), "");
+    EXPECT_EQ(svc::validate_ephemeral_storage(10240), "");
+    EXPECT_NE(svc::validate_ephemeral_storage(10241), "");
+    EXPECT_NE(svc::validate_ephemeral_storage(-1), "");
+    EXPECT_EQ(svc::validate_environment_keys({{"LANG", "x"}, {"PATH", "/bin"}, {"MY", "1"}}), "");
+    EXPECT_EQ(svc::validate_environment_keys(
+                  {{"_HANDLER", "h"}, {"AWS_LAMBDA_RUNTIME_API", "x"}, {"OK", "1"}}),
+              "Lambda was unable to configure your environment variables because the environment "
+              "variables you have provided contains reserved keys that are currently not "
+              "supported for modification. Reserved keys used in this request: "
+              "AWS_LAMBDA_RUNTIME_API, _HANDLER");
+}
+
 TEST(Config, BadValuesNameTheKey) {
     temp_dir tmp;
     auto err = [&](const std::string& text) {

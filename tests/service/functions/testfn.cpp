@@ -2,14 +2,19 @@
 // _HANDLER. It speaks the Runtime API over raw loopback sockets (no runtime library), so it can
 // also imitate other clients' quirks (Node.js error bodies, aws-lambda-cpp content types).
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -317,7 +322,11 @@ int main() {
                                    "PATH",
                                    "LD_LIBRARY_PATH",
                                    "MY_VAR",
-                                   "HOME"};
+                                   "HOME",
+                                   "AWS_ACCESS_KEY_ID",
+                                   "AWS_SECRET_ACCESS_KEY",
+                                   "AWS_SESSION_TOKEN",
+                                   "AWS_EXECUTION_ENV"};
             for (const char* n : names) {
                 const char* v = std::getenv(n);
                 j += jstr(n) + ":" + (v ? jstr(v) : std::string("null")) + ",";
@@ -460,6 +469,103 @@ int main() {
                 }
             }
             respond(R"({"recorded":true})");
+        } else if (handler == "jail") {
+            // What the sandbox lets it do: its user and limits, and the errno of a write into
+            // /etc, /usr and its own code (0 = it worked).
+            auto try_write = [](const char* path) {
+                int fd = ::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (fd < 0) return errno;
+                ::close(fd);
+                ::unlink(path);
+                return 0;
+            };
+            rlimit nofile{}, nproc{};
+            ::getrlimit(RLIMIT_NOFILE, &nofile);
+            ::getrlimit(RLIMIT_NPROC, &nproc);
+            const passwd* pw = ::getpwuid(::getuid());
+            respond("{\"uid\":" + std::to_string(::getuid()) + ",\"euid\":" +
+                    std::to_string(::geteuid()) + ",\"user\":" + jstr(pw ? pw->pw_name : "") +
+                    ",\"nofile\":[" + std::to_string(nofile.rlim_cur) + "," +
+                    std::to_string(nofile.rlim_max) + "],\"nproc\":[" +
+                    std::to_string(nproc.rlim_cur) + "," + std::to_string(nproc.rlim_max) +
+                    "],\"etc\":" + std::to_string(try_write("/etc/lambench-probe")) +
+                    ",\"usr\":" + std::to_string(try_write("/usr/lambench-probe")) +
+                    ",\"task\":" + std::to_string(try_write("/var/task/lambench-probe")) +
+                    ",\"tmp\":" + std::to_string(try_write("/tmp/lambench-probe")) + "}");
+        } else if (handler == "tmpfill") {
+            // Writes N MB to /tmp in 1 MB blocks; reports how far it got and the errno that
+            // stopped it (0 = none), then removes the file.
+            long want = number_in(out);
+            std::string block(1 << 20, 'x');
+            long written = 0;
+            int err = 0;
+            int fd = ::open("/tmp/lambench-fill", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+            if (fd < 0) err = errno;
+            while (fd >= 0 && written < want) {
+                std::size_t done = 0;
+                while (done < block.size()) {
+                    ssize_t n = ::write(fd, block.data() + done, block.size() - done);
+                    if (n < 0) {
+                        err = errno;
+                        break;
+                    }
+                    done += static_cast<std::size_t>(n);
+                }
+                if (err) break;
+                ++written;
+            }
+            if (fd >= 0) ::close(fd);
+            ::unlink("/tmp/lambench-fill");
+            respond("{\"written_mb\":" + std::to_string(written) +
+                    ",\"errno\":" + std::to_string(err) + "}");
+        } else if (handler == "readpaths") {
+            // The event is a JSON string of paths separated by '|': the errno of opening each
+            // for reading (0 = it could).
+            std::string list = out.size() >= 2 ? out.substr(1, out.size() - 2) : "";
+            std::string j = "{";
+            std::size_t start = 0;
+            while (start <= list.size()) {
+                auto bar = list.find('|', start);
+                std::string path = list.substr(start, bar - start);
+                if (!path.empty()) {
+                    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+                    int e = fd < 0 ? errno : 0;
+                    if (fd >= 0) {
+                        char c;
+                        if (::read(fd, &c, 1) < 0 && errno != EISDIR) e = errno;
+                        ::close(fd);
+                    }
+                    j += (j.size() > 1 ? "," : "") + jstr(path.c_str()) + ":" + std::to_string(e);
+                }
+                if (bar == std::string::npos) break;
+                start = bar + 1;
+            }
+            respond(j + "}");
+        } else if (handler == "forkmany") {
+            // Forks children that wait, until fork fails; reports how many and why it stopped,
+            // then ends them: the sandbox must carry on.
+            std::vector<pid_t> kids;
+            int err = 0;
+            while (kids.size() < 5000) {
+                pid_t p = ::fork();
+                if (p < 0) {
+                    err = errno;
+                    break;
+                }
+                if (p == 0) {
+                    ::pause();
+                    ::_exit(0);
+                }
+                kids.push_back(p);
+            }
+            for (pid_t p : kids) ::kill(p, SIGKILL);
+            for (pid_t p : kids) ::waitpid(p, nullptr, 0);
+            respond("{\"forked\":" + std::to_string(kids.size()) +
+                    ",\"errno\":" + std::to_string(err) + "}");
+        } else if (handler == "forkbomb") {
+            // The classic: every process forks forever. Only the limits (and the timeout) end it.
+            for (;;)
+                if (::fork() < 0) ::usleep(1000);
         } else if (handler == "flaky") {
             request("POST", "invocation/" + id + "/error",
                     R"({"errorMessage":"always fails","errorType":"Flaky"})");
