@@ -71,12 +71,19 @@ function_ptr registry::install(function_spec spec, const code_source& code, std:
     return rec;
 }
 
+void registry::stamp(function_record& rec, function_record::change c) const {
+    rec.last_change = c;
+    rec.ready_at = std::chrono::steady_clock::now() + update_delay_;
+}
+
 function_ptr registry::create(function_spec spec, const code_source& code) {
     if (functions_.count(spec.name))
         throw api_error(409, "ResourceConflictException", "Function already exist: " + spec.name);
     std::string name = spec.name;
     auto rec = install(std::move(spec), code, next_generation_++);
+    stamp(*rec, function_record::change::create);
     functions_[name] = rec;
+    tags_[name];
     return rec;
 }
 
@@ -86,6 +93,7 @@ function_ptr registry::update_config(const function_spec& spec) {
     rec->spec = spec;
     rec->generation = next_generation_++;
     rec->last_modified = lambda_timestamp_now();
+    stamp(*rec, function_record::change::update);
     functions_[spec.name] = rec;
     return rec;
 }
@@ -93,6 +101,7 @@ function_ptr registry::update_config(const function_spec& spec) {
 function_ptr registry::update_code(const std::string& name, const code_source& code) {
     auto old = get(name);
     auto rec = install(old->spec, code, next_generation_++);
+    stamp(*rec, function_record::change::update);
     functions_[name] = rec;
     return rec;
 }
@@ -100,6 +109,26 @@ function_ptr registry::update_code(const std::string& name, const code_source& c
 void registry::remove(const std::string& name) {
     get(name);
     functions_.erase(name);
+    tags_.erase(name);
+}
+
+const registry::tag_map& registry::tags(const std::string& name) const {
+    get(name);
+    static const tag_map none;
+    auto it = tags_.find(name);
+    return it == tags_.end() ? none : it->second;
+}
+
+void registry::tag(const std::string& name, const tag_map& add) {
+    get(name);
+    auto& t = tags_[name];
+    for (const auto& [k, v] : add) t[k] = v;
+}
+
+void registry::untag(const std::string& name, const std::vector<std::string>& keys) {
+    get(name);
+    auto& t = tags_[name];
+    for (const auto& k : keys) t.erase(k);
 }
 
 std::vector<function_ptr> registry::list() const {
