@@ -34,7 +34,7 @@ struct function_config {
     std::string role = "arn:aws:iam::000000000000:role/lambench";
     int memory_mb = 128, timeout_s = 3;
     std::map<std::string, std::string> environment;
-    std::map<std::string, std::string> tags;                   // CreateFunction only
+    std::map<std::string, std::string> tags;                  // CreateFunction only
     std::vector<std::string> subnet_ids, security_group_ids;  // VpcConfig, when both are set
 };
 

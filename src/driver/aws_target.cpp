@@ -297,9 +297,9 @@ std::string aws_database_url(const target_options& o) {
             "this suite has functions that need a database, and on the aws target the database "
             "is the stack's RDS instance: deploy it with `lambench aws deploy SUITE --stack " +
             o.aws.stack + "`" +
-            (o.aws.stack_lookup ? std::string(" (stack '" + o.aws.stack + "' not found in " +
-                                              aws_region(o) + ")")
-                                : std::string(" (no stack lookup in this build)")) +
+            (o.aws.stack_lookup
+                 ? std::string(" (stack '" + o.aws.stack + "' not found in " + aws_region(o) + ")")
+                 : std::string(" (no stack lookup in this build)")) +
             ", pass --database-url, or run only the functions without a database (--function)");
     return "postgresql://" + so->db_user + "@" + so->db_host + ":" + std::to_string(so->db_port) +
            "/" + so->db_name;

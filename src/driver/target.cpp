@@ -34,8 +34,7 @@ invoke_outcome outcome_of(const aws::invoke_result& r) {
         json body = json::parse(r.payload, nullptr, false);
         out.error_type =
             body.is_object() ? body.value("errorType", r.function_error) : r.function_error;
-        out.error_message =
-            body.is_object() ? body.value("errorMessage", r.payload) : r.payload;
+        out.error_message = body.is_object() ? body.value("errorMessage", r.payload) : r.payload;
         return out;
     }
     if (!out.report) {

@@ -7,6 +7,7 @@
 //                 overridden (--endpoint-url, AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL)
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -14,7 +15,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-#include <chrono>
 
 #include "driver/report_line.hpp"
 #include "driver/results.hpp"
@@ -73,15 +73,15 @@ struct aws_stack_outputs {
 };
 // Looks a stack up in a region: nullopt when it does not exist. Throws std::runtime_error
 // when it cannot tell (no credentials, AWS errors).
-using aws_stack_lookup =
-    std::function<std::optional<aws_stack_outputs>(const std::string& stack, const std::string& region)>;
+using aws_stack_lookup = std::function<std::optional<aws_stack_outputs>(const std::string& stack,
+                                                                        const std::string& region)>;
 
 struct aws_options {
     std::string stack = "lambench";
     std::string endpoint_url;  // --endpoint-url; empty: the environment, else AWS itself
     std::string role_arn;      // --role: wins over the stack's
     std::vector<std::string> subnet_ids, security_group_ids;  // win over the stack's
-    aws_stack_lookup stack_lookup;  // unset: no stack can be looked up
+    aws_stack_lookup stack_lookup;                            // unset: no stack can be looked up
     // Retries of 429 TooManyRequestsException and 409 ResourceConflictException: exponential
     // backoff from retry_base with full jitter, capped at retry_cap, at most `attempts` calls.
     std::chrono::milliseconds retry_base{200}, retry_cap{10000};
@@ -91,8 +91,8 @@ struct aws_options {
 
 struct target_options {
     std::string spec = "local";
-    std::string serve_bin;  // the lambench executable for `serve` (default: this one)
-    std::string state_dir;  // scratch space (service state, zips)
+    std::string serve_bin;             // the lambench executable for `serve` (default: this one)
+    std::string state_dir;             // scratch space (service state, zips)
     std::string region = "us-east-1";  // aws: empty = AWS_REGION, AWS_DEFAULT_REGION, profile
     aws_options aws;
 };

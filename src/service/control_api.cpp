@@ -251,9 +251,8 @@ void lambda_api::list_functions(const http::responder& reply) {
 
 void lambda_api::get_function(const std::string& name, const http::responder& reply) {
     auto f = registry_.get(name);
-    json body{
-        {"Configuration", configuration_json(*f)},
-        {"Code", {{"RepositoryType", "S3"}, {"Location", "file://" + f->code_dir.string()}}}};
+    json body{{"Configuration", configuration_json(*f)},
+              {"Code", {{"RepositoryType", "S3"}, {"Location", "file://" + f->code_dir.string()}}}};
     if (const auto& tags = registry_.tags(name); !tags.empty()) body["Tags"] = tags;
     send_json(reply, 200, body);
 }

@@ -3,9 +3,9 @@
 // InProgress -> Successful after an update, with the service's update delay), the conflicts
 // they cause, VpcConfig, and tags (TagResource / UntagResource / ListTags on
 // /2017-03-31/tags/{ARN}). Shapes follow the service model the AWS SDKs ship (2015-03-31).
-#include <cctype>
 #include <chrono>
 
+#include "common/base64.hpp"
 #include "errors.hpp"
 #include "lambda_api.hpp"
 #include "util.hpp"
@@ -26,7 +26,8 @@ std::vector<std::string> id_list(const json& vpc, const char* key, std::size_t m
     std::vector<std::string> out;
     auto it = vpc.find(key);
     if (it == vpc.end() || it->is_null()) return out;
-    if (!it->is_array()) throw invalid_parameter(std::string("VpcConfig.") + key + " must be a list");
+    if (!it->is_array())
+        throw invalid_parameter(std::string("VpcConfig.") + key + " must be a list");
     if (it->size() > max)
         throw invalid_parameter(std::string("VpcConfig.") + key + ": at most " +
                                 std::to_string(max) + " values");
@@ -41,16 +42,17 @@ std::vector<std::string> id_list(const json& vpc, const char* key, std::size_t m
 }
 
 // The VPC a set of subnets belongs to. There is none locally; a stable id derived from the
-// subnets stands in, so a client that reads VpcId gets one, the same for the same subnets.
+// subnets stands in (vpc- and 17 hex digits, as AWS writes them), the same for the same subnets.
 std::string local_vpc_id(const std::vector<std::string>& subnets) {
     std::string joined;
     for (const auto& s : subnets) joined += s + ",";
-    std::string digest = sha256_base64(joined);
+    const auto digest = common::base64_decode(sha256_base64(joined)).value_or(std::string(9, '\0'));
+    static constexpr char hex[] = "0123456789abcdef";
     std::string id = "vpc-";
-    for (char c : digest) {
-        if (id.size() == 21) break;
-        if (std::isalnum(static_cast<unsigned char>(c)))
-            id += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (std::size_t i = 0; id.size() < 21; ++i) {
+        const auto byte = static_cast<unsigned char>(digest[i % digest.size()]);
+        id += hex[byte >> 4];
+        if (id.size() < 21) id += hex[byte & 15];
     }
     return id;
 }
@@ -141,7 +143,8 @@ bool lambda_api::handle_tags(std::string_view target, const std::string& query,
     // Tags are on functions, named by their ARN only (not a bare name, a version or an alias).
     if (arn.rfind("arn:", 0) != 0)
         throw invalid_parameter("Resource: '" + arn + "' is not a function ARN");
-    const std::string name = resolve_function_name(std::string(target.substr(tags_prefix.size())), "");
+    const std::string name =
+        resolve_function_name(std::string(target.substr(tags_prefix.size())), "");
     const auto method = req.method();
     if (method == bhttp::verb::get) {
         send_json(reply, 200, json{{"Tags", registry_.tags(name)}});

@@ -34,8 +34,10 @@ function_ptr registry::get(const std::string& name) const {
     throw not_found("Function not found: " + arn_for(name));
 }
 
-function_ptr registry::install(function_spec spec, const code_source& code, std::uint64_t gen) {
+function_ptr registry::install(function_spec spec, const code_source& code, std::uint64_t gen,
+                               function_record::change c) {
     auto rec = std::make_shared<function_record>();
+    stamp(*rec, c);
     rec->arn = arn_for(spec.name);
     rec->generation = gen;
     rec->last_modified = lambda_timestamp_now();
@@ -80,8 +82,7 @@ function_ptr registry::create(function_spec spec, const code_source& code) {
     if (functions_.count(spec.name))
         throw api_error(409, "ResourceConflictException", "Function already exist: " + spec.name);
     std::string name = spec.name;
-    auto rec = install(std::move(spec), code, next_generation_++);
-    stamp(*rec, function_record::change::create);
+    auto rec = install(std::move(spec), code, next_generation_++, function_record::change::create);
     functions_[name] = rec;
     tags_[name];
     return rec;
@@ -100,8 +101,7 @@ function_ptr registry::update_config(const function_spec& spec) {
 
 function_ptr registry::update_code(const std::string& name, const code_source& code) {
     auto old = get(name);
-    auto rec = install(old->spec, code, next_generation_++);
-    stamp(*rec, function_record::change::update);
+    auto rec = install(old->spec, code, next_generation_++, function_record::change::update);
     functions_[name] = rec;
     return rec;
 }

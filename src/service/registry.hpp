@@ -82,12 +82,13 @@ class registry {
 
     // Tags belong to the function, not to a generation: kept across updates, gone with it.
     using tag_map = std::map<std::string, std::string>;
-    const tag_map& tags(const std::string& name) const;  // throws 404
-    void tag(const std::string& name, const tag_map& add);  // throws 404
+    const tag_map& tags(const std::string& name) const;                         // throws 404
+    void tag(const std::string& name, const tag_map& add);                      // throws 404
     void untag(const std::string& name, const std::vector<std::string>& keys);  // throws 404
 
   private:
-    function_ptr install(function_spec spec, const code_source& code, std::uint64_t gen);
+    function_ptr install(function_spec spec, const code_source& code, std::uint64_t gen,
+                         function_record::change c);
     void stamp(function_record& rec, function_record::change c) const;
     std::filesystem::path code_root_;
     std::string region_;

@@ -2,6 +2,8 @@
 // what it sends to create or update a function, and how it retries throttles (429) and
 // conflicts (409) with backoff and counts them. The same target against the real local service
 // is in cli_test.cpp (Run.AwsTarget*).
+#include "driver/aws_target.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -13,7 +15,6 @@
 
 #include "aws/sigv4.hpp"
 #include "common/base64.hpp"
-#include "driver/aws_target.hpp"
 #include "driver/measure.hpp"
 #include "http_test_server.hpp"
 
@@ -81,7 +82,9 @@ struct fake_lambda {
                 return error(409, "ResourceConflictException",
                              "The operation cannot be performed at this time. An update is in "
                              "progress for resource: arn:aws:lambda:us-east-1:1:function:x");
-            return {200, {{"Content-Type", "application/json"}}, R"({"LastUpdateStatus":"InProgress"})"};
+            return {200,
+                    {{"Content-Type", "application/json"}},
+                    R"({"LastUpdateStatus":"InProgress"})"};
         }
         if (r.method == "POST" && r.path == fn + "/invocations") {
             if (throttle_invokes > 0 && throttle_invokes--)
@@ -142,7 +145,8 @@ TEST(AwsTargetNames, FunctionNameRuntimeEndpointAndRegion) {
               "lambench-items-libpq-static");
     EXPECT_EQ(aws_function_name("s", {"a.b", "c/d", "", "", ""}), "s-a-b-c-d");
     EXPECT_EQ(aws_function_name(std::string(70, 'x'), {"f", "p", "", "", ""}).size(), 64u);
-    auto node = aws_runtime_for({"node-hello", "jit", "", "provided.al2023", "x86_64"}, "bootstrap");
+    auto node =
+        aws_runtime_for({"node-hello", "jit", "", "provided.al2023", "x86_64"}, "bootstrap");
     EXPECT_EQ(node.runtime, "nodejs20.x");
     EXPECT_EQ(node.handler, "index.handler");
     auto cpp = aws_runtime_for({"hello", "static", "", "provided.al2023", "x86_64"}, "bootstrap");

@@ -11,11 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
-#include <thread>
-
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
+#include <thread>
 
 #include "driver/results.hpp"
 #include "driver/summary.hpp"
@@ -291,11 +290,11 @@ TEST(Run, AwsTargetAgainstTheLocalServiceHasTheShapeOfALocalRun) {
                      d);
     ASSERT_EQ(local.status, 0) << local.err;
     const auto t0 = std::chrono::steady_clock::now();
-    auto aws = run({"run", d / "s.toml", "--target", "aws", "--endpoint-url", serve.url(),
-                    "--region", "eu-west-1", "--role", "arn:aws:iam::123456789012:role/bench",
-                    "--out", d / "aws", "--state-dir", d / "state", "--artifacts", functions_dir,
-                    "--export-json", d / "aws.json"},
-                   d);
+    auto aws = run(
+        {"run", d / "s.toml", "--target", "aws", "--endpoint-url", serve.url(), "--region",
+         "eu-west-1", "--role", "arn:aws:iam::123456789012:role/bench", "--out", d / "aws",
+         "--state-dir", d / "state", "--artifacts", functions_dir, "--export-json", d / "aws.json"},
+        d);
     const auto took = std::chrono::steady_clock::now() - t0;
     ASSERT_EQ(aws.status, 0) << aws.err;
 
@@ -353,11 +352,11 @@ TEST(Run, AwsTargetAgainstTheLocalServiceHasTheShapeOfALocalRun) {
     EXPECT_EQ(tags.status, 200) << tags.body;
     EXPECT_NE(tags.body.find(R"("lambench:stack":"lambench")"), std::string::npos) << tags.body;
     // A second run finds the same code (CodeSha256) and updates only the configuration.
-    auto again = run({"run", d / "s.toml", "--target", "aws", "--endpoint-url", serve.url(),
-                      "--role", "arn:aws:iam::123456789012:role/bench", "--out", d / "aws2",
-                      "--state-dir", d / "state", "--artifacts", functions_dir, "--cold", "1",
-                      "--warm", "1"},
-                     d);
+    auto again =
+        run({"run", d / "s.toml", "--target", "aws", "--endpoint-url", serve.url(), "--role",
+             "arn:aws:iam::123456789012:role/bench", "--out", d / "aws2", "--state-dir",
+             d / "state", "--artifacts", functions_dir, "--cold", "1", "--warm", "1"},
+            d);
     ASSERT_EQ(again.status, 0) << again.err;
     for (const auto& s : read_results(d / "aws2/results.jsonl").samples)
         EXPECT_TRUE(s.ok) << s.error_message;
