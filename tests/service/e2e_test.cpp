@@ -141,7 +141,7 @@ TEST_F(EndToEnd, AwsCliCreatesInvokesUpdatesListsAndDeletes) {
 TEST_F(EndToEnd, AwsCliSeesPendingInProgressConflictsVpcConfigAndTags) {
     if (!have("aws"))
         GTEST_SKIP() << "aws CLI not installed (scripts/install-deps installs awscli)";
-    service_process s("[service]\nidle_timeout = 60\n", {"--update-delay", "10000"});
+    service_process s("[service]\nidle_timeout = 60\n", {"--update-delay", "20000"});
     fs::path zip = tmp.path() / "fn.zip";
     write_file(zip, make_zip({{"bootstrap", read_file(TESTFN_BIN), 0100755}}));
     // AWS_MAX_ATTEMPTS=1: a conflict must reach the test, not be retried by the CLI.
