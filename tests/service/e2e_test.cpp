@@ -180,7 +180,7 @@ TEST_F(EndToEnd, UpdateDelayMakesPendingAndInProgressWithLambdasConflicts) {
 TEST_F(EndToEnd, AwsCliSeesPendingInProgressConflictsVpcConfigAndTags) {
     if (!have("aws"))
         GTEST_SKIP() << "aws CLI not installed (scripts/install-deps installs awscli)";
-    service_process s("[service]\nidle_timeout = 60\n", {"--update-delay", "20000"});
+    service_process s("[service]\nidle_timeout = 60\n", {"--update-delay", "12000"});
     fs::path zip = tmp.path() / "fn.zip";
     write_file(zip, make_zip({{"bootstrap", read_file(TESTFN_BIN), 0100755}}));
     // AWS_MAX_ATTEMPTS=1: a conflict must reach the test, not be retried by the CLI.
@@ -195,7 +195,7 @@ TEST_F(EndToEnd, AwsCliSeesPendingInProgressConflictsVpcConfigAndTags) {
     fs::path out = tmp.path() / "out.json";
     // A CLI call can only be expected to see Pending/InProgress when it ended inside the update
     // delay after the change (on a badly overloaded host the AWS CLI alone can take longer).
-    const auto delay = std::chrono::seconds(20);
+    const auto delay = std::chrono::seconds(12);
     auto within = [delay](std::chrono::steady_clock::time_point since) {
         return std::chrono::steady_clock::now() < since + delay;
     };
