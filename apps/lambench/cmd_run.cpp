@@ -9,6 +9,7 @@
 
 #include "command.hpp"
 #include "cost_flags.hpp"
+#include "driver/aws_target.hpp"
 #include "driver/runner.hpp"
 #include "posix/state_dir.hpp"
 
@@ -54,6 +55,8 @@ int run_main(int argc, char** argv) {
     std::string suite_path, memory, target, state_dir, database_url, out_dir, resume, artifacts,
         serve_bin;
     std::vector<std::string> functions, ex_json, ex_csv, ex_md, ex_html;
+    std::string region, stack, role, endpoint_url;
+    std::vector<std::string> subnet_ids, security_group_ids;
     std::optional<int> cold, warm;
     int markdown_memory = 256;
     bool quick = false, no_progress = false;
@@ -96,6 +99,21 @@ int run_main(int argc, char** argv) {
     app.add_flag("--no-progress", no_progress, "no progress bar on stderr");
     lambench::driver::cost_options cost;
     lambench::cli::add_cost_flags(app, cost);
+    // The aws target.
+    app.add_option("--region", region,
+                   "aws: region (default $AWS_REGION, $AWS_DEFAULT_REGION, the profile's, "
+                   "us-east-1)");
+    app.add_option("--stack", stack,
+                   "aws: stack name; functions are <stack>-<function>-<profile> (default "
+                   "lambench)");
+    app.add_option("--role", role, "aws: execution role ARN of the functions (else the stack's)");
+    app.add_option("--endpoint-url", endpoint_url,
+                   "aws: Lambda endpoint (default $AWS_ENDPOINT_URL_LAMBDA, $AWS_ENDPOINT_URL, "
+                   "else AWS)");
+    app.add_option("--subnet-ids", subnet_ids,
+                   "aws: VpcConfig subnets, comma-separated (else the stack's)");
+    app.add_option("--security-group-ids", security_group_ids,
+                   "aws: VpcConfig security groups, comma-separated (else the stack's)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -134,6 +152,24 @@ int run_main(int argc, char** argv) {
         cfg.artifacts_root = artifacts.empty() ? default_artifacts_root() : artifacts;
         cfg.database_url = database_url;
         cfg.target.spec = cfg.plan.target;
+        const bool aws_flags = !region.empty() || !stack.empty() || !role.empty() ||
+                               !endpoint_url.empty() || !subnet_ids.empty() ||
+                               !security_group_ids.empty();
+        if (aws_flags && cfg.target.spec != "aws")
+            throw std::runtime_error(
+                "--region, --stack, --role, --endpoint-url, --subnet-ids and "
+                "--security-group-ids are for --target aws (the target is '" +
+                cfg.target.spec + "')");
+        if (cfg.target.spec == "aws") {
+            cfg.target.region = region;  // empty: the AWS CLI's chain
+            if (!stack.empty()) cfg.target.aws.stack = stack;
+            cfg.target.aws.role_arn = role;
+            cfg.target.aws.endpoint_url = endpoint_url;
+            cfg.target.aws.subnet_ids = split_commas(subnet_ids);
+            cfg.target.aws.security_group_ids = split_commas(security_group_ids);
+            // The stack's outputs (CloudFormation) come with `lambench aws deploy`; until a
+            // lookup is wired here, role and network come from the flags above.
+        }
         cfg.target.serve_bin = serve_bin;
         cfg.target.state_dir =
             state_dir.empty() ? lambench::posix::default_state_dir().string() : state_dir;
@@ -162,9 +198,14 @@ int run_main(int argc, char** argv) {
         std::fprintf(stderr, "lambench run: suite %s, %zu function(s), memory",
                      cfg.plan.name.c_str(), cfg.plan.functions.size());
         for (int m : cfg.plan.memory) std::fprintf(stderr, " %d", m);
+        std::string where = cfg.plan.target;
+        if (cfg.target.spec == "aws") {
+            where += " (" + aws_region(cfg.target);
+            if (auto e = aws_endpoint_override(cfg.target.aws); !e.empty()) where += ", " + e;
+            where += ", stack " + cfg.target.aws.stack + ")";
+        }
         std::fprintf(stderr, " MB, %d cold + %d warm samples, target %s, results %s\n",
-                     cfg.plan.cold, cfg.plan.warm, cfg.plan.target.c_str(),
-                     cfg.results_path.c_str());
+                     cfg.plan.cold, cfg.plan.warm, where.c_str(), cfg.results_path.c_str());
         return run_suite(cfg);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "lambench run: %s\n", e.what());

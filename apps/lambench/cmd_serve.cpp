@@ -16,6 +16,7 @@ int serve_main(int argc, char** argv) {
         "lambench serve"};
     std::string listen, config_file, state_dir, init_cpu, auth, credentials_file, region;
     double idle_timeout = 0;
+    long update_delay_ms = -1;
     bool insecure = false;
     app.add_option("--listen", listen,
                    "HOST:PORT to listen on (default 127.0.0.1:9000; port 0 = any)");
@@ -28,6 +29,10 @@ int serve_main(int argc, char** argv) {
     app.add_option("--idle-timeout", idle_timeout,
                    "seconds before an idle sandbox is reaped (default 600)")
         ->check(CLI::PositiveNumber);
+    app.add_option("--update-delay", update_delay_ms,
+                   "milliseconds a created function stays Pending and an updated one "
+                   "InProgress, as on Lambda (default 0 = at once)")
+        ->check(CLI::Range(0L, 600000L));
     app.add_flag(
         "--insecure", insecure,
         "allow a --listen address that is not loopback (anyone who reaches it can run code)");
@@ -61,6 +66,7 @@ int serve_main(int argc, char** argv) {
         if (!region.empty()) cfg.region = region;
         if (!auth.empty()) cfg.auth = auth;
         if (!credentials_file.empty()) cfg.credentials_file = credentials_file;
+        if (update_delay_ms >= 0) cfg.update_delay_s = static_cast<double>(update_delay_ms) / 1000;
         svc::service s(std::move(cfg));
         // The driver and the tests parse exactly this line ("listening on " + the bound URL).
         std::printf("lambench serve: listening on %s\n", s.url().c_str());

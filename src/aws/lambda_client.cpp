@@ -69,12 +69,12 @@ struct lambda_client::impl {
         for (int attempt = 1;; ++attempt) {
             http_response r = send(method, path, query, body);
             if (std::find(ok.begin(), ok.end(), r.status) != ok.end()) return r;
-            if (r.status != 429 || attempt >= max_attempts) throw json_error(r);
+            if (r.status != 429 || attempt >= attempts) throw json_error(r);
             std::this_thread::sleep_for(retry_delay(r, attempt));
         }
     }
 
-    static constexpr int max_attempts = 4;
+    int attempts = 4;  // control-plane calls: at most this many tries of a 429
 };
 
 lambda_client::lambda_client(std::string endpoint, std::string region,
@@ -83,6 +83,10 @@ lambda_client::lambda_client(std::string endpoint, std::string region,
 lambda_client::~lambda_client() = default;
 lambda_client::lambda_client(lambda_client&&) noexcept = default;
 lambda_client& lambda_client::operator=(lambda_client&&) noexcept = default;
+
+void lambda_client::set_control_plane_attempts(int n) {
+    impl_->attempts = std::max(n, 1);
+}
 
 const std::string& lambda_client::endpoint() const {
     return impl_->transport.endpoint();
@@ -109,10 +113,10 @@ std::string lambda_client::create_function(const function_config& cfg,
                           reinterpret_cast<const char*>(zip.data()), zip.size()))}}},
     };
     if (cfg.environment.empty()) body["Environment"]["Variables"] = json::object();
-    if (!cfg.subnet_ids.empty())
+    if (!cfg.tags.empty()) body["Tags"] = cfg.tags;
+    if (!cfg.subnet_ids.empty() || !cfg.security_group_ids.empty())
         body["VpcConfig"] = {{"SubnetIds", cfg.subnet_ids},
                              {"SecurityGroupIds", cfg.security_group_ids}};
-    if (!cfg.tags.empty()) body["Tags"] = cfg.tags;
     return impl_->call("POST", api_prefix, "", body.dump(), {200, 201}).body;
 }
 
@@ -126,9 +130,11 @@ std::string lambda_client::update_function_configuration(const std::string& name
 }
 
 std::string lambda_client::update_function_code(const std::string& name,
-                                                const std::vector<std::uint8_t>& zip) {
-    const json body = {{"ZipFile", common::base64_encode(std::string_view(
-                                       reinterpret_cast<const char*>(zip.data()), zip.size()))}};
+                                                const std::vector<std::uint8_t>& zip,
+                                                const std::string& architecture) {
+    json body = {{"ZipFile", common::base64_encode(std::string_view(
+                                 reinterpret_cast<const char*>(zip.data()), zip.size()))}};
+    if (!architecture.empty()) body["Architectures"] = json::array({architecture});
     return impl_->call("PUT", function_path(name) + "/code", "", body.dump(), {200}).body;
 }
 
@@ -157,17 +163,51 @@ std::string lambda_client::list_functions() {
     return all.dump();
 }
 
+namespace {
+std::string tags_path(const std::string& arn) {
+    if (arn.empty()) throw std::invalid_argument("lambda_client: empty resource ARN");
+    return "/2017-03-31/tags/" + sigv4::uri_encode(arn, false);
+}
+}  // namespace
+
 std::map<std::string, std::string> lambda_client::list_tags(const std::string& arn) {
-    if (arn.empty()) throw std::invalid_argument("list_tags: empty ARN");
-    const auto r =
-        impl_->call("GET", "/2017-03-31/tags/" + sigv4::uri_encode(arn, false), "", "", {200});
+    const auto r = impl_->call("GET", tags_path(arn), "", "", {200});
     const json body = json::parse(r.body, nullptr, false);
-    std::map<std::string, std::string> tags;
-    if (body.is_object())
-        if (auto t = body.find("Tags"); t != body.end() && t->is_object())
-            for (const auto& [k, v] : t->items())
-                if (v.is_string()) tags[k] = v.get<std::string>();
-    return tags;
+    std::map<std::string, std::string> out;
+    if (!body.is_object()) throw std::runtime_error("list_tags: response is not a JSON object");
+    if (auto t = body.find("Tags"); t != body.end() && t->is_object())
+        for (const auto& [k, v] : t->items())
+            if (v.is_string()) out[k] = v.get<std::string>();
+    return out;
+}
+
+void lambda_client::tag_resource(const std::string& arn,
+                                 const std::map<std::string, std::string>& tags) {
+    impl_->call("POST", tags_path(arn), "", json{{"Tags", tags}}.dump(), {200, 204});
+}
+
+void lambda_client::untag_resource(const std::string& arn, const std::vector<std::string>& keys) {
+    // Sorted: the query string is signed in canonical order, and sent the same way.
+    std::vector<std::string> sorted(keys.begin(), keys.end());
+    std::sort(sorted.begin(), sorted.end());
+    std::string query;
+    for (const auto& k : sorted)
+        query += (query.empty() ? "" : "&") + std::string("tagKeys=") + sigv4::uri_encode(k, false);
+    impl_->call("DELETE", tags_path(arn), query, "", {200, 204});
+}
+
+std::vector<std::string> lambda_client::functions_tagged(const std::string& key,
+                                                         const std::string& value) {
+    std::vector<std::string> out;
+    const json all = json::parse(list_functions());
+    for (const auto& fn : all["Functions"]) {
+        if (!fn.is_object() || !fn.contains("FunctionArn") || !fn["FunctionArn"].is_string())
+            continue;
+        const auto tags = list_tags(fn["FunctionArn"].get<std::string>());
+        if (auto it = tags.find(key); it != tags.end() && it->second == value)
+            out.push_back(fn.value("FunctionName", ""));
+    }
+    return out;
 }
 
 invoke_result lambda_client::invoke(const std::string& name, const std::string& payload,

@@ -34,9 +34,8 @@ struct function_config {
     std::string role = "arn:aws:iam::000000000000:role/lambench";
     int memory_mb = 128, timeout_s = 3;
     std::map<std::string, std::string> environment;
-    // VpcConfig, sent when subnet_ids is not empty.
-    std::vector<std::string> subnet_ids, security_group_ids;
-    std::map<std::string, std::string> tags;  // sent when not empty
+    std::map<std::string, std::string> tags;                  // CreateFunction only
+    std::vector<std::string> subnet_ids, security_group_ids;  // VpcConfig, when both are set
 };
 
 struct invoke_result {
@@ -68,11 +67,18 @@ class lambda_client {
     std::string create_function(const function_config& cfg, const std::vector<std::uint8_t>& zip);
     std::string get_function_configuration(const std::string& name);  // JSON text
     std::string update_function_configuration(const std::string& name, const std::string& json);
-    std::string update_function_code(const std::string& name, const std::vector<std::uint8_t>& zip);
+    // architecture: "x86_64" or "arm64" sends Architectures (empty: the function keeps its own).
+    std::string update_function_code(const std::string& name, const std::vector<std::uint8_t>& zip,
+                                     const std::string& architecture = {});
     void delete_function(const std::string& name);
     std::string list_functions();  // JSON text
-    // ListTags of a function ARN: {"key": "value", ...}.
+    // Tags of a function, by its ARN (ListTags / TagResource / UntagResource).
     std::map<std::string, std::string> list_tags(const std::string& arn);
+    void tag_resource(const std::string& arn, const std::map<std::string, std::string>& tags);
+    void untag_resource(const std::string& arn, const std::vector<std::string>& keys);
+    // Names of the functions whose tag `key` is `value` (ListFunctions, then ListTags on each):
+    // how a deployer finds what it created, e.g. key "lambench:stack".
+    std::vector<std::string> functions_tagged(const std::string& key, const std::string& value);
     invoke_result invoke(const std::string& name, const std::string& payload, bool tail_log = true,
                          const std::string& invocation_type = "RequestResponse");
 
@@ -82,6 +88,10 @@ class lambda_client {
     // (State Failed: type "FunctionFailed") or std::runtime_error on timeout.
     std::string wait_until_active(const std::string& name,
                                   std::chrono::milliseconds timeout = std::chrono::seconds(120));
+
+    // Attempts of a control-plane call that is answered 429 (default 4; 1 = no retry, for a
+    // caller that retries and counts throttles itself).
+    void set_control_plane_attempts(int attempts);
 
     const std::string& endpoint() const;  // resolved, e.g. https://lambda.us-east-1.amazonaws.com
     const std::string& region() const;

@@ -50,6 +50,8 @@ sample make_sample(const variant_info& v, int memory_mb, phase kind, int index,
     }
     s.error_type = o.error_type;
     s.error_message = o.error_message;
+    s.throttled_retries = o.throttled_retries;
+    s.conflict_retries = o.conflict_retries;
     return s;
 }
 

@@ -158,6 +158,14 @@ std::string to_json_line(const run_header& h) {
               {"warm", h.warm},
               {"concurrency", h.concurrency},
               {"variants", variants}};
+    const std::initializer_list<std::pair<const char*, const std::string*>> context = {
+        {"region", &h.region},
+        {"endpoint", &h.endpoint},
+        {"stack", &h.stack},
+        {"resource_model", &h.resource_model}};
+    for (const auto& [key, value] : context)
+        if (!value->empty()) j[key] = *value;
+    if (!h.architectures.empty()) j["architectures"] = h.architectures;
     return j.dump() + "\n";
 }
 
@@ -179,6 +187,8 @@ std::string to_json_line(const sample& s) {
         j["error_message"] = s.error_message;
     }
     if (s.abandoned) j["abandoned"] = true;
+    if (s.throttled_retries > 0) j["throttled_retries"] = s.throttled_retries;
+    if (s.conflict_retries > 0) j["conflict_retries"] = s.conflict_retries;
     return j.dump() + "\n";
 }
 
@@ -238,6 +248,11 @@ results read_results(const std::string& path) {
                 h.concurrency = int_from(j, "concurrency", 1);
                 for (const auto& v : j.value("variants", json::array()))
                     h.variants.push_back(variant_from(v));
+                h.region = j.value("region", "");
+                h.endpoint = j.value("endpoint", "");
+                h.stack = j.value("stack", "");
+                h.resource_model = j.value("resource_model", "");
+                h.architectures = j.value("architectures", std::vector<std::string>{});
                 have_header = true;
             } else if (type == "sample") {
                 sample s;
@@ -258,6 +273,8 @@ results read_results(const std::string& path) {
                 s.error_type = j.value("error_type", "");
                 s.error_message = j.value("error_message", "");
                 s.abandoned = j.value("abandoned", false);
+                s.throttled_retries = int_from(j, "throttled_retries", 0);
+                s.conflict_retries = int_from(j, "conflict_retries", 0);
                 r.samples.push_back(std::move(s));
             } else if (type == "skipped") {
                 r.skipped.push_back({variant_from(j), j.value("reason", "")});

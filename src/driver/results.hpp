@@ -38,6 +38,11 @@ struct run_header {
     std::vector<int> memory;
     int cold = 0, warm = 0, concurrency = 1;
     std::vector<variant_info> variants;  // the plan, in order
+    // Where a remote target ran (written only when set; the aws target sets them): its region,
+    // the Lambda endpoint when overridden, the stack, the architectures of the variants, and the
+    // resource model ("aws": Lambda's own, not the local service's).
+    std::string region, endpoint, stack, resource_model;
+    std::vector<std::string> architectures;
 };
 
 enum class phase { cold, warm };
@@ -60,6 +65,10 @@ struct sample {
     // Set on the failure after which the driver gave up on this (variant, memory, phase):
     // the cell counts as finished for --resume.
     bool abandoned = false;
+    // Calls retried before this sample's outcome (throttled: 429 TooManyRequestsException;
+    // conflicts: 409 ResourceConflictException), its cold start's configuration change
+    // included. Written only when non-zero.
+    int throttled_retries = 0, conflict_retries = 0;
 };
 
 struct skipped_variant {

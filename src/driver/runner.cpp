@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "db/embedded.hpp"
+#include "driver/aws_target.hpp"
 #include "driver/format.hpp"
 #include "driver/measure.hpp"
 #include "driver/plan.hpp"
@@ -98,6 +99,8 @@ resume_state load_resume(const std::string& path, const suite& st) {
 // The database, only when a planned function needs one and no URL was given.
 std::string database_url_for(const run_config& cfg, const run_plan& plan) {
     if (!plan.needs_database || !cfg.database_url.empty()) return cfg.database_url;
+    // On Lambda the functions cannot reach a database on this machine: the stack's, or none.
+    if (cfg.target.spec == "aws") return aws_database_url(cfg.target);
     // The same database `lambench db` manages for this state directory.
     return lambench::db::ensure_running(cfg.target.state_dir);
 }
@@ -113,7 +116,23 @@ run_header make_header(const run_config& cfg, const run_plan& plan) {
     h.warm = cfg.plan.warm;
     h.concurrency = cfg.plan.concurrency;
     for (const auto& v : plan.variants) h.variants.push_back(v.info);
+    if (cfg.target.spec == "aws") describe_aws_run(cfg.target, h);
     return h;
+}
+
+// Calls a remote target retried (429 throttles, 409 conflicts), from the results file so that a
+// resumed run counts its whole file.
+void report_retries(const std::string& path) {
+    long throttled = 0, conflicts = 0;
+    for (const auto& s : read_results(path).samples) {
+        throttled += s.throttled_retries;
+        conflicts += s.conflict_retries;
+    }
+    if (throttled + conflicts > 0)
+        std::fprintf(stderr,
+                     "lambench run: retried %ld throttled (429) and %ld conflicting (409) calls; "
+                     "each sample's count is in the results file\n",
+                     throttled, conflicts);
 }
 
 // Redraws the reports from the results file; after a variant, prints its console block.
@@ -245,6 +264,7 @@ int run_suite(const run_config& cfg, target& tgt) {
         std::fflush(cfg.console);
     }
     for (const auto& w : s.warnings) std::fprintf(stderr, "%s\n", format_warning(w).c_str());
+    report_retries(cfg.results_path);
     if (cfg.progress || cfg.on_progress)
         std::fprintf(stderr, "lambench run: %ld of %ld samples in %s wall time\n",
                      completed - completed_at_start, total - completed_at_start,

@@ -11,6 +11,8 @@
 
 #include "aws/lambda_client.hpp"
 #include "aws/zip.hpp"
+#include "driver/aws_target.hpp"
+#include "driver/lambda_outcome.hpp"
 #include "posix/child_process.hpp"
 
 namespace lambench::driver {
@@ -22,6 +24,26 @@ std::string self_executable() {
     std::error_code ec;
     auto p = fs::read_symlink("/proc/self/exe", ec);
     return ec ? std::string("lambench") : p.string();
+}
+
+invoke_outcome outcome_of(const aws::invoke_result& r) {
+    invoke_outcome out;
+    out.round_trip_ms = std::chrono::duration<double, std::milli>(r.round_trip).count();
+    out.report = parse_report_line(r.log_tail);
+    if (!r.function_error.empty()) {
+        json body = json::parse(r.payload, nullptr, false);
+        out.error_type =
+            body.is_object() ? body.value("errorType", r.function_error) : r.function_error;
+        out.error_message = body.is_object() ? body.value("errorMessage", r.payload) : r.payload;
+        return out;
+    }
+    if (!out.report) {
+        out.error_type = "Report.Missing";
+        out.error_message = "no REPORT line in the invocation's log tail";
+        return out;
+    }
+    out.ok = true;
+    return out;
 }
 
 namespace {
@@ -108,23 +130,7 @@ class lambda_api_target final : public target {
             out.error_message = e.what();
             return out;
         }
-        out.round_trip_ms = std::chrono::duration<double, std::milli>(r.round_trip).count();
-        out.report = parse_report_line(r.log_tail);
-        if (!r.function_error.empty()) {
-            json body = json::parse(r.payload, nullptr, false);
-            out.error_type =
-                body.is_object() ? body.value("errorType", r.function_error) : r.function_error;
-            out.error_message =
-                body.is_object() ? body.value("errorMessage", r.payload) : r.payload;
-            return out;
-        }
-        if (!out.report) {
-            out.error_type = "Report.Missing";
-            out.error_message = "no REPORT line in the invocation's log tail";
-            return out;
-        }
-        out.ok = true;
-        return out;
+        return outcome_of(r);
     }
 
     void remove() noexcept override {
@@ -301,9 +307,7 @@ std::unique_ptr<target> make_target(const target_options& o) {
                                         "' must start with http:// or https://");
         return make_api_target(url, o);
     }
-    if (o.spec == "aws")
-        throw std::invalid_argument(
-            "target 'aws' is not yet implemented (use 'local' or 'endpoint=URL')");
+    if (o.spec == "aws") return make_aws_target(o);
     throw std::invalid_argument("unknown target '" + o.spec +
                                 "' (expected local, endpoint=URL or aws)");
 }

@@ -2,14 +2,19 @@
 // force the next invocation cold, invoke and read the REPORT metrics.
 //   local         (default) a private `lambench serve` started for the run and stopped after
 //   endpoint=URL  an already running Lambda-compatible endpoint (lambench serve, emulators)
-//   aws           real AWS Lambda (not yet implemented)
+//   aws           AWS Lambda (aws_target.hpp): functions <stack>-<function>-<profile> created or
+//                 updated through the Lambda API and kept for the next run; the endpoint can be
+//                 overridden (--endpoint-url, AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL)
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "driver/report_line.hpp"
 #include "driver/results.hpp"
@@ -37,6 +42,7 @@ struct invoke_outcome {
     std::optional<report_metrics> report;
     double round_trip_ms = no_value;
     std::string error_type, error_message;
+    int throttled_retries = 0, conflict_retries = 0;  // see sample
 };
 
 class target {
@@ -51,11 +57,44 @@ class target {
     virtual void remove() noexcept = 0;  // deletes the deployed function, best effort
 };
 
+// What a deployed stack (`lambench aws deploy`, CloudFormation) provides to the functions the
+// aws target creates: their role and network, and where the database is. Filled from the
+// stack's outputs (DescribeStacks) by the deploy code.
+struct aws_stack_outputs {
+    std::string role_arn;
+    std::vector<std::string> subnet_ids;
+    std::string security_group_id;  // the functions' group (allowed to the database on 5432)
+    std::string db_host;
+    int db_port = 5432;
+    std::string db_name, db_user;
+    // Further environment the functions need to reach the database (how the password gets
+    // there is the deploy code's choice, e.g. the secret's ARN); never printed or recorded.
+    std::map<std::string, std::string> db_environment;
+};
+// Looks a stack up in a region: nullopt when it does not exist. Throws std::runtime_error
+// when it cannot tell (no credentials, AWS errors).
+using aws_stack_lookup = std::function<std::optional<aws_stack_outputs>(const std::string& stack,
+                                                                        const std::string& region)>;
+
+struct aws_options {
+    std::string stack = "lambench";
+    std::string endpoint_url;  // --endpoint-url; empty: the environment, else AWS itself
+    std::string role_arn;      // --role: wins over the stack's
+    std::vector<std::string> subnet_ids, security_group_ids;  // win over the stack's
+    aws_stack_lookup stack_lookup;                            // unset: no stack can be looked up
+    // Retries of 429 TooManyRequestsException and 409 ResourceConflictException: exponential
+    // backoff from retry_base with full jitter, capped at retry_cap, at most `attempts` calls.
+    std::chrono::milliseconds retry_base{200}, retry_cap{10000};
+    int attempts = 8;
+    std::chrono::milliseconds ready_timeout{std::chrono::minutes(5)};  // Pending / InProgress
+};
+
 struct target_options {
     std::string spec = "local";
-    std::string serve_bin;  // the lambench executable for `serve` (default: this one)
-    std::string state_dir;  // scratch space (service state, zips)
-    std::string region = "us-east-1";
+    std::string serve_bin;             // the lambench executable for `serve` (default: this one)
+    std::string state_dir;             // scratch space (service state, zips)
+    std::string region = "us-east-1";  // aws: empty = AWS_REGION, AWS_DEFAULT_REGION, profile
+    aws_options aws;
 };
 
 // Throws std::invalid_argument for an unknown spec, target_error when it cannot start.

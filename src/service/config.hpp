@@ -26,6 +26,9 @@ struct function_spec {
     int timeout_s = 3;
     int ephemeral_mb = 512;  // EphemeralStorage.Size: the sandbox's /tmp
     std::map<std::string, std::string> environment;
+    // VpcConfig: kept and returned as Lambda does; the local service has no VPC to attach to.
+    std::vector<std::string> subnet_ids, security_group_ids;
+    bool ipv6_allowed_for_dual_stack = false;
 };
 
 // The temporary credentials a sandbox gets (Lambda passes the execution role's). Locally they
@@ -69,6 +72,9 @@ struct service_config {
     double connection_idle_timeout_s = 120;
     std::size_t max_connections = 1024;
     std::uint64_t log_max_bytes = 10ull * 1024 * 1024;  // per function log file; one rotation kept
+    // How long a created function stays Pending and an updated one InProgress, as Lambda applies
+    // changes asynchronously (0 = at once). `serve --update-delay MS`.
+    double update_delay_s = 0;
     // runtime name -> launcher command; placeholders {task_root} {handler} {runtime_dir};
     // without {handler}, the handler is appended as the last argument.
     std::map<std::string, std::string> launchers;

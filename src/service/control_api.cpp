@@ -158,7 +158,7 @@ lambda_api::lambda_api(registry& reg, scheduler& sched, const service_config& cf
 json lambda_api::configuration_json(const function_record& f) const {
     json env = json::object();
     for (auto& [k, v] : f.spec.environment) env[k] = v;
-    return json{
+    json out{
         {"FunctionName", f.spec.name},
         {"FunctionArn", f.arn},
         {"Runtime", f.spec.runtime},
@@ -174,12 +174,12 @@ json lambda_api::configuration_json(const function_record& f) const {
         {"Environment", {{"Variables", env}}},
         {"TracingConfig", {{"Mode", "PassThrough"}}},
         {"RevisionId", std::to_string(f.generation)},
-        {"State", "Active"},
-        {"LastUpdateStatus", "Successful"},
         {"PackageType", "Zip"},
         {"Architectures", json::array({f.spec.architecture})},
         {"EphemeralStorage", {{"Size", f.spec.ephemeral_mb}}},
     };
+    add_lifecycle_fields(out, f);
+    return out;
 }
 
 void lambda_api::send_json(const http::responder& reply, int status, const json& body) const {
@@ -212,6 +212,7 @@ void lambda_api::handle(http::request&& req, const http::responder& reply) {
         target = target.substr(0, q);
     }
     auto method = req.method();
+    if (handle_tags(target, query, req, reply)) return;
     if (target.substr(0, functions_prefix.size()) != functions_prefix)
         throw api_error(404, "UnknownOperationException",
                         "Unknown operation " + std::string(target));
@@ -276,6 +277,7 @@ function_spec lambda_api::spec_from_request(const json& j) const {
             throw invalid_parameter("Architectures must be [\"x86_64\"] or [\"arm64\"]");
         spec.architecture = (*a)[0].get<std::string>();
     }
+    parse_vpc_config(j, spec);
     return spec;
 }
 
@@ -301,6 +303,8 @@ json lambda_api::saved_config(json request, const function_spec& spec) {
 void lambda_api::create_function(const http::request& req, const http::responder& reply) {
     json j = parse_body(req);
     function_spec spec = spec_from_request(j);
+    registry::tag_map tags;
+    if (auto t = j.find("Tags"); t != j.end() && !t->is_null()) tags = parse_tags(*t);
     auto code_it = j.find("Code");
     if (code_it == j.end()) throw invalid_parameter("Code is required");
     if (registry_.find(spec.name))
@@ -309,6 +313,7 @@ void lambda_api::create_function(const http::request& req, const http::responder
     code.zip_bytes = zipfile_field(*code_it);
     json saved = saved_config(std::move(j), spec);
     auto rec = registry_.create(std::move(spec), code, std::move(saved));
+    registry_.tag(rec->spec.name, tags);
     send_json(reply, 201, configuration_json(*rec));
 }
 
@@ -320,10 +325,10 @@ void lambda_api::list_functions(const http::responder& reply) {
 
 void lambda_api::get_function(const std::string& name, const http::responder& reply) {
     auto f = registry_.get(name);
-    send_json(
-        reply, 200,
-        json{{"Configuration", configuration_json(*f)},
-             {"Code", {{"RepositoryType", "S3"}, {"Location", "file://" + f->code_dir.string()}}}});
+    json body{{"Configuration", configuration_json(*f)},
+              {"Code", {{"RepositoryType", "S3"}, {"Location", "file://" + f->code_dir.string()}}}};
+    if (const auto& tags = registry_.tags(name); !tags.empty()) body["Tags"] = tags;
+    send_json(reply, 200, body);
 }
 
 void lambda_api::delete_function(const std::string& name, const http::responder& reply) {
@@ -342,6 +347,7 @@ void lambda_api::update_configuration(const std::string& name, const http::reque
                                       const http::responder& reply) {
     auto f = registry_.get(name);
     json j = parse_body(req);
+    check_can_update(*f);
     function_spec spec = f->spec;
     if (auto m = int_field(j, "MemorySize", validate_memory)) spec.memory_mb = *m;
     if (auto t = int_field(j, "Timeout", validate_timeout)) spec.timeout_s = *t;
@@ -354,6 +360,7 @@ void lambda_api::update_configuration(const std::string& name, const http::reque
     }
     if (auto r = string_field(j, "Role", false); !r.empty()) spec.role = r;
     if (j.contains("Description")) spec.description = string_field(j, "Description", false);
+    parse_vpc_config(j, spec);
     json saved;
     if (!f->api_config.is_null()) {
         saved = f->api_config;
@@ -367,11 +374,24 @@ void lambda_api::update_configuration(const std::string& name, const http::reque
 
 void lambda_api::update_code(const std::string& name, const http::request& req,
                              const http::responder& reply) {
-    registry_.get(name);
+    auto f = registry_.get(name);
     json j = parse_body(req);
+    check_can_update(*f);
     code_source code;
     code.zip_bytes = zipfile_field(j);
+    std::string architecture;
+    if (auto a = j.find("Architectures"); a != j.end() && !a->is_null()) {
+        if (!a->is_array() || a->size() != 1 || !(*a)[0].is_string() ||
+            ((*a)[0] != "x86_64" && (*a)[0] != "arm64"))
+            throw invalid_parameter("Architectures must be [\"x86_64\"] or [\"arm64\"]");
+        architecture = (*a)[0].get<std::string>();
+    }
     auto rec = registry_.update_code(name, code);
+    if (!architecture.empty() && architecture != rec->spec.architecture) {
+        function_spec spec = rec->spec;
+        spec.architecture = architecture;
+        rec = registry_.update_config(spec);
+    }
     scheduler_.retire(name);
     send_json(reply, 200, configuration_json(*rec));
 }

@@ -24,6 +24,9 @@ std::string header_safe(std::string v) {
 void lambda_api::invoke(const std::string& name, http::request&& req,
                         const http::responder& reply) {
     auto fn = registry_.get(name);
+    // While Pending Lambda invokes nothing; during an update it runs the function (here with
+    // the new configuration, see docs/architecture.md, Known gaps).
+    check_not_pending(*fn);
     std::string type = header(req, "X-Amz-Invocation-Type");
     if (type.empty()) type = "RequestResponse";
     if (type != "RequestResponse" && type != "Event" && type != "DryRun")

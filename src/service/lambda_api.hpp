@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "config.hpp"
 #include "http_server.hpp"
@@ -50,6 +51,15 @@ class lambda_api {
     static nlohmann::json saved_config(nlohmann::json request, const function_spec& spec);
     void check_runtime(const std::string& runtime) const;
 
+    // lifecycle_api.cpp: State/LastUpdateStatus (with their reasons) and VpcConfig of a
+    // configuration; the conflicts a create or an update in progress causes (409); tags.
+    void add_lifecycle_fields(nlohmann::json& out, const function_record& f) const;
+    void check_not_pending(const function_record& f) const;  // Invoke while Pending
+    void check_can_update(const function_record& f) const;   // Pending, or an update InProgress
+    // GET|POST|DELETE /2017-03-31/tags/{ARN}; false when the path is not a tags path.
+    bool handle_tags(std::string_view target, const std::string& query, const http::request& req,
+                     const http::responder& reply);
+
     registry& registry_;
     scheduler& scheduler_;
     const service_config& cfg_;
@@ -57,6 +67,11 @@ class lambda_api {
     bool draining_ = false;
     isolation_support isolation_;
 };
+
+// VpcConfig of a CreateFunction/UpdateFunctionConfiguration body into spec (false when absent);
+// Tags of a CreateFunction/TagResource body. Both throw 400 for values Lambda refuses.
+bool parse_vpc_config(const nlohmann::json& body, function_spec& spec);
+registry::tag_map parse_tags(const nlohmann::json& tags);
 
 // "name", "name:qualifier", an ARN (full or partial), URL-encoded; query Qualifier. Returns the
 // bare name; throws 404 for a qualifier other than $LATEST or an ARN of another region, 403 for

@@ -37,8 +37,9 @@ function_ptr registry::get(const std::string& name) const {
 }
 
 std::shared_ptr<function_record> registry::install(function_spec spec, const code_source& code,
-                                                   std::uint64_t gen) {
+                                                   std::uint64_t gen, function_record::change c) {
     auto rec = std::make_shared<function_record>();
+    stamp(*rec, c);
     rec->arn = arn_for(spec.name);
     rec->generation = gen;
     rec->last_modified = lambda_timestamp_now();
@@ -74,6 +75,11 @@ std::shared_ptr<function_record> registry::install(function_spec spec, const cod
     return rec;
 }
 
+void registry::stamp(function_record& rec, function_record::change c) const {
+    rec.last_change = c;
+    rec.ready_at = std::chrono::steady_clock::now() + update_delay_;
+}
+
 void registry::save(const function_record& rec, std::string_view zip_bytes) {
     if (!store_ || rec.api_config.is_null()) return;
     try {
@@ -90,10 +96,11 @@ function_ptr registry::create(function_spec spec, const code_source& code,
     if (functions_.count(spec.name))
         throw api_error(409, "ResourceConflictException", "Function already exist: " + spec.name);
     std::string name = spec.name;
-    auto rec = install(std::move(spec), code, next_generation_++);
+    auto rec = install(std::move(spec), code, next_generation_++, function_record::change::create);
     rec->api_config = std::move(api_config);
     save(*rec, code.zip_bytes);  // durable before the function exists
     functions_[name] = rec;
+    tags_[name];
     return rec;
 }
 
@@ -103,11 +110,18 @@ function_ptr registry::restore(function_spec spec, const code_source& code,
     if (functions_.count(spec.name))
         throw api_error(409, "ResourceConflictException", "Function already exist: " + spec.name);
     std::string name = spec.name;
-    auto rec = install(std::move(spec), code, generation);
+    auto rec = install(std::move(spec), code, generation, function_record::change::create);
+    rec->ready_at = {};  // a function restored from the state directory is Active at once
     rec->api_config = std::move(api_config);
     if (!last_modified.empty()) rec->last_modified = last_modified;
     next_generation_ = std::max(next_generation_, generation + 1);
     functions_[name] = rec;
+    // The tags given at CreateFunction are part of the saved request. (TagResource and
+    // UntagResource after the create are not journaled: a known gap, docs/state.md.)
+    auto& t = tags_[name];
+    if (auto it = rec->api_config.find("Tags"); it != rec->api_config.end() && it->is_object())
+        for (const auto& [k, v] : it->items())
+            if (v.is_string()) t[k] = v.get<std::string>();
     return rec;
 }
 
@@ -119,13 +133,14 @@ function_ptr registry::update_config(const function_spec& spec, nlohmann::json a
     rec->last_modified = lambda_timestamp_now();
     rec->api_config = old->api_config.is_null() ? nlohmann::json() : std::move(api_config);
     save(*rec, {});
+    stamp(*rec, function_record::change::update);
     functions_[spec.name] = rec;
     return rec;
 }
 
 function_ptr registry::update_code(const std::string& name, const code_source& code) {
     auto old = get(name);
-    auto rec = install(old->spec, code, next_generation_++);
+    auto rec = install(old->spec, code, next_generation_++, function_record::change::update);
     rec->api_config = old->api_config;
     save(*rec, code.zip_bytes);
     functions_[name] = rec;
@@ -143,6 +158,26 @@ void registry::remove(const std::string& name) {
         }
     }
     functions_.erase(name);
+    tags_.erase(name);
+}
+
+const registry::tag_map& registry::tags(const std::string& name) const {
+    get(name);
+    static const tag_map none;
+    auto it = tags_.find(name);
+    return it == tags_.end() ? none : it->second;
+}
+
+void registry::tag(const std::string& name, const tag_map& add) {
+    get(name);
+    auto& t = tags_[name];
+    for (const auto& [k, v] : add) t[k] = v;
+}
+
+void registry::untag(const std::string& name, const std::vector<std::string>& keys) {
+    get(name);
+    auto& t = tags_[name];
+    for (const auto& k : keys) t.erase(k);
 }
 
 std::vector<function_ptr> registry::list() const {

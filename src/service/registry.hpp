@@ -3,6 +3,7 @@
 // sandboxes of an older generation are retired (the next invoke is cold).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -46,6 +47,17 @@ struct function_record {
     // Created through the API: its CreateFunction request without Code, later configuration
     // updates merged in; what the function_store keeps. Null for a function of the config file.
     nlohmann::json api_config;
+    // Lambda applies a create or an update asynchronously: until ready_at the function is
+    // State Pending (after CreateFunction) or LastUpdateStatus InProgress (after an update).
+    enum class change { create, update };
+    change last_change = change::create;
+    std::chrono::steady_clock::time_point ready_at{};
+    bool pending(std::chrono::steady_clock::time_point now) const {
+        return last_change == change::create && now < ready_at;
+    }
+    bool updating(std::chrono::steady_clock::time_point now) const {
+        return last_change == change::update && now < ready_at;
+    }
 };
 using function_ptr = std::shared_ptr<const function_record>;
 
@@ -82,15 +94,28 @@ class registry {
     std::vector<function_ptr> list() const;
     std::string arn_for(const std::string& name) const;
 
+    // How long a create stays Pending and an update InProgress (0 = done at once, the default).
+    // Functions created before it is set (the config file's) are Active at once.
+    void set_update_delay(std::chrono::milliseconds d) { update_delay_ = d; }
+
+    // Tags belong to the function, not to a generation: kept across updates, gone with it.
+    using tag_map = std::map<std::string, std::string>;
+    const tag_map& tags(const std::string& name) const;                         // throws 404
+    void tag(const std::string& name, const tag_map& add);                      // throws 404
+    void untag(const std::string& name, const std::vector<std::string>& keys);  // throws 404
+
   private:
     std::shared_ptr<function_record> install(function_spec spec, const code_source& code,
-                                             std::uint64_t gen);
+                                             std::uint64_t gen, function_record::change c);
     void save(const function_record& rec, std::string_view zip_bytes);
+    void stamp(function_record& rec, function_record::change c) const;
     std::filesystem::path code_root_;
     function_store* store_ = nullptr;
     std::string region_;
     std::uint64_t next_generation_ = 1;
     std::map<std::string, function_ptr> functions_;
+    std::map<std::string, tag_map> tags_;
+    std::chrono::milliseconds update_delay_{0};
 };
 
 }  // namespace lambench::service

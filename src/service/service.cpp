@@ -329,6 +329,10 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
                 m.events->path().string() + "; they run now");
     }
 
+    // Set after the config file's functions are created, so those are Active from the start.
+    m.reg->set_update_delay(
+        std::chrono::milliseconds(static_cast<long long>(m.cfg.update_delay_s * 1000 + 0.5)));
+
     auto listen_ep = parse_listen(m.cfg.listen);
     if (!listen_ep.address().is_loopback() && !m.cfg.insecure && !auth)
         throw std::runtime_error(

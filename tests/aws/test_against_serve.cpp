@@ -3,9 +3,11 @@
 // path the benchmark driver takes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "aws/lambda_client.hpp"
@@ -161,5 +163,45 @@ TEST_F(against_serve, invalid_memory_size_is_rejected_by_the_service) {
     } catch (const api_error& e) {
         EXPECT_EQ(e.status, 400);
         EXPECT_NE(e.type.find("Exception"), std::string::npos) << e.type;
+    }
+}
+
+// Tags, as a deployer finds what it created: given at create, listed by the client, added and
+// removed; functions_tagged picks exactly the functions of one stack.
+TEST_F(against_serve, tags_find_the_functions_of_a_stack) {
+    const fs::path dir = artifacts_.path() / "tiny";
+    fs::create_directories(dir);
+    std::ofstream(dir / "bootstrap") << "#!/bin/sh\nexit 0\n";
+    const auto zip = zip_directory(dir.string());
+    for (const char* name : {"st-a", "st-b", "other-c"}) {
+        function_config cfg;
+        cfg.name = name;
+        cfg.tags = {{"lambench:stack", std::string(name).starts_with("st") ? "st" : "other"}};
+        if (std::string(name) == "st-b") {
+            cfg.subnet_ids = {"subnet-1"};
+            cfg.security_group_ids = {"sg-1"};
+        }
+        client_->create_function(cfg, zip);
+    }
+    auto found = client_->functions_tagged("lambench:stack", "st");
+    std::sort(found.begin(), found.end());
+    EXPECT_EQ(found, (std::vector<std::string>{"st-a", "st-b"}));
+    const auto b = json::parse(client_->get_function_configuration("st-b"));
+    EXPECT_EQ(b["VpcConfig"]["SubnetIds"], json::array({"subnet-1"}));
+
+    const std::string arn = "arn:aws:lambda:us-east-1:000000000000:function:st-a";
+    client_->tag_resource(arn, {{"run", "1"}, {"k y", "v/w"}});
+    EXPECT_EQ(client_->list_tags(arn),
+              (std::map<std::string, std::string>{
+                  {"k y", "v/w"}, {"lambench:stack", "st"}, {"run", "1"}}));
+    client_->untag_resource(arn, {"run", "k y"});
+    EXPECT_EQ(client_->list_tags(arn),
+              (std::map<std::string, std::string>{{"lambench:stack", "st"}}));
+    try {
+        client_->list_tags("arn:aws:lambda:us-east-1:000000000000:function:missing");
+        FAIL() << "tags of a missing function";
+    } catch (const api_error& e) {
+        EXPECT_EQ(e.status, 404);
+        EXPECT_EQ(e.type, "ResourceNotFoundException");
     }
 }

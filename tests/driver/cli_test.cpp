@@ -11,11 +11,15 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "driver/results.hpp"
 #include "driver/summary.hpp"
+#include "support/http_client.hpp"
+#include "support/serve.hpp"
 
 using namespace lambench::driver;
 namespace fs = std::filesystem;
@@ -149,16 +153,37 @@ TEST(BadInput, BadMemoryListIsNamed) {
     }
 }
 
-TEST(BadInput, AwsTargetIsNotYetImplemented) {
+TEST(BadInput, AwsTargetWithoutARoleOrStackSaysWhatToDo) {
     temp_dir d;
     write(d / "s.toml", hello_suite());
-    auto o = run({"run", d / "s.toml", "--target", "aws", "--artifacts", functions_dir, "--out",
-                  d / "out", "--state-dir", d / "state"},
+    auto o = run({"run", d / "s.toml", "--target", "aws", "--endpoint-url", "http://127.0.0.1:9",
+                  "--artifacts", functions_dir, "--out", d / "out", "--state-dir", d / "state"},
                  d);
     if (have_hello("static")) {
         EXPECT_NE(o.status, 0);
-        EXPECT_NE(o.err.find("not yet implemented"), std::string::npos) << o.err;
+        EXPECT_NE(o.err.find("--role"), std::string::npos) << o.err;
     }
+}
+
+TEST(BadInput, AwsTargetRefusesADatabaseSuiteWithoutAStack) {
+    temp_dir d;
+    write(d / "s.toml", hello_suite("needs_database = true\n"));
+    auto o = run({"run", d / "s.toml", "--target", "aws", "--endpoint-url", "http://127.0.0.1:9",
+                  "--role", "arn:aws:iam::1:role/r", "--artifacts", functions_dir, "--out",
+                  d / "out", "--state-dir", d / "state"},
+                 d);
+    EXPECT_EQ(o.status, 2) << o.err;
+    EXPECT_EQ(lines(o.err), 2u) << o.err;  // the plan line, then the one-line refusal
+    EXPECT_NE(o.err.find("lambench aws deploy"), std::string::npos) << o.err;
+    EXPECT_FALSE(fs::exists(d / "state/db")) << "no local database is started for Lambda";
+}
+
+TEST(BadInput, AwsFlagsWithAnotherTargetAreRefused) {
+    temp_dir d;
+    write(d / "s.toml", hello_suite());
+    auto o = run({"run", d / "s.toml", "--role", "arn:aws:iam::1:role/r", "--out", d / "out"}, d);
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.err.find("are for --target aws"), std::string::npos) << o.err;
 }
 
 TEST(BadInput, ReportOfMissingOrForeignFileFails) {
@@ -219,6 +244,122 @@ TEST(Run, HelloAtTwoMemorySizesOnTheLocalService) {
     EXPECT_NE(slurp(d / "out/report.md").find("| 256 MB |"), std::string::npos);
     EXPECT_NE(slurp(d / "out.csv").find("hello,static,hello"), std::string::npos);
     EXPECT_NE(o.out.find("Time (median ± MdAPE)"), std::string::npos) << o.out;
+}
+
+namespace {
+
+// Every key of a JSON document, arrays by their elements' keys: the shape, not the values.
+void shape_of(const nlohmann::json& j, const std::string& path, std::set<std::string>& out) {
+    if (j.is_object()) {
+        for (auto it = j.begin(); it != j.end(); ++it) {
+            out.insert(path + "/" + it.key());
+            shape_of(it.value(), path + "/" + it.key(), out);
+        }
+    } else if (j.is_array()) {
+        for (const auto& e : j) shape_of(e, path + "[]", out);
+    }
+}
+
+std::set<std::string> sample_keys(const std::string& results) {
+    std::set<std::string> keys;
+    std::ifstream in(results);
+    for (std::string line; std::getline(in, line);) {
+        auto j = nlohmann::json::parse(line);
+        if (j.value("type", "") == "sample")
+            for (auto it = j.begin(); it != j.end(); ++it) keys.insert(it.key());
+    }
+    return keys;
+}
+
+}  // namespace
+
+// The aws target, pointed at the local service with Lambda's asynchronous updates switched on,
+// runs the same sweep as the local target and leaves a results file and reports of the same
+// shape, with the run's AWS context in the header.
+TEST(Run, AwsTargetAgainstTheLocalServiceHasTheShapeOfALocalRun) {
+    REQUIRE_SERVICE();
+    temp_dir d;
+    write(d / "s.toml", hello_suite());
+    lambench::test_support::serve_options so;
+    so.state_dir = d.path / "serve";
+    so.extra_args = {"--update-delay", "200"};
+    lambench::test_support::serve_process serve(exe, so);
+
+    auto local = run({"run", d / "s.toml", "--out", d / "local", "--state-dir", d / "state",
+                      "--artifacts", functions_dir, "--export-json", d / "local.json"},
+                     d);
+    ASSERT_EQ(local.status, 0) << local.err;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto aws = run(
+        {"run", d / "s.toml", "--target", "aws", "--endpoint-url", serve.url(), "--region",
+         "eu-west-1", "--role", "arn:aws:iam::123456789012:role/bench", "--out", d / "aws",
+         "--state-dir", d / "state", "--artifacts", functions_dir, "--export-json", d / "aws.json"},
+        d);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    ASSERT_EQ(aws.status, 0) << aws.err;
+
+    const auto l = read_results(d / "local/results.jsonl");
+    const auto a = read_results(d / "aws/results.jsonl");
+    EXPECT_EQ(a.header.target, "aws");
+    EXPECT_EQ(a.header.resource_model, "aws");
+    EXPECT_EQ(a.header.region, "eu-west-1");
+    EXPECT_EQ(a.header.endpoint, serve.url());
+    EXPECT_EQ(a.header.stack, "lambench");
+    EXPECT_EQ(a.header.architectures, std::vector<std::string>{"x86_64"});
+    EXPECT_TRUE(l.header.resource_model.empty());
+    ASSERT_EQ(a.samples.size(), l.samples.size());
+    for (std::size_t i = 0; i < a.samples.size(); ++i) {
+        const auto& s = a.samples[i];
+        EXPECT_TRUE(s.ok) << s.error_type << ": " << s.error_message;
+        EXPECT_EQ(s.kind, l.samples[i].kind);
+        EXPECT_EQ(s.memory_mb, l.samples[i].memory_mb);
+        EXPECT_EQ(s.memory_size_mb, s.memory_mb) << "the memory update had landed";
+        EXPECT_GT(s.duration_ms, 0);
+        EXPECT_GE(s.billed_ms, std::ceil(s.duration_ms));
+        EXPECT_GT(s.max_memory_mb, -1);
+        if (s.kind == phase::cold)
+            EXPECT_FALSE(std::isnan(s.init_ms)) << "every cold sample was a fresh start";
+        else
+            EXPECT_TRUE(std::isnan(s.init_ms));
+        EXPECT_EQ(s.conflict_retries, 0) << "the target waits for Successful before invoking";
+    }
+    EXPECT_EQ(sample_keys(d / "aws/results.jsonl"), sample_keys(d / "local/results.jsonl"));
+    // Each of the 2 memory sizes and 4 cold starts is an update the service takes 200 ms to
+    // apply, and the target waited for each.
+    EXPECT_GE(took, std::chrono::milliseconds(6 * 200));
+
+    std::set<std::string> ls, as;
+    shape_of(nlohmann::json::parse(slurp(d / "local.json")), "", ls);
+    shape_of(nlohmann::json::parse(slurp(d / "aws.json")), "", as);
+    EXPECT_EQ(as, ls);
+    auto table_rows = [](const std::string& md) {
+        std::size_t n = 0;
+        std::istringstream in(md);
+        for (std::string line; std::getline(in, line);) n += line.rfind("|", 0) == 0;
+        return n;
+    };
+    EXPECT_EQ(table_rows(slurp(d / "aws/report.md")), table_rows(slurp(d / "local/report.md")));
+    EXPECT_GT(table_rows(slurp(d / "aws/report.md")), 0u);
+    auto report = run({"report", d / "aws/results.jsonl"}, d);
+    EXPECT_EQ(report.status, 0) << report.err;
+    auto cmp = run({"compare", d / "local/results.jsonl", d / "aws/results.jsonl"}, d);
+    EXPECT_EQ(cmp.status, 0) << cmp.err;
+    EXPECT_NE(cmp.out.find("hello/static"), std::string::npos) << cmp.out;
+
+    // The function stays, named and tagged for the stack, for the next run to reuse.
+    const std::string arn = "arn:aws:lambda:us-east-1:000000000000:function:lambench-hello-static";
+    auto tags = lambench::test_support::http("GET", serve.url() + "/2017-03-31/tags/" + arn);
+    EXPECT_EQ(tags.status, 200) << tags.body;
+    EXPECT_NE(tags.body.find(R"("lambench:stack":"lambench")"), std::string::npos) << tags.body;
+    // A second run finds the same code (CodeSha256) and updates only the configuration.
+    auto again =
+        run({"run", d / "s.toml", "--target", "aws", "--endpoint-url", serve.url(), "--role",
+             "arn:aws:iam::123456789012:role/bench", "--out", d / "aws2", "--state-dir",
+             d / "state", "--artifacts", functions_dir, "--cold", "1", "--warm", "1"},
+            d);
+    ASSERT_EQ(again.status, 0) << again.err;
+    for (const auto& s : read_results(d / "aws2/results.jsonl").samples)
+        EXPECT_TRUE(s.ok) << s.error_message;
 }
 
 TEST(Run, FailingVariantIsErrorAndTheRunGoesOn) {

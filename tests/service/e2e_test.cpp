@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <thread>
 
 #include "harness.hpp"
 
@@ -134,6 +136,185 @@ TEST_F(EndToEnd, AwsCliCreatesInvokesUpdatesListsAndDeletes) {
     EXPECT_NE(bad.err.find("MemorySize") == std::string::npos ? bad.err.find("memory") : 0,
               std::string::npos)
         << bad.err;
+}
+
+// The same states and conflicts on the wire, fast enough to be deterministic: the requests land
+// well inside a 5 s update delay.
+TEST_F(EndToEnd, UpdateDelayMakesPendingAndInProgressWithLambdasConflicts) {
+    service_process s("[service]\n", {"--update-delay", "5000"});
+    const std::string zip = base64(make_zip({{"bootstrap", read_file(TESTFN_BIN), 0100755}}));
+    const std::string fn = s.url() + "/2015-03-31/functions";
+    auto c = http("POST", fn,
+                  R"({"FunctionName":"d","Runtime":"provided.al2023","Handler":"echo","Role":"r",)"
+                  R"("Code":{"ZipFile":")" +
+                      zip + R"("}})");
+    ASSERT_EQ(c.status, 201) << c.body;
+    EXPECT_EQ(json::parse(c.body)["State"], "Pending");
+    auto inv = http("POST", fn + "/d/invocations", "{}");
+    EXPECT_EQ(inv.status, 409);
+    EXPECT_EQ(inv.header("x-amzn-errortype"), "ResourceConflictException");
+    EXPECT_EQ(json::parse(inv.body)["message"],
+              "The operation cannot be performed at this time. The function is currently in the "
+              "following state: Pending");
+    EXPECT_EQ(http("PUT", fn + "/d/configuration", R"({"Timeout":5})").status, 409);
+    std::string state;
+    for (int i = 0; i < 200 && state != "Active"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        state = json::parse(http("GET", fn + "/d/configuration").body)["State"].get<std::string>();
+    }
+    ASSERT_EQ(state, "Active");
+    auto u = http("PUT", fn + "/d/configuration", R"({"MemorySize":256})");
+    ASSERT_EQ(u.status, 200) << u.body;
+    EXPECT_EQ(json::parse(u.body)["LastUpdateStatus"], "InProgress");
+    auto again = http("PUT", fn + "/d/code", R"({"ZipFile":")" + zip + R"("})");
+    EXPECT_EQ(again.status, 409);
+    EXPECT_EQ(json::parse(again.body)["message"],
+              "The operation cannot be performed at this time. An update is in progress for "
+              "resource: arn:aws:lambda:us-east-1:000000000000:function:d");
+    auto during = http("POST", fn + "/d/invocations", R"({"x":1})");
+    EXPECT_EQ(during.status, 200) << "invocations go on during an update";
+}
+
+// With --update-delay the service applies changes as Lambda does, asynchronously, and the AWS
+// CLI (botocore's models and its own waiters) sees the same states, reasons and conflicts.
+TEST_F(EndToEnd, AwsCliSeesPendingInProgressConflictsVpcConfigAndTags) {
+    if (!have("aws"))
+        GTEST_SKIP() << "aws CLI not installed (scripts/install-deps installs awscli)";
+    service_process s("[service]\nidle_timeout = 60\n", {"--update-delay", "12000"});
+    fs::path zip = tmp.path() / "fn.zip";
+    write_file(zip, make_zip({{"bootstrap", read_file(TESTFN_BIN), 0100755}}));
+    // AWS_MAX_ATTEMPTS=1: a conflict must reach the test, not be retried by the CLI.
+    const std::string aws =
+        "AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y AWS_DEFAULT_REGION=us-east-1 "
+        "AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER= "
+        "AWS_MAX_ATTEMPTS=1 aws --endpoint-url " +
+        s.url() + " --output json lambda ";
+    const std::string arn = "arn:aws:lambda:us-east-1:000000000000:function:st-fn";
+    bool v2 = run("aws --version", tmp.path()).out.find("aws-cli/2") != std::string::npos;
+    std::string raw = v2 ? " --cli-binary-format raw-in-base64-out" : "";
+    fs::path out = tmp.path() / "out.json";
+    // A CLI call can only be expected to see Pending/InProgress when it ended inside the update
+    // delay after the change (on a badly overloaded host the AWS CLI alone can take longer).
+    const auto delay = std::chrono::seconds(12);
+    auto within = [delay](std::chrono::steady_clock::time_point since) {
+        return std::chrono::steady_clock::now() < since + delay;
+    };
+    auto created_at = std::chrono::steady_clock::now();
+    auto c = run(aws +
+                     "create-function --function-name st-fn --runtime provided.al2023 --handler "
+                     "echo --role arn:aws:iam::000000000000:role/lambench --architectures arm64 "
+                     "--vpc-config SubnetIds=subnet-a,subnet-b,SecurityGroupIds=sg-1 "
+                     "--tags " +
+                     quote(R"({"lambench:stack":"st","owner":"tests"})") + " --zip-file fileb://" +
+                     zip.string(),
+                 tmp.path());
+    ASSERT_EQ(c.code, 0) << c.err;
+    auto cj = json::parse(c.out);
+    EXPECT_EQ(cj["State"], "Pending");
+    EXPECT_EQ(cj["StateReason"], "The function is being created.");
+    EXPECT_EQ(cj["StateReasonCode"], "Creating");
+    EXPECT_FALSE(cj.contains("LastUpdateStatus")) << "first set when the create completes";
+    EXPECT_EQ(cj["Architectures"], json::array({"arm64"}));
+    EXPECT_EQ(cj["VpcConfig"]["SubnetIds"], json::array({"subnet-a", "subnet-b"}));
+    EXPECT_EQ(cj["VpcConfig"]["SecurityGroupIds"], json::array({"sg-1"}));
+    EXPECT_TRUE(std::regex_match(cj["VpcConfig"]["VpcId"].get<std::string>(),
+                                 std::regex("vpc-[0-9a-f]{17}")))
+        << cj["VpcConfig"];
+
+    // Pending: Invoke and updates are refused as Lambda refuses them.
+    auto early = run(
+        aws + "invoke --function-name st-fn --payload " + quote("{}") + raw + " " + out.string(),
+        tmp.path());
+    if (within(created_at)) {  // else the CLI was too slow to observe Pending
+        EXPECT_NE(early.code, 0);
+        EXPECT_NE(early.err.find("ResourceConflictException"), std::string::npos) << early.err;
+        EXPECT_NE(early.err.find("The operation cannot be performed at this time. The function is "
+                                 "currently in the following state: Pending"),
+                  std::string::npos)
+            << early.err;
+    }
+    auto early_update =
+        run(aws + "update-function-configuration --function-name st-fn --timeout 5", tmp.path());
+    if (within(created_at)) {
+        EXPECT_NE(early_update.code, 0);
+        EXPECT_NE(early_update.err.find("state: Pending"), std::string::npos) << early_update.err;
+    }
+
+    // botocore's own waiter (waiters-2.json) polls until State is Active.
+    auto w = run(aws + "wait function-active-v2 --function-name st-fn", tmp.path());
+    ASSERT_EQ(w.code, 0) << w.err;
+    auto g = run(aws + "get-function-configuration --function-name st-fn", tmp.path());
+    ASSERT_EQ(g.code, 0) << g.err;
+    auto gj = json::parse(g.out);
+    EXPECT_EQ(gj["State"], "Active");
+    EXPECT_EQ(gj["LastUpdateStatus"], "Successful");
+    EXPECT_FALSE(gj.contains("StateReason"));
+
+    auto updated_at = std::chrono::steady_clock::now();
+    auto u = run(aws +
+                     "update-function-configuration --function-name st-fn --memory-size 256 "
+                     "--vpc-config SubnetIds=subnet-c,SecurityGroupIds=sg-2,sg-3",
+                 tmp.path());
+    ASSERT_EQ(u.code, 0) << u.err;
+    auto uj = json::parse(u.out);
+    EXPECT_EQ(uj["State"], "Active");
+    EXPECT_EQ(uj["LastUpdateStatus"], "InProgress");
+    EXPECT_EQ(uj["LastUpdateStatusReason"], "The function is being created.");
+    EXPECT_EQ(uj["LastUpdateStatusReasonCode"], "Creating");
+    EXPECT_EQ(uj["VpcConfig"]["SecurityGroupIds"], json::array({"sg-2", "sg-3"}));
+    auto second =
+        run(aws + "update-function-code --function-name st-fn --zip-file fileb://" + zip.string(),
+            tmp.path());
+    if (within(updated_at)) {
+        EXPECT_NE(second.code, 0);
+        EXPECT_NE(second.err.find("ResourceConflictException"), std::string::npos) << second.err;
+        EXPECT_NE(second.err.find("The operation cannot be performed at this time. An update is in "
+                                  "progress for resource: " +
+                                  arn),
+                  std::string::npos)
+            << second.err;
+    }
+    // An update in progress does not stop invocations.
+    auto during = run(aws + "invoke --function-name st-fn --payload " + quote(R"({"n":1})") + raw +
+                          " " + out.string(),
+                      tmp.path());
+    EXPECT_EQ(during.code, 0) << during.err;
+    auto wu = run(aws + "wait function-updated-v2 --function-name st-fn", tmp.path());
+    ASSERT_EQ(wu.code, 0) << wu.err;
+    EXPECT_EQ(json::parse(run(aws + "get-function-configuration --function-name st-fn", tmp.path())
+                              .out)["LastUpdateStatus"],
+              "Successful");
+
+    // Tags: given at create, listed, added, removed, and returned by GetFunction.
+    auto lt = run(aws + "list-tags --resource " + arn, tmp.path());
+    ASSERT_EQ(lt.code, 0) << lt.err;
+    EXPECT_EQ(json::parse(lt.out)["Tags"], json({{"lambench:stack", "st"}, {"owner", "tests"}}));
+    auto tr = run(aws + "tag-resource --resource " + arn + " --tags run=7", tmp.path());
+    ASSERT_EQ(tr.code, 0) << tr.err;
+    auto ur = run(aws + "untag-resource --resource " + arn + " --tag-keys owner", tmp.path());
+    ASSERT_EQ(ur.code, 0) << ur.err;
+    auto gf = run(aws + "get-function --function-name st-fn", tmp.path());
+    ASSERT_EQ(gf.code, 0) << gf.err;
+    EXPECT_EQ(json::parse(gf.out)["Tags"], json({{"lambench:stack", "st"}, {"run", "7"}}));
+
+    // Bad input gets Lambda's 400s and 404s.
+    auto bad_vpc = run(aws +
+                           "update-function-configuration --function-name st-fn --vpc-config "
+                           "SubnetIds=subnet-x",
+                       tmp.path());
+    EXPECT_NE(bad_vpc.code, 0);
+    EXPECT_NE(bad_vpc.err.find("InvalidParameterValueException"), std::string::npos) << bad_vpc.err;
+    auto reserved =
+        run(aws + "tag-resource --resource " + arn + " --tags " + quote(R"({"aws:x":"1"})"),
+            tmp.path());
+    EXPECT_NE(reserved.code, 0);
+    EXPECT_NE(reserved.err.find("InvalidParameterValueException"), std::string::npos)
+        << reserved.err;
+    auto missing =
+        run(aws + "list-tags --resource arn:aws:lambda:us-east-1:000000000000:function:nope",
+            tmp.path());
+    EXPECT_NE(missing.code, 0);
+    EXPECT_NE(missing.err.find("ResourceNotFoundException"), std::string::npos) << missing.err;
 }
 
 TEST_F(EndToEnd, AwsSdkForJavaScriptInvokesAndSeesResourceNotFound) {
