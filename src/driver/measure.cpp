@@ -50,6 +50,7 @@ sample make_sample(const variant_info& v, int memory_mb, phase kind, int index,
     }
     s.error_type = o.error_type;
     s.error_message = o.error_message;
+    s.model = o.model;
     return s;
 }
 

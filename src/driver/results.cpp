@@ -120,7 +120,9 @@ machine_context detect_machine() {
     m.cpu_model = cpu_model();
     m.cores = static_cast<int>(std::thread::hardware_concurrency());
     m.cgroup_mode = cgroup_mode();
-    m.init_cpu = "full";  // the service's default; the local service does not report it yet
+    // The service's default; the summary replaces it (and cgroup_mode) with what the service
+    // reported with its samples.
+    m.init_cpu = "full";
 #ifdef NDEBUG
     m.build_type = "release";
 #else
@@ -175,6 +177,7 @@ std::string to_json_line(const sample& s) {
         j["error_message"] = s.error_message;
     }
     if (s.abandoned) j["abandoned"] = true;
+    if (!s.model.empty()) j["model"] = s.model;
     return j.dump() + "\n";
 }
 
@@ -254,6 +257,7 @@ results read_results(const std::string& path) {
                 s.error_type = j.value("error_type", "");
                 s.error_message = j.value("error_message", "");
                 s.abandoned = j.value("abandoned", false);
+                s.model = j.value("model", "");
                 r.samples.push_back(std::move(s));
             } else if (type == "skipped") {
                 r.skipped.push_back({variant_from(j), j.value("reason", "")});

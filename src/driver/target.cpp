@@ -109,6 +109,7 @@ class lambda_api_target final : public target {
             return out;
         }
         out.round_trip_ms = std::chrono::duration<double, std::milli>(r.round_trip).count();
+        out.model = r.lambench_model;
         out.report = parse_report_line(r.log_tail);
         if (!r.function_error.empty()) {
             json body = json::parse(r.payload, nullptr, false);

@@ -37,6 +37,7 @@ struct invoke_outcome {
     std::optional<report_metrics> report;
     double round_trip_ms = no_value;
     std::string error_type, error_message;
+    std::string model;  // the service's resource model as it stated it (X-Lambench-Model)
 };
 
 class target {

@@ -73,12 +73,13 @@ service_config load_config(const std::filesystem::path& file) {
     service_config cfg;
     check_keys(file, root, {"service", "function"}, "the file");
     if (auto* svc = root["service"].as_table()) {
-        check_keys(file, *svc,
-                   {"listen", "state_dir", "region", "idle_timeout", "init_timeout", "init_cpu",
-                    "concurrency", "event_queue", "event_retry_delay", "event_max_retries",
-                    "freeze_delay_ms", "launchers", "log_max_bytes", "header_timeout",
-                    "body_timeout", "body_min_rate", "connection_idle_timeout", "max_connections"},
-                   "[service]");
+        check_keys(
+            file, *svc,
+            {"listen", "state_dir", "region", "idle_timeout", "init_timeout", "init_cpu",
+             "concurrency", "event_queue", "event_retry_delay", "event_max_retries",
+             "freeze_delay_ms", "report_wait_ms", "launchers", "log_max_bytes", "header_timeout",
+             "body_timeout", "body_min_rate", "connection_idle_timeout", "max_connections"},
+            "[service]");
         for (auto&& [k, v] : *svc) {
             std::string key(k.str());
             if (key == "listen")
@@ -96,6 +97,10 @@ service_config load_config(const std::filesystem::path& file) {
                 if (ms < 0 || ms > 10000)
                     fail(file, v.source(), "freeze_delay_ms must be 0..10000");
                 cfg.freeze_delay_s = ms / 1000;
+            } else if (key == "report_wait_ms") {
+                double ms = get<double>(file, v, key);
+                if (ms < 0 || ms > 10000) fail(file, v.source(), "report_wait_ms must be 0..10000");
+                cfg.report_wait_s = ms / 1000;
             } else if (key == "log_max_bytes") {
                 auto b = get<std::int64_t>(file, v, key);
                 if (b < 4096) fail(file, v.source(), "log_max_bytes must be >= 4096");
