@@ -39,7 +39,7 @@ struct service_config {
     double freeze_delay_s = 0.001;  // an idle sandbox is frozen after this grace (0 = at once)
     // After a runtime's response, its caller waits at most this long for the runtime's next
     // /next (the end of the invocation) so that the log tail carries the REPORT (0 = never).
-    double report_wait_s = 0.05;
+    double report_wait_s = 1.0;
     int concurrency = 10;            // per function; beyond it: 429
     std::size_t event_queue = 1000;  // per function; beyond it: 429
     double event_retry_delay_s = 1;  // Lambda waits ~1 min then ~2 min; locally shorter

@@ -60,7 +60,7 @@ struct sandbox_settings {
     double freeze_delay_s = 0.001;  // idle this long before the freeze; 0 = at once
     // After the runtime's response, the caller's answer waits this long for the runtime's next
     // /next so that its log tail carries the REPORT line; 0 = answer at the response.
-    double report_wait_s = 0.05;
+    double report_wait_s = 1.0;
     bool partial_model = false;
     std::map<std::string, std::string> launchers;
     std::string group_prefix;  // unique per service instance

@@ -16,8 +16,21 @@ namespace svc = lambench::service;
 namespace fs = std::filesystem;
 using namespace lambench_test;
 
+namespace {
+svc::report_metrics metrics(double duration, int memory, std::uint64_t used,
+                            std::optional<double> init, bool partial) {
+    svc::report_metrics m;
+    m.duration_ms = duration;
+    m.memory_size_mb = memory;
+    m.max_memory_used_mb = used;
+    m.init_duration_ms = init;
+    m.partial_model = partial;
+    return m;
+}
+}  // namespace
+
 TEST(ReportLine, WarmHasLambdasExactFormat) {
-    svc::report_metrics m{9.54, 256, 21, std::nullopt, false};
+    auto m = metrics(9.54, 256, 21, std::nullopt, false);
     EXPECT_EQ(
         svc::report_line("abc", m),
         "REPORT RequestId: abc\tDuration: 9.54 ms\tBilled Duration: 10 ms\tMemory Size: 256 MB\t"
@@ -25,7 +38,7 @@ TEST(ReportLine, WarmHasLambdasExactFormat) {
 }
 
 TEST(ReportLine, ColdAddsInitDurationAndBillsIt) {
-    svc::report_metrics m{9.54, 256, 21, 12.31, false};
+    auto m = metrics(9.54, 256, 21, 12.31, false);
     // Billed = ceil(12.31 + 9.54) = 22, not ceil(12.31) + ceil(9.54) = 23.
     EXPECT_EQ(
         svc::report_line("abc", m),
@@ -34,12 +47,12 @@ TEST(ReportLine, ColdAddsInitDurationAndBillsIt) {
 }
 
 TEST(ReportLine, FailuresCarryLambdasStatusFields) {
-    svc::report_metrics t{3000.41, 128, 39, std::nullopt, false};
+    auto t = metrics(3000.41, 128, 39, std::nullopt, false);
     t.status = "timeout";
     EXPECT_EQ(svc::report_line("abc", t),
               "REPORT RequestId: abc\tDuration: 3000.41 ms\tBilled Duration: 3001 ms\tMemory Size: "
               "128 MB\tMax Memory Used: 39 MB\tStatus: timeout\n");
-    svc::report_metrics e{12.5, 128, 128, 40.25, false};
+    auto e = metrics(12.5, 128, 128, 40.25, false);
     e.status = "error";
     e.error_type = "Runtime.OutOfMemory";
     EXPECT_EQ(
@@ -88,19 +101,19 @@ TEST(MemoryMeter, SumsTheTreeOfALiveProcessAndKeepsThePeak) {
 }
 
 TEST(ReportLine, PartialModelIsMarked) {
-    svc::report_metrics m{1, 128, 0, std::nullopt, true};
+    auto m = metrics(1, 128, 0, std::nullopt, true);
     EXPECT_NE(svc::report_line("x", m).find("\tLambench Resource Model: partial\n"),
               std::string::npos);
 }
 
 TEST(ReportLine, BilledDurationRoundsUpTheSum) {
-    EXPECT_EQ(svc::billed_duration_ms({0.01, 128, 0, std::nullopt, false}), 1u);
-    EXPECT_EQ(svc::billed_duration_ms({2.0, 128, 0, std::nullopt, false}), 2u);
-    EXPECT_EQ(svc::billed_duration_ms({2.0, 128, 0, 0.5, false}), 3u);
+    EXPECT_EQ(svc::billed_duration_ms(metrics(0.01, 128, 0, std::nullopt, false)), 1u);
+    EXPECT_EQ(svc::billed_duration_ms(metrics(2.0, 128, 0, std::nullopt, false)), 2u);
+    EXPECT_EQ(svc::billed_duration_ms(metrics(2.0, 128, 0, 0.5, false)), 3u);
     // A cold start: ceil(Init + Duration), never one more for rounding the two apart.
-    EXPECT_EQ(svc::billed_duration_ms({0.4, 128, 0, 0.4, false}), 1u);
-    EXPECT_EQ(svc::billed_duration_ms({1.3, 128, 0, 3.6, false}), 5u);
-    EXPECT_EQ(svc::billed_duration_ms({1.0, 128, 0, 3.0, false}), 4u);
+    EXPECT_EQ(svc::billed_duration_ms(metrics(0.4, 128, 0, 0.4, false)), 1u);
+    EXPECT_EQ(svc::billed_duration_ms(metrics(1.3, 128, 0, 3.6, false)), 5u);
+    EXPECT_EQ(svc::billed_duration_ms(metrics(1.0, 128, 0, 3.0, false)), 4u);
     EXPECT_EQ(svc::bytes_to_mb_ceil(1), 1u);
     EXPECT_EQ(svc::bytes_to_mb_ceil(1024 * 1024), 1u);
     EXPECT_EQ(svc::bytes_to_mb_ceil(1024 * 1024 + 1), 2u);

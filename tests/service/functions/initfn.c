@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* strcasestr */
 /* A minimal static Lambda function for measuring Init Duration from the outside: it records
  * CLOCK_MONOTONIC at main() entry and just before it sends its first /next, and answers every
  * event with both, in nanoseconds: {"main_ns":N,"next_ns":N}. Static and in C so that exec ->
