@@ -23,7 +23,9 @@ class Hostile : public ::testing::Test {
     static void SetUpTestSuite() {
         code_tmp = new temp_dir;
         fs::path code = make_code_dir(code_tmp->path());
-        std::string cfg = "[service]\nidle_timeout = 120\ninit_timeout = 2\n";
+        // Callers are answered at the runtime's response (report_wait_ms = 0): the stalling
+        // runtime below never asks for its next event, so no REPORT would come to wait for.
+        std::string cfg = "[service]\nidle_timeout = 120\ninit_timeout = 2\nreport_wait_ms = 0\n";
         for (const char* h : {"echo", "echoapi", "badbytes", "pid"})
             cfg += function_block(h, h, code);
         cfg += function_block("thief", "thief", code, 128, 10);
@@ -128,7 +130,7 @@ TEST_F(Hostile, ARuntimeThatNeverAsksForItsNextEventIsEndedByTheTimeout) {
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     EXPECT_EQ(second.body, R"({"stalling":true})");
     EXPECT_LT(s, 1.5);
-    EXPECT_TRUE(report_fields(unbase64(second.header("x-amz-log-result"))).count("Init Duration"));
+    EXPECT_NE(unbase64(second.header("x-amz-log-result")).find("INIT_START"), std::string::npos);
     // The function's timeout (2 s) ends the stuck invocation; its REPORT says so, and the
     // stuck environment is gone (each stuck one is, in turn).
     std::this_thread::sleep_for(std::chrono::milliseconds(3000));
@@ -141,7 +143,7 @@ TEST_F(Hostile, ARuntimeThatNeverAsksForItsNextEventIsEndedByTheTimeout) {
     EXPECT_NE(log.find(id + " Task timed out after 2.00 seconds"), std::string::npos) << log;
     auto third = svc->invoke("stall");
     EXPECT_EQ(third.body, R"({"stalling":true})");
-    EXPECT_TRUE(report_fields(unbase64(third.header("x-amz-log-result"))).count("Init Duration"));
+    EXPECT_NE(unbase64(third.header("x-amz-log-result")).find("INIT_START"), std::string::npos);
 }
 
 TEST_F(Hostile, ARuntimeStoppedWhileIdleCostsTheCallerOnlyTheTimeout) {
