@@ -150,6 +150,13 @@ TEST_F(Hostile, ARuntimeStoppedWhileIdleCostsTheCallerOnlyTheTimeout) {
     auto first = svc->invoke("pidstop");
     ASSERT_EQ(first.status, 200);
     int pid = json::parse(first.body)["pid"].get<int>();
+    // Stopped once idle, i.e. after it asked for its next event (callers here are answered at
+    // the response, and the invocation lasts until that request).
+    for (int i = 0; i < 200; ++i) {
+        auto st = http("GET", svc->url() + "/2015-03-31/functions/pidstop/lambench-stats");
+        if (json::parse(st.body).value("Idle", 0) == 1) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     ASSERT_EQ(::kill(pid, SIGSTOP), 0);
     auto t0 = std::chrono::steady_clock::now();
     auto second = http("POST", svc->invoke_url("pidstop"), "{}", {}, 15);
