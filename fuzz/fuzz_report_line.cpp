@@ -36,6 +36,15 @@ void round_trip(std::string_view input) {
     if (flags & 1)
         m.init_duration_ms = static_cast<double>(take<std::uint32_t>(s) % 1'000'000u) / 100.0;
     m.partial_model = (flags & 2) != 0;
+    // Lambda's failure fields: "Status: timeout", or "Status: error" with an "Error Type".
+    static constexpr const char* types[] = {"Runtime.ExitError", "Runtime.OutOfMemory",
+                                            "Runtime.InvalidEntrypoint", "Runtime.InitError"};
+    if (flags & 4) {
+        m.status = "timeout";
+    } else if (flags & 8) {
+        m.status = "error";
+        m.error_type = types[(flags >> 4) % 4];
+    }
     std::string id = "c0ffee00-0000-4000-8000-" + std::to_string(take<std::uint32_t>(s));
     std::string prefix(
         s.substr(0, s.rfind('\n') == std::string_view::npos ? 0 : s.rfind('\n') + 1));
@@ -48,7 +57,8 @@ void round_trip(std::string_view input) {
         !near(r->max_memory_mb, static_cast<double>(m.max_memory_used_mb)) ||
         r->billed_ms != static_cast<double>(svc::billed_duration_ms(m)) ||
         r->init_ms.has_value() != m.init_duration_ms.has_value() ||
-        (r->init_ms && !near(*r->init_ms, *m.init_duration_ms)))
+        (r->init_ms && !near(*r->init_ms, *m.init_duration_ms)) || r->status != m.status ||
+        r->error_type != m.error_type)
         lambench_fuzz::violated("the service's own REPORT line parses to other values", tail);
 }
 

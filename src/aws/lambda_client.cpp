@@ -233,6 +233,8 @@ invoke_result lambda_client::invoke(const std::string& name, const std::string& 
         out.executed_version = it->second;
     if (auto it = r.headers.find("x-amz-function-error"); it != r.headers.end())
         out.function_error = it->second;
+    if (auto it = r.headers.find("x-lambench-model"); it != r.headers.end())
+        out.lambench_model = it->second;
     if (auto it = r.headers.find("x-amz-log-result");
         it != r.headers.end() && !it->second.empty()) {
         auto tail = common::base64_decode(it->second);

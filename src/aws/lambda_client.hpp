@@ -46,6 +46,7 @@ struct invoke_result {
     std::chrono::nanoseconds round_trip{};  // client-side, request written -> body read
     std::string request_id;                 // x-amzn-RequestId (the RequestId of START/END/REPORT)
     std::string executed_version;           // X-Amz-Executed-Version, e.g. $LATEST
+    std::string lambench_model;  // X-Lambench-Model: the local service's resource model, or empty
 };
 
 class lambda_client {

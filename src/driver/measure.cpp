@@ -52,6 +52,7 @@ sample make_sample(const variant_info& v, int memory_mb, phase kind, int index,
     s.error_message = o.error_message;
     s.throttled_retries = o.throttled_retries;
     s.conflict_retries = o.conflict_retries;
+    s.model = o.model;
     return s;
 }
 

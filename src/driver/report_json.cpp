@@ -133,6 +133,7 @@ std::string render_json(const run_summary& s) {
         {"comparisons", comparisons},
         {"warnings", warnings},
         {"samples", {{"total", s.total_samples}, {"failed", s.failed_samples}}}};
+    if (!m.model.empty()) out["context"]["model"] = m.model;  // as the service reported it
     return out.dump(2) + "\n";
 }
 

@@ -24,6 +24,24 @@ std::optional<double> take(std::string& line, std::string_view key) {
     return value;
 }
 
+// Text after "<key>: " up to the next tab (or the end); "" when the key is absent. Only the
+// line's own fields are searched: the key must start the line's field (after a tab or space).
+std::string take_text(const std::string& line, std::string_view key) {
+    const std::string needle = std::string(key) + ": ";
+    for (std::size_t pos = line.find(needle); pos != std::string::npos;
+         pos = line.find(needle, pos + 1)) {
+        if (pos > 0 && line[pos - 1] != '\t' && line[pos - 1] != ' ') continue;
+        const std::size_t at = pos + needle.size();
+        // Tab-separated (Lambda): up to the next tab; space-separated: one word.
+        const bool tabs = line.find('\t') != std::string::npos;
+        const std::size_t end = line.find(tabs ? '\t' : ' ', at);
+        std::string v = line.substr(at, end == std::string::npos ? std::string::npos : end - at);
+        while (!v.empty() && v.back() == ' ') v.pop_back();
+        return v;
+    }
+    return {};
+}
+
 }  // namespace
 
 std::optional<report_metrics> parse_report_line(std::string_view tail) {
@@ -39,6 +57,8 @@ std::optional<report_metrics> parse_report_line(std::string_view tail) {
     m.request_id = std::string(id.substr(0, id.find_first_of("\t ")));
 
     std::string rest(line);
+    m.status = take_text(rest, "Status");
+    m.error_type = take_text(rest, "Error Type");
     auto billed = take(rest, "Billed Duration");
     auto init = take(rest, "Init Duration");
     auto used = take(rest, "Max Memory Used");

@@ -1,6 +1,8 @@
 // Lambda's REPORT log line, as found in the base64-decoded log tail of an invocation:
 // REPORT RequestId: <id>\tDuration: 9.54 ms\tBilled Duration: 10 ms\tMemory Size: 256 MB\t
 // Max Memory Used: 21 MB\tInit Duration: 12.31 ms   (Init Duration on cold invocations only)
+// and, when the invocation failed, Lambda's "\tStatus: timeout" or "\tStatus: error\tError Type:
+// Runtime.ExitError" (the local service also appends "\tLambench Resource Model: partial").
 #pragma once
 
 #include <optional>
@@ -15,6 +17,8 @@ struct report_metrics {
     int memory_size_mb = 0;
     double max_memory_mb = 0;
     std::optional<double> init_ms;
+    std::string status;      // "" (success), "timeout", "error", ... as written
+    std::string error_type;  // "Error Type" when present
 };
 
 // Parses the last REPORT line in a log tail. nullopt when there is none or when a required

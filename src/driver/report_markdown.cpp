@@ -84,6 +84,8 @@ std::string render_markdown(const run_summary& s, const markdown_options& o) {
         "{} cold and {} warm samples per variant and memory size.\n\n",
         h.start_time, h.target, m.host, m.cores, m.cpu_model, m.cgroup_mode, m.init_cpu,
         m.lambench_version, m.git_sha, m.build_type, h.cold, h.warm);
+    if (!m.model.empty())
+        out += fmt::format("Resource model reported by the service: `{}`.\n\n", m.model);
     out +=
         "*Cold start* = Init Duration + Duration of a cold invocation; *next exec* = Duration of a "
         "warm invocation; both are medians. *1st exec* = median cold start; *max/min exec* = "

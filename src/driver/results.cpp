@@ -124,7 +124,9 @@ machine_context detect_machine() {
     m.cpu_model = cpu_model();
     m.cores = static_cast<int>(std::thread::hardware_concurrency());
     m.cgroup_mode = cgroup_mode();
-    m.init_cpu = "full";  // the service's default; the local service does not report it yet
+    // The service's default; the summary replaces it (and cgroup_mode) with what the service
+    // reported with its samples.
+    m.init_cpu = "full";
 #ifdef NDEBUG
     m.build_type = "release";
 #else
@@ -189,6 +191,7 @@ std::string to_json_line(const sample& s) {
     if (s.abandoned) j["abandoned"] = true;
     if (s.throttled_retries > 0) j["throttled_retries"] = s.throttled_retries;
     if (s.conflict_retries > 0) j["conflict_retries"] = s.conflict_retries;
+    if (!s.model.empty()) j["model"] = s.model;
     return j.dump() + "\n";
 }
 
@@ -275,6 +278,7 @@ results read_results(const std::string& path) {
                 s.abandoned = j.value("abandoned", false);
                 s.throttled_retries = int_from(j, "throttled_retries", 0);
                 s.conflict_retries = int_from(j, "conflict_retries", 0);
+                s.model = j.value("model", "");
                 r.samples.push_back(std::move(s));
             } else if (type == "skipped") {
                 r.skipped.push_back({variant_from(j), j.value("reason", "")});

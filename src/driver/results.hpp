@@ -21,6 +21,10 @@ struct machine_context {
     std::string init_cpu;     // "full" | "proportional" (the service's setting)
     std::string build_type;   // "release" | "debug" (of lambench itself)
     std::string lambench_version, git_sha;
+    // The resource model the service reported with its samples ("cgroups=v1; init_cpu=full;
+    // isolation=off; mmu_definition=2; resources=full"); "" when it said nothing (AWS, an
+    // emulator, an older service). The summary fills it, and cgroup_mode and init_cpu from it.
+    std::string model;
 };
 machine_context detect_machine();  // reads uname, /proc and /sys; never throws
 
@@ -62,6 +66,7 @@ struct sample {
     int memory_size_mb = 0;
     double round_trip_ms = no_value;  // client: request written -> response read
     std::string error_type, error_message;
+    std::string model;  // the service's resource model with this sample; "" when not stated
     // Set on the failure after which the driver gave up on this (variant, memory, phase):
     // the cell counts as finished for --resume.
     bool abandoned = false;

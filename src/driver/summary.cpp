@@ -133,6 +133,27 @@ run_summary summarize(const results& r, const cost_options& cost) {
     run_summary s;
     s.cost = cost;
     s.header = r.header;
+    // What the service said about its resource model wins over the driver's guess from the
+    // machine: the first sample that carries it (every sample of a run comes from one service).
+    for (const auto& smp : r.samples) {
+        if (smp.model.empty()) continue;
+        auto& m = s.header.machine;
+        m.model = smp.model;
+        auto field = [&](const std::string& key) -> std::string {
+            const std::string k = key + "=";
+            for (std::size_t p = smp.model.find(k); p != std::string::npos;
+                 p = smp.model.find(k, p + 1)) {
+                if (p > 0 && smp.model[p - 1] != ' ' && smp.model[p - 1] != ';') continue;
+                auto end = smp.model.find(';', p);
+                return smp.model.substr(p + k.size(),
+                                        end == std::string::npos ? end : end - p - k.size());
+            }
+            return {};
+        };
+        if (auto c = field("cgroups"); !c.empty()) m.cgroup_mode = c;
+        if (auto i = field("init_cpu"); !i.empty()) m.init_cpu = i;
+        break;
+    }
     s.read_warnings = r.read_warnings;
 
     // Variant order: the plan, then whatever appears only in samples (a hand-made file).

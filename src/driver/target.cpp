@@ -29,6 +29,7 @@ std::string self_executable() {
 invoke_outcome outcome_of(const aws::invoke_result& r) {
     invoke_outcome out;
     out.round_trip_ms = std::chrono::duration<double, std::milli>(r.round_trip).count();
+    out.model = r.lambench_model;
     out.report = parse_report_line(r.log_tail);
     if (!r.function_error.empty()) {
         json body = json::parse(r.payload, nullptr, false);

@@ -43,6 +43,7 @@ struct invoke_outcome {
     double round_trip_ms = no_value;
     std::string error_type, error_message;
     int throttled_retries = 0, conflict_retries = 0;  // see sample
+    std::string model;  // the service's resource model as it stated it (X-Lambench-Model)
 };
 
 class target {

@@ -149,7 +149,8 @@ service_config load_config(const std::filesystem::path& file) {
                     "max_connections",
                     "credentials",
                     "sandbox_isolation",
-                    "shutdown_grace"},
+                    "shutdown_grace",
+                    "report_wait_ms"},
                    "[service]");
         for (auto&& [k, v] : *svc) {
             std::string key(k.str());
@@ -168,6 +169,10 @@ service_config load_config(const std::filesystem::path& file) {
                 if (ms < 0 || ms > 10000)
                     fail(file, v.source(), "freeze_delay_ms must be 0..10000");
                 cfg.freeze_delay_s = ms / 1000;
+            } else if (key == "report_wait_ms") {
+                double ms = get<double>(file, v, key);
+                if (ms < 0 || ms > 10000) fail(file, v.source(), "report_wait_ms must be 0..10000");
+                cfg.report_wait_s = ms / 1000;
             } else if (key == "log_max_bytes") {
                 auto b = get<std::int64_t>(file, v, key);
                 if (b < 4096) fail(file, v.source(), "log_max_bytes must be >= 4096");

@@ -52,9 +52,12 @@ struct service_config {
     std::filesystem::path state_dir;  // <state>; the service writes under <state>/service/
     std::string region = "us-east-1";
     init_cpu_mode init_cpu = init_cpu_mode::full;
-    double idle_timeout_s = 600;     // idle sandboxes are reaped after this
-    double init_timeout_s = 10;      // Lambda's init limit
-    double freeze_delay_s = 0.001;   // an idle sandbox is frozen after this grace (0 = at once)
+    double idle_timeout_s = 600;    // idle sandboxes are reaped after this
+    double init_timeout_s = 10;     // Lambda's init limit
+    double freeze_delay_s = 0.001;  // an idle sandbox is frozen after this grace (0 = at once)
+    // After a runtime's response, its caller waits at most this long for the runtime's next
+    // /next (the end of the invocation) so that the log tail carries the REPORT (0 = never).
+    double report_wait_s = 1.0;
     int concurrency = 10;            // per function; beyond it: 429
     std::size_t event_queue = 1000;  // per function; beyond it: 429
     double event_retry_delay_s = 1;  // Lambda waits ~1 min then ~2 min; locally shorter

@@ -6,6 +6,7 @@
 #include "errors.hpp"
 #include "json_text.hpp"
 #include "lambda_api.hpp"
+#include "memory_meter.hpp"
 #include "util.hpp"
 
 namespace lambench::service {
@@ -422,6 +423,10 @@ void lambda_api::stats(const std::string& name, const http::responder& reply) {
                      {"Rlimits", isolation_.rlimits},
                      {"User", isolation_.user},
                      {"Description", isolation_.describe()}}},
+                   {"CgroupMode", cgroup_mode_name(detect_cgroups().mode)},
+                   // The other halves of the model a result depends on, for the driver to record.
+                   {"MaxMemoryUsedDefinition", mmu_definition_version},
+                   {"SandboxIsolation", isolation_.enabled() ? "on" : "off"},
                    {"InitCpu", cfg_.init_cpu == init_cpu_mode::full ? "full" : "proportional"},
                    {"Concurrency", cfg_.concurrency}});
 }

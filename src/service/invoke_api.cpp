@@ -1,6 +1,8 @@
 #include "common/base64.hpp"
 #include "errors.hpp"
 #include "lambda_api.hpp"
+#include "memory_meter.hpp"
+#include "resources.hpp"
 #include "util.hpp"
 
 namespace lambench::service {
@@ -58,6 +60,12 @@ void lambda_api::invoke(const std::string& name, http::request&& req,
     }
 
     const char* model = partial_model_ ? "partial" : "full";
+    // The resource model a result depends on, for the driver to record with every sample.
+    const std::string full_model =
+        std::string("cgroups=") + cgroup_mode_name(detect_cgroups().mode) +
+        "; init_cpu=" + (cfg_.init_cpu == init_cpu_mode::full ? "full" : "proportional") +
+        "; isolation=" + (isolation_.enabled() ? "on" : "off") +
+        "; mmu_definition=" + std::to_string(mmu_definition_version) + "; resources=" + model;
     if (type == "DryRun") {
         http::response res{bhttp::status::no_content, 11};
         res.set("x-amzn-RequestId", inv->id);
@@ -80,12 +88,13 @@ void lambda_api::invoke(const std::string& name, http::request&& req,
         return;
     }
     bool tail = log_type == "Tail";
-    inv->done = [reply, tail, model, id = inv->id](invocation_result&& r) {
+    inv->done = [reply, tail, model, full_model, id = inv->id](invocation_result&& r) {
         http::response res{bhttp::status::ok, 11};
         res.set(bhttp::field::content_type, "application/json");
         res.set("x-amzn-RequestId", id);
         res.set("X-Amz-Executed-Version", "$LATEST");
         res.set("X-Lambench-Resource-Model", model);
+        res.set("X-Lambench-Model", full_model);
         if (r.function_error) {
             res.set("X-Amz-Function-Error", "Unhandled");
             res.set("X-Lambench-Error-Type", header_safe(r.error_type));

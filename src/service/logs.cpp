@@ -22,9 +22,8 @@ std::string format_ms(double ms) {
 }
 
 std::uint64_t billed_duration_ms(const report_metrics& m) {
-    auto billed = static_cast<std::uint64_t>(std::ceil(m.duration_ms));
-    if (m.init_duration_ms) billed += static_cast<std::uint64_t>(std::ceil(*m.init_duration_ms));
-    return billed;
+    double ms = m.duration_ms + m.init_duration_ms.value_or(0.0);
+    return static_cast<std::uint64_t>(std::ceil(ms));
 }
 
 std::uint64_t bytes_to_mb_ceil(std::uint64_t bytes) {
@@ -34,6 +33,16 @@ std::uint64_t bytes_to_mb_ceil(std::uint64_t bytes) {
 
 std::string start_line(const std::string& id) {
     return "START RequestId: " + id + " Version: $LATEST\n";
+}
+
+std::string init_start_line(const std::string& runtime, const std::string& region) {
+    // Lambda: "INIT_START Runtime Version: provided:al2023.v38\tRuntime Version ARN:
+    // arn:aws:lambda:us-east-1::runtime:<hash>". The version names our build of the platform.
+    std::string family = runtime;
+    if (auto dot = family.find('.'); dot != std::string::npos) family[dot] = ':';
+    return "INIT_START Runtime Version: " + family +
+           ".lambench\tRuntime Version ARN: arn:aws:lambda:" + region + "::runtime:lambench-" +
+           runtime + "\n";
 }
 
 std::string end_line(const std::string& id) {
@@ -46,6 +55,8 @@ std::string report_line(const std::string& id, const report_metrics& m) {
                     " ms\tMemory Size: " + std::to_string(m.memory_size_mb) +
                     " MB\tMax Memory Used: " + std::to_string(m.max_memory_used_mb) + " MB";
     if (m.init_duration_ms) s += "\tInit Duration: " + format_ms(*m.init_duration_ms) + " ms";
+    if (!m.status.empty()) s += "\tStatus: " + m.status;
+    if (!m.error_type.empty()) s += "\tError Type: " + m.error_type;
     // Only when the resource model is incomplete, so complete runs keep Lambda's exact format.
     if (m.partial_model) s += "\tLambench Resource Model: partial";
     s += '\n';

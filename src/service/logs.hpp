@@ -17,14 +17,25 @@ struct report_metrics {
     std::uint64_t max_memory_used_mb = 0;
     std::optional<double> init_duration_ms;  // cold invocations only
     bool partial_model = false;              // cgroups incomplete: marked in the line
+    // How the invocation ended, as Lambda's REPORT says it: nothing on success, else
+    // "Status: timeout" or "Status: error" with "Error Type: <type>" (Runtime.ExitError,
+    // Runtime.OutOfMemory, ...). A function error the runtime reported through /error is a
+    // successful invocation for the platform and carries no status.
+    std::string status;      // "", "timeout" or "error"
+    std::string error_type;  // with status "error"
 };
 
-std::string format_ms(double ms);                           // "9.54"
-std::uint64_t billed_duration_ms(const report_metrics& m);  // ceil(Duration) (+ ceil(Init))
+std::string format_ms(double ms);  // "9.54"
+// ceil(Duration), and on a cold invocation ceil(Init Duration + Duration): Lambda rounds the
+// sum, so a cold start is never billed a millisecond more for rounding the two halves apart.
+std::uint64_t billed_duration_ms(const report_metrics& m);
 std::uint64_t bytes_to_mb_ceil(std::uint64_t bytes);
 
 std::string start_line(const std::string& id);  // "START RequestId: <id> Version: $LATEST\n"
-std::string end_line(const std::string& id);    // "END RequestId: <id>\n"
+// Before a cold start's first line: "INIT_START Runtime Version: <version>\tRuntime Version ARN:
+// <arn>\n" (Lambda names the runtime build it started; ours is the service's own version).
+std::string init_start_line(const std::string& runtime, const std::string& region);
+std::string end_line(const std::string& id);                              // "END RequestId: <id>\n"
 std::string report_line(const std::string& id, const report_metrics& m);  // with "\n"
 std::string timeout_line(const std::string& id,
                          double timeout_s);  // "<ISO8601> <id> Task timed out after 3.00 seconds\n"

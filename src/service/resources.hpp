@@ -14,6 +14,9 @@
 namespace lambench::service {
 
 enum class cgroup_mode { none, v1, v2 };
+inline const char* cgroup_mode_name(cgroup_mode m) {
+    return m == cgroup_mode::v1 ? "v1" : m == cgroup_mode::v2 ? "v2" : "none";
+}
 
 struct cgroup_support {
     cgroup_mode mode = cgroup_mode::none;

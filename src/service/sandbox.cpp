@@ -10,6 +10,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "json_text.hpp"
 #include "peer.hpp"
@@ -58,7 +59,8 @@ sandbox::sandbox(asio::io_context& io, function_ptr fn, const sandbox_settings& 
       serial_(serial),
       timeout_timer_(io),
       init_timer_(io),
-      freeze_timer_(io) {}
+      freeze_timer_(io),
+      report_timer_(io) {}
 
 sandbox::~sandbox() {
     // Destruction order matters: the process must die before its cgroup is removed.
@@ -174,54 +176,141 @@ void sandbox::start(invocation_ptr first) {
             std::string what = argv.empty() ? "no launcher for runtime " + fn_->spec.runtime
                                             : "Couldn't find valid bootstrap(s): [" + argv[0] + "]";
             fail_current(error_body("Runtime.InvalidEntrypoint", what), "Runtime.InvalidEntrypoint",
-                         what + "\n");
+                         what + "\n", "error", "Runtime.InvalidEntrypoint");
             state_ = state::dead;
             asio::post(io_, [self = shared_from_this()] { self->hooks_.on_dead(*self); });
             return;
         }
-        {
-            // Created even without cgroups: the group then freezes with SIGSTOP/SIGCONT.
+        if (inv_) inv_log_ += init_start_line(fn_->spec.runtime, settings_.region);
+        auto opts = std::make_shared<spawn_options>();
+        opts->argv = std::move(argv);
+        opts->env = environment();
+        opts->cwd = task_root();
+        opts->jail = jail_.get();
+        std::string group_name =
+            settings_.group_prefix + fn_->spec.name + "-" + std::to_string(serial_);
+        int memory_mb = fn_->spec.memory_mb;
+        double share =
+            settings_.init_cpu == init_cpu_mode::full ? 0 : cpu_share_for_memory(memory_mb);
+        spawn_pending_ = true;
+        // The group's creation (mkdir, limits) and the fork with its cgroup attaches before exec
+        // take milliseconds under cgroup v1: a worker thread does them, so the event loop keeps
+        // serving the other sandboxes and the clock of this one starts at its exec.
+        std::thread([self = shared_from_this(), opts, group_name, memory_mb, share] {
+            std::optional<resource_group> group;
             try {
-                group_.emplace(resource_group::create(
-                    settings_.group_prefix + fn_->spec.name + "-" + std::to_string(serial_),
-                    fn_->spec.memory_mb));
-                group_->set_cpu_share(settings_.init_cpu == init_cpu_mode::full
-                                          ? 0
-                                          : cpu_share_for_memory(fn_->spec.memory_mb));
+                // Created even without cgroups: the group then freezes with SIGSTOP/SIGCONT.
+                group.emplace(resource_group::create(group_name, memory_mb));
+                group->set_cpu_share(share);
             } catch (const std::exception& e) {
-                std::fprintf(
-                    stderr, "lambench serve: resource group for %s: %s (sandbox runs unconfined)\n",
-                    fn_->spec.name.c_str(), e.what());
-                group_.reset();
+                std::fprintf(stderr,
+                             "lambench serve: resource group %s: %s (sandbox runs unconfined)\n",
+                             group_name.c_str(), e.what());
+                group.reset();
             }
+            opts->group = group ? &*group : nullptr;
+            std::optional<child_process> proc;
+            std::string error;
+            clock::time_point exec_at{};
+            try {
+                proc.emplace(child_process::spawn(*opts));
+                // spawn() returns when the close-on-exec error pipe reports EOF: at exec.
+                exec_at = clock::now();
+                self->spawn_pid_.store(proc->pid());
+                self->exec_ns_.store(exec_at.time_since_epoch().count());
+            } catch (const std::exception& e) {
+                error = e.what();
+                self->exec_ns_.store(-1);
+            }
+            auto holder = std::make_shared<
+                std::pair<std::optional<resource_group>, std::optional<child_process>>>(
+                std::move(group), std::move(proc));
+            asio::post(self->io_, [self, holder, exec_at, error] {
+                self->spawned(std::move(holder->first), std::move(holder->second), exec_at, error);
+            });
+        }).detach();
+    } catch (const std::exception& e) {
+        std::string what = std::string("sandbox failed to start: ") + e.what();
+        std::fprintf(stderr, "lambench serve: %s: %s\n", fn_->spec.name.c_str(), what.c_str());
+        if (inv_)
+            fail_current(error_body("Runtime.Unknown", what), "Runtime.Unknown", what + "\n",
+                         "error", "Runtime.Unknown");
+        state_ = state::dead;
+        if (listener_) listener_->close();
+        asio::post(io_, [self = shared_from_this()] { self->hooks_.on_dead(*self); });
+    }
+}
+
+void sandbox::spawned(std::optional<resource_group> group, std::optional<child_process> proc,
+                      clock::time_point exec_at, const std::string& error) {
+    spawn_pending_ = false;
+    if (!proc) {
+        std::string what = "sandbox failed to start: " + error;
+        std::fprintf(stderr, "lambench serve: %s: %s\n", fn_->spec.name.c_str(), what.c_str());
+        if (inv_ && state_ != state::dying && state_ != state::dead) {
+            state_ = state::dying;
+            fail_current(error_body("Runtime.Unknown", what), "Runtime.Unknown", what + "\n",
+                         "error", "Runtime.Unknown");
         }
-        spawn_options opts;
-        opts.argv = std::move(argv);
-        opts.env = environment();
-        opts.cwd = task_root();
-        opts.group = group_ ? &*group_ : nullptr;
-        opts.jail = jail_.get();
-        spawned_ = clock::now();
-        proc_.emplace(child_process::spawn(opts));
+        state_ = state::dead;
+        if (listener_) listener_->close();
+        group.reset();
+        asio::post(io_, [self = shared_from_this()] { self->hooks_.on_dead(*self); });
+        return;
+    }
+    group_ = std::move(group);
+    proc_ = std::move(proc);
+    exec_at_ = exec_at;
+    std::weak_ptr<sandbox> weak = weak_from_this();
+    try {
         int fd = ::dup(proc_->output_fd());
         if (fd < 0) throw std::system_error(errno, std::generic_category(), "dup");
         ::fcntl(fd, F_SETFD, FD_CLOEXEC);
         ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
         out_.emplace(io_, fd);
         read_output();
-        init_timer_.expires_after(std::chrono::duration_cast<clock::duration>(
-            std::chrono::duration<double>(settings_.init_timeout_s)));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lambench serve: %s: output: %s\n", fn_->spec.name.c_str(), e.what());
+    }
+    if (state_ == state::dying || state_ == state::dead) {
+        // Killed (shutdown, retired) while the worker was starting it.
+        if (group_) {
+            try {
+                group_->kill_all();
+            } catch (const std::exception&) {
+            }
+        }
+        proc_->kill();
+        return;
+    }
+    // The first event may already have been handed over (its /next raced this post): the
+    // share that init_cpu = "full" lifted is put back now.
+    if (init_over_ && group_ && settings_.init_cpu == init_cpu_mode::full) {
+        try {
+            group_->set_cpu_share(cpu_share_for_memory(fn_->spec.memory_mb));
+        } catch (const std::exception&) {
+        }
+    }
+    if (state_ == state::initializing) {
+        init_timer_.expires_at(exec_at_ +
+                               std::chrono::duration_cast<clock::duration>(
+                                   std::chrono::duration<double>(settings_.init_timeout_s)));
         init_timer_.async_wait([weak](boost::system::error_code ec) {
             if (auto self = weak.lock(); self && !ec) self->on_init_timeout();
         });
-    } catch (const std::exception& e) {
-        std::string what = std::string("sandbox failed to start: ") + e.what();
-        std::fprintf(stderr, "lambench serve: %s: %s\n", fn_->spec.name.c_str(), what.c_str());
-        if (inv_) fail_current(error_body("Runtime.Unknown", what), "Runtime.Unknown", what + "\n");
-        state_ = state::dead;
-        if (listener_) listener_->close();
-        asio::post(io_, [self = shared_from_this()] { self->hooks_.on_dead(*self); });
     }
+}
+
+// The exec time, also before spawned() ran: the worker stores it the moment spawn() returns,
+// and a runtime cannot ask for /next before its exec, so the wait here is at most a few
+// microseconds of the worker being scheduled.
+clock::time_point sandbox::exec_time() {
+    if (!spawn_pending_) return exec_at_;
+    auto deadline = clock::now() + std::chrono::milliseconds(200);
+    std::int64_t ns;
+    while ((ns = exec_ns_.load()) == 0 && clock::now() < deadline) std::this_thread::yield();
+    if (ns <= 0) return clock::now();
+    return clock::time_point(clock::duration(ns));
 }
 
 http::server_options sandbox::runtime_server_options(std::weak_ptr<sandbox> weak) {
@@ -244,7 +333,17 @@ http::server_options sandbox::runtime_server_options(std::weak_ptr<sandbox> weak
     // local process (another sandbox's function among them) is refused with 403.
     o.admit = [weak](const asio::ip::tcp::socket& sock) {
         auto self = weak.lock();
-        if (!self || !self->proc_) return false;
+        if (!self) return false;
+        pid_t pid = 0;
+        if (self->proc_) {
+            pid = self->proc_->pid();
+        } else if (self->spawn_pending_) {
+            // The runtime connected before the worker's spawn completion reached the loop: it
+            // has exec'd, so the worker is storing its pid this very moment.
+            self->exec_time();
+            pid = self->spawn_pid_.load();
+        }
+        if (pid <= 0) return false;
         boost::system::error_code ec1, ec2;
         auto remote = sock.remote_endpoint(ec1);
         auto local = sock.local_endpoint(ec2);
@@ -254,9 +353,8 @@ http::server_options sandbox::runtime_server_options(std::weak_ptr<sandbox> weak
         // With cgroups the members are every process of the sandbox; only without them is the
         // (costly: every process on the host) walk of the runtime's descendants needed.
         bool complete = self->group_ && self->group_->support().mode != cgroup_mode::none;
-        candidates.push_back(self->proc_->pid());
-        return connection_belongs_to(remote.port(), local.port(), candidates,
-                                     complete ? 0 : self->proc_->pid());
+        candidates.push_back(pid);
+        return connection_belongs_to(remote.port(), local.port(), candidates, complete ? 0 : pid);
     };
     o.forbidden_message =
         "this Runtime API endpoint serves only the processes of its own execution environment";
@@ -292,25 +390,35 @@ void sandbox::arm_timeout() {
 
 void sandbox::on_next(const http::responder& reply) {
     if (state_ == state::dying || state_ == state::dead) return;  // no answer: it is going away
-    if (handed_)
+    if (handed_ && !responded_)
         throw api_error(403, "InvalidStateTransition",
                         "/next called while invocation " + inv_->id + " is in progress");
     if (state_ == state::initializing) {
-        init_ms_ = ms_between(spawned_, clock::now());
+        init_ms_ = ms_between(exec_time(), clock::now());
         init_timer_.cancel();
         if (init_error_body_) {  // /init/error, then /next: the init still failed
             kill("init error");
             return;
         }
+        sample_memory();
         state_ = inv_ ? state::busy : state::idle;
     }
     parked_next_ = reply;
+    // The runtime asks for its next event: the current invocation ends here (Lambda's Invoke
+    // phase ends at the runtime's Next), and the environment may be frozen after it.
+    if (handed_ && responded_) {
+        end_invocation();
+        return;  // end_invocation() made it idle; a queued event may have been handed over
+    }
     if (inv_) hand_over();
 }
 
 void sandbox::hand_over() {
-    if (cold_pending_ && group_ && settings_.init_cpu == init_cpu_mode::full)
-        group_->set_cpu_share(cpu_share_for_memory(fn_->spec.memory_mb));
+    if (!init_over_) {
+        init_over_ = true;
+        if (group_ && settings_.init_cpu == init_cpu_mode::full)
+            group_->set_cpu_share(cpu_share_for_memory(fn_->spec.memory_mb));
+    }
     if (!timeout_armed_) arm_timeout();  // cold: the clock starts when init has ended
     http::response res{http::bhttp::status::ok, 11};
     res.set(http::bhttp::field::content_type, "application/json");
@@ -332,7 +440,7 @@ void sandbox::hand_over() {
 }
 
 void sandbox::check_id(const std::string& id) const {
-    if (inv_ && handed_ && id == inv_->id) return;
+    if (inv_ && handed_ && !responded_ && id == inv_->id) return;
     if (id == last_id_ || (inv_ && id == inv_->id))
         throw api_error(403, "InvalidStateTransition",
                         "invocation " + id + " is not awaiting a response");
@@ -348,28 +456,57 @@ void sandbox::on_response(const std::string& id, http::request&& req,
                              "Response payload size (" + std::to_string(size) +
                                  " bytes) exceeded maximum allowed payload size (" +
                                  std::to_string(max_runtime_payload) + " bytes)."));
-        complete(true,
-                 error_body("Function.ResponseSizeTooLarge",
-                            "Response payload size exceeded maximum allowed payload size (" +
-                                std::to_string(max_runtime_payload) + " bytes)."),
-                 "Function.ResponseSizeTooLarge");
+        runtime_answered(
+            {true,
+             error_body("Function.ResponseSizeTooLarge",
+                        "Response payload size exceeded maximum allowed payload size (" +
+                            std::to_string(max_runtime_payload) + " bytes)."),
+             "Function.ResponseSizeTooLarge"});
         return;
     }
     reply.send(accepted_response());
-    complete(false, std::move(req.body()), {});
+    runtime_answered({false, std::move(req.body()), {}});
 }
 
 void sandbox::on_error(const std::string& id, http::request&& req, const http::responder& reply) {
     check_id(id);
     std::string type = error_type_of(req);
     reply.send(accepted_response());
-    complete(true, std::move(req.body()), type);
+    runtime_answered({true, std::move(req.body()), type});
+}
+
+void sandbox::runtime_answered(answer a) {
+    responded_ = true;
+    answer_ = std::move(a);
+    if (settings_.report_wait_s <= 0) return answer_caller();
+    std::weak_ptr<sandbox> weak = weak_from_this();
+    report_timer_.expires_after(std::chrono::duration_cast<clock::duration>(
+        std::chrono::duration<double>(settings_.report_wait_s)));
+    report_timer_.async_wait([weak](boost::system::error_code ec) {
+        if (auto self = weak.lock(); self && !ec) self->answer_caller();
+    });
+}
+
+void sandbox::answer_caller() {
+    if (answered_ || !inv_ || !answer_) return;
+    answered_ = true;
+    report_timer_.cancel();
+    drain_output();
+    invocation_result r;
+    r.function_error = answer_->function_error;
+    r.body = std::move(answer_->body);
+    r.error_type = std::move(answer_->error_type);
+    r.log = inv_log_;  // so far: the REPORT line comes when the runtime asks for its next event
+    r.cold = cold_pending_;
+    auto done = std::move(inv_->done);
+    inv_->done = nullptr;
+    if (done) done(std::move(r));
 }
 
 void sandbox::on_init_error(http::request&& req, const http::responder& reply) {
     if (state_ != state::initializing)
         throw api_error(403, "InvalidStateTransition", "/runtime/init/error after init finished");
-    init_ms_ = ms_between(spawned_, clock::now());
+    init_ms_ = ms_between(exec_time(), clock::now());
     init_error_type_ = error_type_of(req);
     init_error_body_ = std::move(req.body());
     reply.send(accepted_response());
@@ -378,7 +515,7 @@ void sandbox::on_init_error(http::request&& req, const http::responder& reply) {
     kill("init error");
 }
 
-report_metrics sandbox::metrics(bool /*with_duration*/) {
+report_metrics sandbox::metrics() {
     report_metrics m;
     auto now = clock::now();
     m.duration_ms = handed_        ? ms_between(handed_at_, now)
@@ -387,60 +524,105 @@ report_metrics sandbox::metrics(bool /*with_duration*/) {
     m.memory_size_mb = fn_->spec.memory_mb;
     m.max_memory_used_mb = peak_memory_mb();
     if (cold_pending_)
-        m.init_duration_ms =
-            state_ == state::initializing && init_ms_ == 0 ? ms_between(spawned_, now) : init_ms_;
+        m.init_duration_ms = init_ms_ == 0 && !spawn_pending_ && proc_
+                                 ? ms_between(exec_at_, now)  // init never finished
+                                 : init_ms_;
     m.partial_model = settings_.partial_model;
     return m;
 }
 
-std::uint64_t sandbox::peak_memory_mb() const {
-    if (!group_) return 0;
+void sandbox::sample_memory() {
     try {
-        return bytes_to_mb_ceil(group_->memory_peak_bytes());
+        std::vector<pid_t> members;
+        if (group_ && group_->support().mode != cgroup_mode::none)
+            members = group_->members();
+        else if (proc_)
+            members = process_tree(proc_->pid());
+        meter_.sample(members);
     } catch (const std::exception&) {
-        return 0;
+        // A group that vanished under us: the figures so far stand.
     }
 }
 
-void sandbox::fail_current(std::string body, std::string error_type, const std::string& log_text) {
+std::uint64_t sandbox::peak_memory_mb() const {
+    std::uint64_t bytes = meter_.peak_bytes();
+    if (group_) {
+        try {
+            bytes = std::max(bytes, group_->memory_peak_bytes());
+        } catch (const std::exception&) {
+        }
+    }
+    return bytes_to_mb_ceil(bytes);
+}
+
+void sandbox::fail_current(std::string body, std::string error_type, const std::string& log_text,
+                           const std::string& status, const std::string& status_type) {
     if (!inv_) return;
     if (!handed_) inv_log_ += start_line(inv_->id);
     inv_log_ += log_text;
-    complete(true, std::move(body), std::move(error_type));
+    if (!responded_) answer_ = answer{true, std::move(body), std::move(error_type)};
+    end_invocation(status, status_type);
 }
 
-void sandbox::complete(bool function_error, std::string body, std::string error_type) {
+void sandbox::end_invocation(const std::string& status, const std::string& status_type) {
     timeout_timer_.cancel();
+    report_timer_.cancel();
     drain_output();
-    auto m = metrics(true);
+    sample_memory();
+    auto m = metrics();
+    m.status = status;
+    m.error_type = status_type;
     const std::string id = inv_->id;
-    invocation_result r;
-    r.function_error = function_error;
-    r.body = std::move(body);
-    r.error_type = std::move(error_type);
-    r.cold = m.init_duration_ms.has_value();
-    r.report = report_line(id, m);
+    std::string report = report_line(id, m);
     inv_log_ += end_line(id);
-    inv_log_ += r.report;
-    r.report.pop_back();
+    inv_log_ += report;
+    report.pop_back();
     logs_.append(fn_->spec.name, inv_log_);
-    r.log = std::move(inv_log_);
+    bool cold = m.init_duration_ms.has_value();
+    if (!answered_ && answer_) {
+        answered_ = true;
+        invocation_result r;
+        r.function_error = answer_->function_error;
+        r.body = std::move(answer_->body);
+        r.error_type = std::move(answer_->error_type);
+        r.cold = cold;
+        r.report = std::move(report);
+        r.log = std::move(inv_log_);
+        auto done = std::move(inv_->done);
+        inv_->done = nullptr;
+        // Reset before the callback, which may assign the next invocation.
+        inv_log_.clear();
+        cold_pending_ = false;
+        last_id_ = id;
+        handed_ = responded_ = answered_ = false;
+        answer_.reset();
+        timeout_armed_ = false;
+        assigned_at_.reset();
+        auto inv = std::move(inv_);
+        inv_.reset();
+        bool alive = state_ == state::busy || state_ == state::initializing;
+        if (alive) {
+            state_ = state::idle;
+            idle_since_ = clock::now();
+        }
+        if (done) done(std::move(r));
+        if (alive) became_idle();
+        return;
+    }
     inv_log_.clear();
     cold_pending_ = false;
     last_id_ = id;
-    handed_ = false;
+    handed_ = responded_ = answered_ = false;
+    answer_.reset();
     timeout_armed_ = false;
     assigned_at_.reset();
-    auto inv = std::move(inv_);
     inv_.reset();
-    timeout_timer_.cancel();
     bool alive = state_ == state::busy || state_ == state::initializing;
     if (alive) {
         state_ = state::idle;
         idle_since_ = clock::now();
+        became_idle();
     }
-    if (inv->done) inv->done(std::move(r));
-    if (alive) became_idle();
 }
 
 void sandbox::became_idle() {
@@ -479,9 +661,12 @@ void sandbox::on_timeout() {
     }
     std::string msg = "RequestId: " + inv_->id + " Error: Task timed out after " +
                       format_ms(fn_->spec.timeout_s) + " seconds";
-    state_ = state::dying;  // complete() must not make it idle
+    sample_memory();
+    state_ = state::dying;  // end_invocation() must not make it idle
+    // The timeout covers the whole invocation, the runtime's work after its response included;
+    // a caller answered already keeps its answer, and the REPORT says how it ended.
     fail_current(error_body("Sandbox.Timedout", msg), "Sandbox.Timedout",
-                 timeout_line(inv_->id, fn_->spec.timeout_s));
+                 timeout_line(inv_->id, fn_->spec.timeout_s), "timeout", "");
     state_ = state::busy;
     kill("timeout");
 }
@@ -498,7 +683,7 @@ void sandbox::on_init_timeout() {
                           format_ms(settings_.init_timeout_s) + " seconds";
         state_ = state::dying;
         fail_current(error_body("Sandbox.Timedout", msg), "Sandbox.Timedout",
-                     iso8601_now_ms() + " " + msg + "\n");
+                     iso8601_now_ms() + " " + msg + "\n", "timeout", "");
         state_ = state::initializing;
     }
     kill("init timeout");
@@ -539,12 +724,18 @@ void sandbox::poll_exit() {
         auto prev = state_;
         state_ = state::dying;
         if (init_error_body_) {
-            fail_current(*init_error_body_, *init_error_type_, "");
+            fail_current(*init_error_body_, *init_error_type_, "", "error", *init_error_type_);
         } else {
+            bool oom = false;
+            try {
+                oom = group_ && st->signaled && st->code == SIGKILL && group_->oom_killed();
+            } catch (const std::exception&) {
+            }
+            // Lambda answers a runtime the memory limit killed as Runtime.OutOfMemory.
+            std::string type = oom ? "Runtime.OutOfMemory" : "Runtime.ExitError";
             std::string msg =
                 "RequestId: " + inv_->id + " Error: Runtime exited with error: " + st->describe();
-            fail_current(error_body("Runtime.ExitError", msg), "Runtime.ExitError",
-                         msg + "\nRuntime.ExitError\n");
+            fail_current(error_body(type, msg), type, msg + "\n" + type + "\n", "error", type);
         }
         (void)prev;
     }

@@ -2,8 +2,17 @@
 // its own Runtime API listener on 127.0.0.1:<port>, and its output captured line by line into
 // the log of the invocation it is running. Lifecycle: initializing (spawned, waiting for the
 // first /next) -> idle (frozen) <-> busy -> dying -> dead. A crash or timeout ends it.
+//
+// As on Lambda, an invocation ends when the runtime asks for its next event, not when it posts
+// its response: the caller gets the response at once (or, if the runtime asks for its next event
+// within report_wait, together with the REPORT line in its log tail), the time until the next
+// /next is part of Duration and billed, and the environment is frozen only after it.
+// Creating the resource group and spawning (cgroup attaches take milliseconds under cgroup v1)
+// run on a worker thread, off the event loop; Init Duration runs from the function's exec (the
+// close-on-exec error pipe reporting EOF) to its first /next.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -16,6 +25,7 @@
 #include "http_server.hpp"
 #include "isolation.hpp"
 #include "logs.hpp"
+#include "memory_meter.hpp"
 #include "process.hpp"
 #include "registry.hpp"
 #include "resources.hpp"
@@ -49,6 +59,9 @@ struct sandbox_settings {
     init_cpu_mode init_cpu = init_cpu_mode::full;
     double init_timeout_s = 10;
     double freeze_delay_s = 0.001;  // idle this long before the freeze; 0 = at once
+    // After the runtime's response, the caller's answer waits this long for the runtime's next
+    // /next so that its log tail carries the REPORT line; 0 = answer at the response.
+    double report_wait_s = 1.0;
     bool partial_model = false;
     std::map<std::string, std::string> launchers;
     std::string group_prefix;  // unique per service instance
@@ -99,9 +112,23 @@ class sandbox final : public runtime_endpoint, public std::enable_shared_from_th
     void on_init_error(http::request&& req, const http::responder& reply) override;
 
   private:
+    struct answer {
+        bool function_error = false;
+        std::string body, error_type;
+    };
+    void spawned(std::optional<resource_group> group, std::optional<child_process> proc,
+                 std::chrono::steady_clock::time_point exec_at, const std::string& error);
+    std::chrono::steady_clock::time_point exec_time();
     void hand_over();
-    void complete(bool function_error, std::string body, std::string error_type);
-    void fail_current(std::string body, std::string error_type, const std::string& log_text);
+    void runtime_answered(answer a);  // /response or /error: the caller may have it now
+    void answer_caller();             // gives the caller the runtime's answer, once
+    // Ends the current invocation: REPORT (with status "", "timeout" or "error"), log, the
+    // caller's answer if not given yet, and idle (or not, when dying).
+    void end_invocation(const std::string& status = {}, const std::string& status_type = {});
+    // A failure ends the invocation: the caller gets `body` unless the runtime had answered.
+    void fail_current(std::string body, std::string error_type, const std::string& log_text,
+                      const std::string& status, const std::string& status_type);
+    void sample_memory();
     void check_id(const std::string& id) const;
     void read_output();
     bool drain_output();  // reads what is there; false once the output has ended
@@ -113,7 +140,7 @@ class sandbox final : public runtime_endpoint, public std::enable_shared_from_th
     void on_init_timeout();
     void became_idle();
     void freeze_now();
-    report_metrics metrics(bool with_duration);
+    report_metrics metrics();
     std::map<std::string, std::string> environment() const;
     std::vector<std::string> command() const;
     std::string task_root() const;  // /var/task when jailed, else the code directory
@@ -133,15 +160,23 @@ class sandbox final : public runtime_endpoint, public std::enable_shared_from_th
     std::optional<boost::asio::posix::stream_descriptor> out_;
     std::string partial_line_;
 
-    invocation_ptr inv_;        // assigned (maybe not yet handed over)
-    bool handed_ = false;       // the /next response for inv_ was written
+    invocation_ptr inv_;      // assigned (maybe not yet handed over)
+    bool handed_ = false;     // the /next response for inv_ was written
+    bool responded_ = false;  // the runtime posted its response or error for inv_
+    bool answered_ = false;   // inv_'s caller has its answer
+    std::optional<answer> answer_;
+    bool init_over_ = false;      // the first event was handed over
+    bool spawn_pending_ = false;  // the worker thread is creating the group and the process
+    std::atomic<std::int64_t> exec_ns_{0};  // steady clock at exec, set by the worker thread
+    std::atomic<pid_t> spawn_pid_{0};       // set by the worker thread before exec_ns_
+    memory_meter meter_;
     bool cold_pending_ = true;  // the next REPORT carries Init Duration
     bool frozen_ = false;
     std::optional<http::responder> parked_next_;
     std::string inv_log_;
     std::string last_id_;  // finished ids answer 403, unknown ones 400
     std::optional<std::string> init_error_body_, init_error_type_;
-    std::chrono::steady_clock::time_point spawned_, handed_at_, idle_since_;
+    std::chrono::steady_clock::time_point exec_at_, handed_at_, idle_since_;
     std::optional<std::chrono::steady_clock::time_point> assigned_at_;  // warm assign (invoke time)
     bool timeout_armed_ = false;
     std::int64_t deadline_epoch_ms_ = 0;
@@ -149,6 +184,7 @@ class sandbox final : public runtime_endpoint, public std::enable_shared_from_th
     boost::asio::steady_timer timeout_timer_;
     boost::asio::steady_timer init_timer_;
     boost::asio::steady_timer freeze_timer_;
+    boost::asio::steady_timer report_timer_;
 };
 
 }  // namespace lambench::service

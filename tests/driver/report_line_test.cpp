@@ -68,3 +68,36 @@ TEST(ReportLine, MemorySizeOutsideIntIsRejected) {
             size + " MB\tMax Memory Used: 7 MB"))
             << size;
 }
+
+TEST(ReportLine, FailureStatusAndErrorTypeAreRead) {
+    auto t = parse_report_line(
+        "REPORT RequestId: a\tDuration: 3000.41 ms\tBilled Duration: 3001 ms\tMemory Size: 128 "
+        "MB\tMax Memory Used: 39 MB\tStatus: timeout\n");
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->status, "timeout");
+    EXPECT_EQ(t->error_type, "");
+    EXPECT_DOUBLE_EQ(t->duration_ms, 3000.41);
+    auto e = parse_report_line(
+        "REPORT RequestId: b\tDuration: 12.50 ms\tBilled Duration: 53 ms\tMemory Size: 128 MB\tMax "
+        "Memory Used: 128 MB\tInit Duration: 40.25 ms\tStatus: error\tError Type: "
+        "Runtime.OutOfMemory\tLambench Resource Model: partial");
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->status, "error");
+    EXPECT_EQ(e->error_type, "Runtime.OutOfMemory");
+    ASSERT_TRUE(e->init_ms);
+    EXPECT_DOUBLE_EQ(*e->init_ms, 40.25);
+    EXPECT_DOUBLE_EQ(e->billed_ms, 53);
+    // Space-separated emulators: one word each.
+    auto s = parse_report_line(
+        "REPORT RequestId: c Duration: 1.00 ms Billed Duration: 1 ms Memory Size: 128 MB Max "
+        "Memory Used: 7 MB Status: error Error Type: Runtime.ExitError");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->status, "error");
+    EXPECT_EQ(s->error_type, "Runtime.ExitError");
+    // A status inside another field's value is not the status.
+    auto n = parse_report_line(
+        "REPORT RequestId: dStatus: x\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 "
+        "MB\tMax Memory Used: 7 MB");
+    ASSERT_TRUE(n);
+    EXPECT_EQ(n->status, "");
+}

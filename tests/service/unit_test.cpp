@@ -9,6 +9,7 @@
 #include "service/journal.hpp"
 #include "service/lambda_api.hpp"
 #include "service/logs.hpp"
+#include "service/memory_meter.hpp"
 #include "service/util.hpp"
 #include "service/zip_extract.hpp"
 
@@ -16,8 +17,21 @@ namespace svc = lambench::service;
 namespace fs = std::filesystem;
 using namespace lambench_test;
 
+namespace {
+svc::report_metrics metrics(double duration, int memory, std::uint64_t used,
+                            std::optional<double> init, bool partial) {
+    svc::report_metrics m;
+    m.duration_ms = duration;
+    m.memory_size_mb = memory;
+    m.max_memory_used_mb = used;
+    m.init_duration_ms = init;
+    m.partial_model = partial;
+    return m;
+}
+}  // namespace
+
 TEST(ReportLine, WarmHasLambdasExactFormat) {
-    svc::report_metrics m{9.54, 256, 21, std::nullopt, false};
+    auto m = metrics(9.54, 256, 21, std::nullopt, false);
     EXPECT_EQ(
         svc::report_line("abc", m),
         "REPORT RequestId: abc\tDuration: 9.54 ms\tBilled Duration: 10 ms\tMemory Size: 256 MB\t"
@@ -25,23 +39,82 @@ TEST(ReportLine, WarmHasLambdasExactFormat) {
 }
 
 TEST(ReportLine, ColdAddsInitDurationAndBillsIt) {
-    svc::report_metrics m{9.54, 256, 21, 12.31, false};
+    auto m = metrics(9.54, 256, 21, 12.31, false);
+    // Billed = ceil(12.31 + 9.54) = 22, not ceil(12.31) + ceil(9.54) = 23.
     EXPECT_EQ(
         svc::report_line("abc", m),
-        "REPORT RequestId: abc\tDuration: 9.54 ms\tBilled Duration: 23 ms\tMemory Size: 256 MB\t"
+        "REPORT RequestId: abc\tDuration: 9.54 ms\tBilled Duration: 22 ms\tMemory Size: 256 MB\t"
         "Max Memory Used: 21 MB\tInit Duration: 12.31 ms\n");
 }
 
+TEST(ReportLine, FailuresCarryLambdasStatusFields) {
+    auto t = metrics(3000.41, 128, 39, std::nullopt, false);
+    t.status = "timeout";
+    EXPECT_EQ(svc::report_line("abc", t),
+              "REPORT RequestId: abc\tDuration: 3000.41 ms\tBilled Duration: 3001 ms\tMemory Size: "
+              "128 MB\tMax Memory Used: 39 MB\tStatus: timeout\n");
+    auto e = metrics(12.5, 128, 128, 40.25, false);
+    e.status = "error";
+    e.error_type = "Runtime.OutOfMemory";
+    EXPECT_EQ(
+        svc::report_line("abc", e),
+        "REPORT RequestId: abc\tDuration: 12.50 ms\tBilled Duration: 53 ms\tMemory Size: "
+        "128 MB\tMax Memory Used: 128 MB\tInit Duration: 40.25 ms\tStatus: error\tError Type: "
+        "Runtime.OutOfMemory\n");
+}
+
+TEST(LogLines, InitStartNamesTheRuntime) {
+    EXPECT_EQ(svc::init_start_line("provided.al2023", "eu-west-1"),
+              "INIT_START Runtime Version: provided:al2023.lambench\tRuntime Version ARN: "
+              "arn:aws:lambda:eu-west-1::runtime:lambench-provided.al2023\n");
+}
+
+TEST(MemoryMeter, ParsesProcStatus) {
+    const std::string text =
+        "Name:\tbootstrap\nVmPeak:\t   10000 kB\nVmHWM:\t    3072 kB\nVmRSS:\t    2048 kB\n"
+        "RssAnon:\t     512 kB\nRssFile:\t    1500 kB\nRssShmem:\t      36 kB\nThreads:\t1\n";
+    auto m = svc::parse_proc_status(text.data(), text.size());
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->hwm_bytes, 3072u * 1024);
+    EXPECT_EQ(m->resident(), 2048u * 1024);
+    EXPECT_EQ(m->peak(), 3072u * 1024);
+    // A kernel thread or a zombie has no VmRSS: nothing to count.
+    const std::string kthread = "Name:\tkworker/0:1\nState:\tI (idle)\n";
+    EXPECT_FALSE(svc::parse_proc_status(kthread.data(), kthread.size()));
+    // Garbage is not a number.
+    const std::string bad = "VmRSS:\t lots kB\n";
+    EXPECT_FALSE(svc::parse_proc_status(bad.data(), bad.size()));
+}
+
+TEST(MemoryMeter, SumsTheTreeOfALiveProcessAndKeepsThePeak) {
+    svc::memory_meter meter;
+    auto self = svc::read_process_memory(::getpid());
+    ASSERT_TRUE(self);
+    EXPECT_GT(self->resident(), 0u);
+    auto tree = svc::process_tree(::getpid());
+    ASSERT_FALSE(tree.empty());
+    EXPECT_EQ(tree.front(), ::getpid());
+    auto s1 = meter.sample({::getpid()});
+    EXPECT_GE(s1, self->resident());
+    meter.sample({});  // everything gone: the peak stays
+    EXPECT_EQ(meter.peak_bytes(), s1);
+    EXPECT_FALSE(svc::read_process_memory(-1));
+}
+
 TEST(ReportLine, PartialModelIsMarked) {
-    svc::report_metrics m{1, 128, 0, std::nullopt, true};
+    auto m = metrics(1, 128, 0, std::nullopt, true);
     EXPECT_NE(svc::report_line("x", m).find("\tLambench Resource Model: partial\n"),
               std::string::npos);
 }
 
-TEST(ReportLine, BilledDurationRoundsUpEachPart) {
-    EXPECT_EQ(svc::billed_duration_ms({0.01, 128, 0, std::nullopt, false}), 1u);
-    EXPECT_EQ(svc::billed_duration_ms({2.0, 128, 0, std::nullopt, false}), 2u);
-    EXPECT_EQ(svc::billed_duration_ms({2.0, 128, 0, 0.5, false}), 3u);
+TEST(ReportLine, BilledDurationRoundsUpTheSum) {
+    EXPECT_EQ(svc::billed_duration_ms(metrics(0.01, 128, 0, std::nullopt, false)), 1u);
+    EXPECT_EQ(svc::billed_duration_ms(metrics(2.0, 128, 0, std::nullopt, false)), 2u);
+    EXPECT_EQ(svc::billed_duration_ms(metrics(2.0, 128, 0, 0.5, false)), 3u);
+    // A cold start: ceil(Init + Duration), never one more for rounding the two apart.
+    EXPECT_EQ(svc::billed_duration_ms(metrics(0.4, 128, 0, 0.4, false)), 1u);
+    EXPECT_EQ(svc::billed_duration_ms(metrics(1.3, 128, 0, 3.6, false)), 5u);
+    EXPECT_EQ(svc::billed_duration_ms(metrics(1.0, 128, 0, 3.0, false)), 4u);
     EXPECT_EQ(svc::bytes_to_mb_ceil(1), 1u);
     EXPECT_EQ(svc::bytes_to_mb_ceil(1024 * 1024), 1u);
     EXPECT_EQ(svc::bytes_to_mb_ceil(1024 * 1024 + 1), 2u);

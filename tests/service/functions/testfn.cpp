@@ -566,6 +566,19 @@ int main() {
             // The classic: every process forks forever. Only the limits (and the timeout) end it.
             for (;;)
                 if (::fork() < 0) ::usleep(1000);
+        } else if (handler == "postwork") {
+            // Answers, then works N ms (the number in the event) before asking for the next
+            // event; the next answer says how long the previous work took by the wall clock (a
+            // freeze in the middle of it would stretch it to the next invocation).
+            static double last_work_ms = -1;
+            respond("{\"last_work_ms\":" + std::to_string(last_work_ms) + "}");
+            auto start = std::chrono::steady_clock::now();
+            auto until = start + std::chrono::milliseconds(number_in(out));
+            while (std::chrono::steady_clock::now() < until)
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            last_work_ms =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count();
         } else if (handler == "flaky") {
             request("POST", "invocation/" + id + "/error",
                     R"({"errorMessage":"always fails","errorType":"Flaky"})");
