@@ -9,6 +9,7 @@
 
 #include "command.hpp"
 #include "cost_flags.hpp"
+#include "deploy/deploy.hpp"
 #include "driver/aws_target.hpp"
 #include "driver/runner.hpp"
 #include "posix/state_dir.hpp"
@@ -167,8 +168,27 @@ int run_main(int argc, char** argv) {
             cfg.target.aws.endpoint_url = endpoint_url;
             cfg.target.aws.subnet_ids = split_commas(subnet_ids);
             cfg.target.aws.security_group_ids = split_commas(security_group_ids);
-            // The stack's outputs (CloudFormation) come with `lambench aws deploy`; until a
-            // lookup is wired here, role and network come from the flags above.
+            // The stack of `lambench aws deploy` (CloudFormation DescribeStacks, its secret for
+            // the database password) is looked up when the flags do not supply everything: no
+            // --role, or functions that need the stack's database.
+            bool needs_db = false;
+            for (const auto& f : cfg.plan.functions) needs_db = needs_db || f.needs_database;
+            if (role.empty() || needs_db)
+                cfg.target.aws.stack_lookup = [](const std::string& stack_name,
+                                                 const std::string& region_name) {
+                    lambench::deploy::aws_options o;
+                    o.stack = stack_name;
+                    o.region = region_name;
+                    try {
+                        return lambench::deploy::lookup_stack(o);
+                    } catch (const std::exception& e) {
+                        throw std::runtime_error(
+                            "cannot look up stack '" + stack_name + "' in " + region_name + " (" +
+                            e.what() +
+                            "); deploy it with `lambench aws deploy`, or pass --role ARN for a "
+                            "suite without database functions");
+                    }
+                };
         }
         cfg.target.serve_bin = serve_bin;
         cfg.target.state_dir =

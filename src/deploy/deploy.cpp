@@ -711,6 +711,31 @@ int status(const aws_options& o, std::ostream& out, std::ostream& err) {
     return guarded("status", err, [&] { return run_status(o, out); });
 }
 
+std::optional<driver::aws_stack_outputs> lookup_stack(const aws_options& o) {
+    auto c = connect(o);
+    cloudformation cfn(c->cloudformation);
+    const stack_info info = cfn.describe(o.stack);
+    if (!info.exists) return std::nullopt;
+    if (!succeeded(info.status))
+        throw std::runtime_error("stack " + o.stack + " is " + info.status +
+                                 "; run `lambench aws deploy` (or `lambench aws status`) first");
+    driver::aws_stack_outputs out;
+    out.role_arn = output(info, "FunctionRoleArn");
+    out.security_group_id = output(info, "FunctionSecurityGroupId");
+    out.subnet_ids = default_network(c->ec2, c->region).subnet_ids;
+    if (info.outputs.count("DbEndpointAddress")) {
+        out.db_host = output(info, "DbEndpointAddress");
+        const std::string port = output(info, "DbEndpointPort");
+        out.db_port = std::stoi(port);
+        out.db_name = output(info, "DbName");
+        out.db_user = output(info, "DbUser");
+        out.db_environment["DATABASE_URL"] =
+            rds_database_url(out.db_host, port, out.db_name, out.db_user,
+                             database_password(c->secrets, output(info, "DbSecretArn")));
+    }
+    return out;
+}
+
 std::string describe_error(const aws::api_error& e) {
     const std::string& code = e.type;
     std::string next;

@@ -14,6 +14,7 @@
 
 #include "aws/lambda_client.hpp"
 #include "driver/suite.hpp"
+#include "driver/target.hpp"
 
 namespace lambench::deploy {
 
@@ -42,6 +43,11 @@ struct deploy_options : aws_options {
 struct destroy_options : aws_options {
     bool dry_run = false;
 };
+
+// The stack's outputs as `run --target aws` needs them (role, network, database; the password
+// read from the RDS-managed secret and passed as DATABASE_URL in db_environment, never printed):
+// nullopt when the stack does not exist. Throws for AWS errors and a stack not in a usable state.
+std::optional<driver::aws_stack_outputs> lookup_stack(const aws_options& o);
 
 // Return the process exit code (0 success, 1 failure). AWS errors propagate as aws::api_error;
 // describe_error() words them for the user.
