@@ -10,10 +10,10 @@
 // Every --sample-seconds it prints the service's RSS (VmRSS), open fds, the state dir's disk use
 // and the number of cgroups under the service's own parent group(s) "<…>/lambench/<service pid>".
 // Verdict: after the warm-up (the first 10 % of invocations) RSS may grow by at most 1 MB and fds
-// by 0 per 100,000 invocations (both measured at rest: the clients pause for a second after the
-// warm-up and at the end); after SIGTERM nothing may be left behind: no process in the service's
-// process group, no cgroup of the service, no code directory of a churned function. Exits 1 when a
-// target is missed.
+// by 0 per 100,000 invocations (both measured at rest, with no sandbox alive: the clients pause
+// after the warm-up and at the end until idle sandboxes are retired); after SIGTERM nothing may be
+// left behind: no process in the service's process group, no cgroup of the service, no code
+// directory of a churned function. Exits 1 when a target is missed.
 //
 // Usage: soak [--invocations N] [--concurrency C] [--sample-seconds S] [--keep]
 #include <signal.h>
@@ -185,6 +185,27 @@ std::vector<pid_t> processes_in_group(pid_t pgid) {
     return out;
 }
 
+// The service's child processes (its sandboxes).
+std::vector<pid_t> children_of(pid_t parent) {
+    std::vector<pid_t> out;
+    std::error_code ec;
+    for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string n = it->path().filename().string();
+        if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream in(it->path() / "stat");
+        std::string s;
+        std::getline(in, s);
+        auto close = s.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream f(s.substr(close + 2));
+        std::string state;
+        long ppid = 0;
+        f >> state >> ppid;
+        if (ppid == parent) out.push_back(static_cast<pid_t>(std::stol(n)));
+    }
+    return out;
+}
+
 // Code directories of churned functions: <state>/service/run-<pid>/code/churn-*.
 long churn_code_dirs(const fs::path& state) {
     long n = 0;
@@ -260,9 +281,9 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (invocations < 1000 || concurrency < 1 || sample_seconds <= 0) {
+    if (invocations < 2000 || concurrency < 1 || sample_seconds <= 0) {
         std::fprintf(stderr,
-                     "soak: --invocations >= 1000, --concurrency >= 1, --sample-seconds > 0\n");
+                     "soak: --invocations >= 2000, --concurrency >= 1, --sample-seconds > 0\n");
         return 2;
     }
 
@@ -281,7 +302,7 @@ int main(int argc, char** argv) {
     };
     ts::serve_options opts;
     opts.config_toml = "[service]\nconcurrency = " + std::to_string(concurrency * 2) +
-                       "\nidle_timeout = 600\n\n" + block("noop", "echo", 128, 3) +
+                       "\nidle_timeout = 2\n\n" + block("noop", "echo", 128, 3) +
                        block("crash", "exit", 128, 3) + block("timeout", "sleep", 128, 1) +
                        block("oom", "alloc", 128, 60) + block("oversize", "big", 128, 10);
     // The OOM function gets 60 s: at 128 MB its CPU share is 128/1769 of a core, and on a loaded
@@ -401,9 +422,10 @@ int main(int argc, char** argv) {
     };
     take();
     // Two rounds: the warm-up, then the rest. Between them and at the end the clients stop and the
-    // service settles for a second (queued Events drain, no request in flight), so the baseline and
-    // the final figures are taken at rest and compare like with like.
-    const long warm = invocations / 10;
+    // service settles (queued Events drain, idle sandboxes are retired after idle_timeout = 2 s),
+    // so the baseline and the final figures are taken at rest and compare like with like.
+    // At least one round of the mix (1,000), so that every kind has run once before the baseline.
+    const long warm = std::max(invocations / 10, 1000L);
     sample baseline;
     auto next_sample = steady::now() + std::chrono::duration<double>(sample_seconds);
     auto run_until = [&](long end) {
@@ -418,7 +440,12 @@ int main(int argc, char** argv) {
             }
         }
         for (auto& t : threads) t.join();
-        std::this_thread::sleep_for(std::chrono::seconds(1));
+        // At rest: every sandbox idle past idle_timeout is gone (up to 30 s), so the figures
+        // compare the service alone, not how many sandboxes happened to be alive.
+        const auto until = steady::now() + std::chrono::seconds(30);
+        do std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        while (!children_of(pid).empty() && steady::now() < until);
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
         take();
     };
     run_until(warm);
