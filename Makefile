@@ -7,7 +7,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DLAMBENCH_WERROR=ON
 endif
 
-.PHONY: all deps build test bench fuzz format format-check lint clean
+.PHONY: all deps build test test-asan bench fuzz format format-check lint clean
 
 all: build
 
@@ -23,6 +23,17 @@ build: $(BUILD)/CMakeCache.txt
 
 test: deps format-check build
 	ctest --test-dir $(BUILD) --output-on-failure -j 1 $(CTEST_FLAGS)
+
+# The whole suite once under ASan+UBSan (LAMBENCH_SANITIZE) in build-asan/; slow, so not in CI.
+# LSan is on; suppressions (each justified) live in tests/sanitizers/lsan.supp.
+ASAN_BUILD ?= build-asan
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAMBENCH_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j 1 $(CTEST_FLAGS)
 
 bench: deps build
 	scripts/bench
