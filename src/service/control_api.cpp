@@ -79,10 +79,10 @@ std::optional<int> ephemeral_field(const json& j) {
     auto it = j.find("EphemeralStorage");
     if (it == j.end() || it->is_null()) return std::nullopt;
     if (!it->is_object()) throw invalid_parameter("EphemeralStorage must be an object");
-    auto size = int_field(*it, "Size");
+    auto size = int_field(
+        *it, "Size", [](long long mb, std::string_view) { return validate_ephemeral_storage(mb); });
     if (!size) throw invalid_parameter("EphemeralStorage.Size is required");
-    if (auto e = validate_ephemeral_storage(*size); !e.empty()) throw invalid_parameter(e);
-    return static_cast<int>(*size);
+    return *size;
 }
 
 std::string zipfile_field(const json& code) {
