@@ -176,11 +176,11 @@ int run_main(int argc, char** argv) {
             if (role.empty() || needs_db)
                 cfg.target.aws.stack_lookup = [](const std::string& stack_name,
                                                  const std::string& region_name) {
-                    lambench::deploy::aws_options o;
-                    o.stack = stack_name;
-                    o.region = region_name;
+                    lambench::deploy::aws_options where;
+                    where.stack = stack_name;
+                    where.region = region_name;
                     try {
-                        return lambench::deploy::lookup_stack(o);
+                        return lambench::deploy::lookup_stack(where);
                     } catch (const std::exception& e) {
                         throw std::runtime_error(
                             "cannot look up stack '" + stack_name + "' in " + region_name + " (" +

@@ -144,7 +144,7 @@ bool lambda_api::handle_tags(std::string_view target, const std::string& query,
     if (arn.rfind("arn:", 0) != 0)
         throw invalid_parameter("Resource: '" + arn + "' is not a function ARN");
     const std::string name =
-        resolve_function_name(std::string(target.substr(tags_prefix.size())), "");
+        resolve_function_name(std::string(target.substr(tags_prefix.size())), "", cfg_.region);
     const auto method = req.method();
     if (method == bhttp::verb::get) {
         send_json(reply, 200, json{{"Tags", registry_.tags(name)}});
