@@ -37,10 +37,16 @@ class Persistence : public ::testing::Test {
         make_zip({{"bootstrap", read_file(TESTFN_BIN), 0100755}, {"v2.txt", "second"}});
 
     // A service on the shared state directory; `output` gets what it printed once it stops.
+    // Sandbox isolation is off: the recorder function appends to a file of this test, which a
+    // jailed sandbox (read-only host, own uid) could not write; isolation has its own tests.
     std::unique_ptr<serve_process> start(const std::string& config = "[service]\n") {
         serve_options o;
         o.state_dir = state;
-        o.config_toml = config;
+        std::string toml = config;
+        const std::string section = "[service]\n";
+        if (toml.rfind(section, 0) == 0)
+            toml.insert(section.size(), "sandbox_isolation = \"off\"\n");
+        o.config_toml = toml;
         o.stop_grace = std::chrono::seconds(30);
         return std::make_unique<serve_process>(LAMBENCH_BIN, o);
     }
