@@ -332,34 +332,39 @@ std::string headline_function(const run_summary& s, const html_options& o) {
 
 namespace {
 
+// One series per profile of `fn`: the median (with its 95 % interval) of cold starts or warm
+// Durations at each measured memory size, x = the size's index in s.memory.
+std::vector<series> latency_series(const run_summary& s, const std::string& fn, phase kind,
+                                   const std::map<std::string, std::string>& colours) {
+    std::vector<series> data;
+    for (const auto& v : s.variants) {
+        if (v.info.function != fn || v.skipped) continue;
+        series sr{v.info.profile, {}, {}, {}, {}, colours.at(v.info.profile), false};
+        for (const auto& c : v.cells) {
+            if (c.kind != kind || !c.has_data()) continue;
+            sr.x.push_back(static_cast<double>(
+                std::find(s.memory.begin(), s.memory.end(), c.memory_mb) - s.memory.begin()));
+            sr.y.push_back(c.total.median);
+            sr.low.push_back(c.total.median_ci.low);
+            sr.high.push_back(c.total.median_ci.high);
+        }
+        data.push_back(std::move(sr));
+    }
+    return data;
+}
+
 // The study's two questions, drawn first.
 std::string headline(const run_summary& s, const html_options& o,
                      const std::map<std::string, std::string>& colours,
                      const std::vector<std::string>& categories) {
     std::string out;
     const std::string fn = headline_function(s, o);
-    auto memory_index = [&](int mem) {
-        return static_cast<double>(std::find(s.memory.begin(), s.memory.end(), mem) -
-                                   s.memory.begin());
-    };
     out += fmt::format(
         "<h2 id=\"headline\">How cold start and next exec move with memory — {}</h2>\n"
         "<div class=\"charts\">\n",
         html_escape(fn));
     for (phase kind : {phase::cold, phase::warm}) {
-        std::vector<series> data;
-        for (const auto& v : s.variants) {
-            if (v.info.function != fn || v.skipped) continue;
-            series sr{v.info.profile, {}, {}, {}, {}, colours.at(v.info.profile), false};
-            for (const auto& c : v.cells) {
-                if (c.kind != kind || !c.has_data()) continue;
-                sr.x.push_back(memory_index(c.memory_mb));
-                sr.y.push_back(c.total.median);
-                sr.low.push_back(c.total.median_ci.low);
-                sr.high.push_back(c.total.median_ci.high);
-            }
-            data.push_back(std::move(sr));
-        }
+        const std::vector<series> data = latency_series(s, fn, kind, colours);
         out += chart(kind == phase::cold ? "Cold start (Init + Duration), per profile"
                                          : "Next exec (warm Duration), per profile",
                      "memory size", "ms (median)", data, categories, true);
@@ -459,28 +464,12 @@ std::string render_html(const run_summary& s, const html_options& o) {
     std::vector<std::string> categories;
     for (int mem : s.memory) categories.push_back(std::to_string(mem) + " MB");
     out += headline(s, o, colours, categories);
-    auto memory_index = [&](int mem) {
-        return static_cast<double>(std::find(s.memory.begin(), s.memory.end(), mem) -
-                                   s.memory.begin());
-    };
 
     // Latency by memory size, per function: one series per profile.
     for (const auto& fn : s.functions()) {
         out += fmt::format("<h2>{}</h2>\n<div class=\"charts\">\n", html_escape(fn));
         for (phase kind : {phase::cold, phase::warm}) {
-            std::vector<series> data;
-            for (const auto& v : s.variants) {
-                if (v.info.function != fn || v.skipped) continue;
-                series sr{v.info.profile, {}, {}, {}, {}, colours.at(v.info.profile), false};
-                for (const auto& c : v.cells) {
-                    if (c.kind != kind || !c.has_data()) continue;
-                    sr.x.push_back(memory_index(c.memory_mb));
-                    sr.y.push_back(c.total.median);
-                    sr.low.push_back(c.total.median_ci.low);
-                    sr.high.push_back(c.total.median_ci.high);
-                }
-                data.push_back(std::move(sr));
-            }
+            const std::vector<series> data = latency_series(s, fn, kind, colours);
             out += chart(
                 fn + (kind == phase::cold ? ": cold start (Init + Duration)" : ": warm Duration"),
                 "memory size", "ms (median)", data, categories, true);
