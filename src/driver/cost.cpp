@@ -19,10 +19,11 @@ namespace {
 double number(const toml::table& t, const std::string& path, const std::string& source) {
     const auto node = t.at_path(path);
     double v = 0;
-    if (auto i = node.value<std::int64_t>(); i && node.is_integer())
-        v = static_cast<double>(*i);
-    else if (auto d = node.value<double>(); d && node.is_floating_point())
-        v = *d;
+    // Type first: toml++ converts between integer and float nodes with unchecked casts.
+    if (node.is_integer())
+        v = static_cast<double>(*node.value<std::int64_t>());
+    else if (node.is_floating_point())
+        v = *node.value<double>();
     else
         bad(source, "'" + path + "' must be a number");
     if (!std::isfinite(v) || v < 0) bad(source, "'" + path + "' must be a finite number >= 0");

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -24,7 +25,7 @@ std::string where_of(const std::string& source, const toml::node& n) {
     return source + ":" + std::to_string(src.begin.line);
 }
 
-void check_memory(int mb, const std::string& where) {
+void check_memory(int64_t mb, const std::string& where) {
     if (mb < min_memory_mb || mb > max_memory_mb)
         fail(where, "memory size " + std::to_string(mb) + " MB is outside " +
                         std::to_string(min_memory_mb) + "-" + std::to_string(max_memory_mb) +
@@ -34,10 +35,13 @@ void check_memory(int mb, const std::string& where) {
 int int_field(const toml::table& t, const char* key, int fallback, const std::string& source) {
     const toml::node* n = t.get(key);
     if (!n) return fallback;
-    auto v = n->value<int64_t>();
-    if (!n->is_integer() || !v)
+    // Type first: toml++'s float->integer conversion casts out-of-range doubles (UB).
+    if (!n->is_integer())
         fail(where_of(source, *n), std::string("'") + key + "' must be an integer");
-    return static_cast<int>(*v);
+    const int64_t v = *n->value<int64_t>();
+    if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+        fail(where_of(source, *n), std::string("'") + key + "' is out of range");
+    return static_cast<int>(v);
 }
 
 std::string string_field(const toml::table& t, const char* key, const std::string& fallback,
@@ -134,10 +138,10 @@ suite parse_suite(const std::string& text, const std::string& source) {
         if (!arr || arr->empty())
             fail(where_of(source, *mem), "'memory' must be a non-empty array of MB");
         for (const auto& el : *arr) {
-            auto v = el.value<int64_t>();
-            if (!el.is_integer() || !v)
+            if (!el.is_integer())
                 fail(where_of(source, el), "'memory' entries must be integers (MB)");
-            check_memory(static_cast<int>(*v), where_of(source, el));
+            const auto v = el.value<int64_t>();
+            check_memory(*v, where_of(source, el));
             if (std::find(s.memory.begin(), s.memory.end(), *v) != s.memory.end())
                 fail(where_of(source, el),
                      "memory size " + std::to_string(*v) + " MB is listed twice");

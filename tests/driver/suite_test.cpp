@@ -93,6 +93,22 @@ TEST(Suite, BadValuesAreNamed) {
               std::string::npos);
 }
 
+// Found by fuzz_suite: a float where an integer belongs went through toml++'s unchecked
+// float->integer cast (UBSan: 1e+28 outside the range of long) before the type was checked.
+TEST(Suite, FloatsAndHugeIntegersAreRefusedNotConverted) {
+    const std::string fn = "[[function]]\nname='a'\nprofiles=['x']\n";
+    EXPECT_NE(error_of("memory=[128]\ncold=1e28\n" + fn).find("'cold' must be an integer"),
+              std::string::npos);
+    EXPECT_NE(error_of("memory=[128]\nwarm=2.5\n" + fn).find("'warm' must be an integer"),
+              std::string::npos);
+    EXPECT_NE(error_of("memory=[1e28]\n" + fn).find("'memory' entries must be integers"),
+              std::string::npos);
+    EXPECT_NE(error_of("memory=[128]\ncold=9223372036854775807\n" + fn).find("out of range"),
+              std::string::npos);
+    EXPECT_NE(error_of("memory=[9223372036854775807]\n" + fn).find("is outside"),
+              std::string::npos);
+}
+
 TEST(Suite, MemoryListParsesAndRejectsGarbage) {
     EXPECT_EQ(parse_memory_list("128,256, 512"), (std::vector<int>{128, 256, 512}));
     EXPECT_EQ(parse_memory_list("1769MB"), (std::vector<int>{1769}));
