@@ -6,8 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 namespace lambench::posix {
@@ -18,12 +16,36 @@ namespace {
 }
 }  // namespace
 
+namespace {
+// read(2) to end of file: /proc and cgroup files report a size of 0 or 4096 whatever they hold,
+// so the size from stat is never trusted. Returns 0 or the errno of the open/read that failed.
+int read_all(const std::filesystem::path& p, std::string& out) {
+    unique_fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return errno;
+    char buf[4096];
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        if (n == 0) return 0;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+}
+}  // namespace
+
 std::optional<std::string> read_file(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    std::string out;
+    if (read_all(p, out) != 0) return std::nullopt;
+    return out;
+}
+
+std::string read_file_or_throw(const std::filesystem::path& p) {
+    std::string out;
+    if (const int err = read_all(p, out))
+        throw std::system_error(err, std::generic_category(), "read " + p.string());
+    return out;
 }
 
 namespace {

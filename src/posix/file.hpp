@@ -13,8 +13,11 @@
 
 namespace lambench::posix {
 
-// The whole file, or nullopt when it cannot be opened.
+// The whole file (read to end of file, so /proc and cgroup files work too), or nullopt when it
+// cannot be opened or read.
 std::optional<std::string> read_file(const std::filesystem::path& p);
+// The same; throws std::system_error "read <path>" instead.
+std::string read_file_or_throw(const std::filesystem::path& p);
 
 // Writes `content` to p.tmp with `mode`, fsyncs it and renames it over p: a crash leaves either
 // the old file or the new one, never half of one. With `sync_dir`, the directory is fsynced too,

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "posix/file.hpp"
 #include "posix/unique_fd.hpp"
 
 namespace lambench::service::cgroup {
@@ -54,37 +55,11 @@ void write_file(const std::string& path, const std::string& value) {
 }
 
 std::optional<std::string> try_read_file(const std::string& path) {
-    unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) return std::nullopt;
-    std::string out;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return std::nullopt;
-        }
-        if (n == 0) break;
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-    return out;
+    return posix::read_file(path);
 }
 
 std::string read_file(const std::string& path) {
-    unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) throw_errno("open " + path, errno);
-    std::string out;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("read " + path, errno);
-        }
-        if (n == 0) break;
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-    return out;
+    return posix::read_file_or_throw(path);
 }
 
 std::uint64_t parse_u64(std::string_view s) {

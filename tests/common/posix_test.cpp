@@ -86,6 +86,24 @@ TEST(file, atomic_write_replaces_with_mode_and_leaves_no_temp) {
     fs::remove_all(d);
 }
 
+TEST(file, read_reads_proc_files_to_the_end_and_names_failures) {
+    // /proc files report size 0: a reader that trusts stat gets nothing.
+    const auto status = read_file("/proc/self/status");
+    ASSERT_TRUE(status.has_value());
+    EXPECT_NE(status->find("VmRSS:"), std::string::npos);
+    EXPECT_EQ(read_file_or_throw("/proc/self/status").substr(0, 5), "Name:");
+    fs::path d = temp_dir();
+    EXPECT_FALSE(read_file(d).has_value());  // a directory: open succeeds, read fails (EISDIR)
+    try {
+        read_file_or_throw(d / "missing");
+        ADD_FAILURE() << "no exception";
+    } catch (const std::system_error& e) {
+        EXPECT_EQ(e.code().value(), ENOENT);
+        EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos);
+    }
+    fs::remove_all(d);
+}
+
 TEST(file, lock_excludes_a_second_holder_until_released) {
     fs::path d = temp_dir();
     auto lock = std::make_optional<file_lock>(d / "lock");
