@@ -78,6 +78,10 @@ class client {
             if (n <= 0) throw std::runtime_error("connection closed in body");
             buf_.append(tmp, static_cast<std::size_t>(n));
         }
+        // A failed function still answers 200: a benchmark of failures measures nothing.
+        if (auto fe = find_ci(buf_, "x-amz-function-error:");
+            fe != std::string::npos && fe < hdr_end)
+            throw std::runtime_error("function error: " + buf_.substr(hdr_end + 4, 300));
         return std::atoi(buf_.c_str() + 9);
     }
 
@@ -272,7 +276,12 @@ int main(int argc, char** argv) {
     fs::path code = dir / "code";
     fs::create_directories(code);
     fs::copy_file(BENCH_FN_BIN, code / "bootstrap");
-    fs::permissions(code / "bootstrap", fs::perms::owner_all);
+    // The sandbox runs as an unprivileged user (sbx_user1051) when the service is root.
+    const auto rx = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                    fs::perms::others_read | fs::perms::others_exec;
+    fs::permissions(dir, rx);
+    fs::permissions(code, rx);
+    fs::permissions(code / "bootstrap", rx);
 
     std::string config = "[service]\nconcurrency = 2\nidle_timeout = 600\n";
     for (int i = 0; i < 10; ++i) config += fn_block("fn" + std::to_string(i), code);

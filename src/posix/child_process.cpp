@@ -288,6 +288,10 @@ child_process child_process::spawn(const spawn_options& opts) {
                 break;
             default:
                 what = "execve " + opts.argv[0];
+                if (f.err == EACCES && opts.uid)
+                    what += " (runs as uid " + std::to_string(*opts.uid) +
+                            ": the file must be executable, and it and its directories readable, "
+                            "by that user)";
                 break;
         }
         throw std::system_error(f.err, std::generic_category(), what);

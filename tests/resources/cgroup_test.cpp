@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -440,6 +441,33 @@ TEST(Cgroups, ParentIsRemovedWhenTheLastGroupGoes) {
     if (!std::getenv("LAMBENCH_CGROUP_ROOT")) {
         for (const auto& p : parents) EXPECT_FALSE(dir_exists(p)) << p;
     }
+}
+
+// v1: while groups live, an empty group under the parent stays frozen, so that the kernel's
+// freezer static key stays on and a sandbox's freeze/thaw does not patch kernel text (10-20 ms
+// each); it goes with the last group, and the parent with it.
+TEST(Cgroups, V1FreezerAnchorIsFrozenWhileGroupsLive) {
+    REQUIRE_CGROUPS();
+    if (detect_cgroups().mode != cgroup_mode::v1 || !detect_cgroups().freezer)
+        GTEST_SKIP() << "no cgroup v1 freezer";
+    std::string anchor;
+    {
+        auto g = resource_group::create(unique_name("anchor"), 128);
+        for (const auto& p : g.paths()) {
+            auto candidate = p.substr(0, p.rfind('/')) + "/freezer-anchor";
+            if (dir_exists(candidate)) anchor = candidate;
+        }
+        ASSERT_FALSE(anchor.empty()) << "no freezer-anchor next to the group";
+        std::ifstream in(anchor + "/freezer.state");
+        std::string state;
+        in >> state;
+        EXPECT_EQ(state, "FROZEN");
+        g.freeze();
+        EXPECT_TRUE(g.frozen());
+        g.thaw();
+        EXPECT_FALSE(g.frozen());
+    }
+    EXPECT_FALSE(dir_exists(anchor));
 }
 
 TEST(Cgroups, MovedGroupKeepsWorking) {
