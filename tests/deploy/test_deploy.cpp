@@ -39,6 +39,9 @@ struct workspace {
                        const std::string& text) {
             fs::create_directories(dir.path() / fn / profile);
             std::ofstream(dir.path() / fn / profile / file) << text;
+            if (file == "bootstrap")  // else it could not run on Lambda (artifact-check)
+                fs::permissions(dir.path() / fn / profile / file, fs::perms::owner_exec,
+                                fs::perm_options::add);
         };
         put("hello", "static", "bootstrap", "#!/bin/sh\necho hello\n");
         put("items-libpq", "static", "bootstrap", "#!/bin/sh\necho items\n");
@@ -393,6 +396,30 @@ TEST(Deploy, SuiteWithoutDatabaseCreatesNoDatabase) {
     EXPECT_EQ(cloud.count("GetSecretValue"), 0);
     EXPECT_EQ(cloud.count("Invoke"), 0);
     EXPECT_NE(r.out.find("Estimated standing cost: $0"), std::string::npos);
+}
+
+TEST(Deploy, ArtifactThatCannotRunOnAl2023IsNotDeployed) {
+    fake_aws cloud(record_path());
+    workspace ws(false);
+    // hello/bundled: lambench itself, which needs libraries provided.al2023 does not have.
+    fs::create_directories(ws.dir.path() / "hello" / "bundled");
+    fs::copy_file(LAMBENCH_BIN, ws.dir.path() / "hello" / "bundled" / "bootstrap");
+    cloud.outputs = {{"FunctionRoleArn", "arn:aws:iam::123456789012:role/r"},
+                     {"FunctionSecurityGroupId", "sg-0f00"}};
+    cloud.after_create = create_ok;
+    auto o = options_for(cloud, ws);
+    o.dry_run = true;
+    const result dry = run_deploy(o);
+    ASSERT_EQ(dry.code, 0) << dry.err;
+    EXPECT_NE(dry.out.find("(hello/bundled: n/a on provided.al2023: bootstrap needs lib"),
+              std::string::npos)
+        << dry.out;
+    EXPECT_EQ(dry.out.find("FunctionName=lambench-hello-bundled"), std::string::npos) << dry.out;
+    o.dry_run = false;
+    const result r = run_deploy(o);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(cloud.count("CreateFunction"), 1);  // hello/static only
+    EXPECT_NE(r.err.find("hello/bundled: n/a on provided.al2023"), std::string::npos) << r.err;
 }
 
 TEST(Deploy, WrongSeedAnswerFails) {
