@@ -584,6 +584,38 @@ TEST(Destroy, DeleteFailedSaysToRunAgainLater) {
     EXPECT_NE(err.str().find("again in a few minutes"), std::string::npos);
 }
 
+// What `run --target aws` asks of the stack when it has no --role or runs database functions:
+// DescribeStacks, the default VPC's subnets, and the RDS-managed secret for DATABASE_URL.
+TEST(LookupStack, GivesTheRunRoleNetworkAndDatabase) {
+    fake_aws cloud(record_path());
+    deploy::aws_options o;
+    o.region = "us-east-1";
+    o.endpoint_url = cloud.endpoint();
+    o.creds = aws::credentials{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+    EXPECT_FALSE(deploy::lookup_stack(o)) << "no stack: nullopt";
+
+    cloud.stack_status = "CREATE_COMPLETE";
+    complete_outputs(cloud);
+    const auto so = deploy::lookup_stack(o);
+    ASSERT_TRUE(so);
+    EXPECT_EQ(so->role_arn, "arn:aws:iam::123456789012:role/lambench-FunctionRole-1");
+    EXPECT_EQ(so->security_group_id, "sg-0f00");
+    EXPECT_EQ(so->subnet_ids, (std::vector<std::string>{"subnet-0a", "subnet-0b"}));
+    EXPECT_EQ(so->db_host, "lambench-db.abc.us-east-1.rds.amazonaws.com");
+    EXPECT_EQ(so->db_environment.at("DATABASE_URL"),
+              deploy::rds_database_url("lambench-db.abc.us-east-1.rds.amazonaws.com", "5432",
+                                       "lambench", "lambench", password));
+    EXPECT_EQ(cloud.count("GetSecretValue"), 1);
+
+    cloud.stack_status = "ROLLBACK_COMPLETE";
+    try {
+        deploy::lookup_stack(o);
+        FAIL() << "a rolled-back stack was used";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("ROLLBACK_COMPLETE"), std::string::npos) << e.what();
+    }
+}
+
 TEST(Status, ShowsTheStackOutputsAndFunctionStates) {
     fake_aws cloud(record_path());
     complete_outputs(cloud);
