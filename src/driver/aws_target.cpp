@@ -321,11 +321,29 @@ std::string aws_database_url(const target_options& o) {
            "/" + so->db_name;
 }
 
+namespace {
+
+// False for a directory without a single regular file in it (the build creates the directories
+// of every artifact, also those it has not built); true for anything else.
+bool holds_a_file(const std::string& artifact) {
+    std::error_code ec;
+    if (!fs::is_directory(artifact, ec)) return true;
+    for (fs::recursive_directory_iterator it(artifact, ec), end; !ec && it != end; it.increment(ec))
+        if (it->is_regular_file(ec)) return true;
+    return false;
+}
+
+}  // namespace
+
 int mark_unrunnable_on_aws(run_plan& plan) {
     int marked = 0;
     for (auto& v : plan.variants) {
         if (v.state.status != artifact_status::present) continue;
         if (aws_runtime_for(v.info, v.spec.handler).runtime.rfind("provided", 0) != 0) continue;
+        if (!holds_a_file(v.artifact)) {  // a build directory of an artifact not built yet
+            v.state.status = artifact_status::missing;
+            continue;
+        }
         const aws::artifact_verdict verdict = aws::check_al2023(v.artifact);
         if (verdict.runnable) continue;
         std::string reason = "n/a on provided.al2023:";

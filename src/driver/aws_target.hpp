@@ -42,7 +42,8 @@ std::string aws_database_url(const target_options& o);
 // that `lambench artifact-check` finds cannot run on provided.al2023 (the recorded baseline)
 // becomes skipped, its reason "n/a on provided.al2023: <why>", so that the results file and
 // every report carry the cell as n/a instead of a failed deploy. Node.js rows (the managed
-// nodejs runtime, not the artifact's bootstrap) are not checked. Returns how many it marked.
+// nodejs runtime, not the artifact's bootstrap) are not checked; an artifact directory with no
+// file in it (not built) becomes missing. Returns how many it marked n/a.
 int mark_unrunnable_on_aws(run_plan& plan);
 
 // The header fields of a run on the aws target (region, endpoint when overridden, stack,

@@ -384,6 +384,7 @@ TEST(AwsTargetPlan, ArtifactsThatCannotRunOnAl2023AreNotApplicable) {
     put("hello/shared/bootstrap", "#!/bin/sh\necho hi\n", false);  // not executable
     put("hello/bundled/SKIPPED", "no loader here\n", false);
     put("node-hello/jit/index.js", "exports.handler = async () => 1;\n", false);
+    fs::create_directories(root / "items/static/bin");  // what the build leaves before building
     suite s = parse_suite(R"(name = "na"
 memory = [128]
 [[function]]
@@ -392,10 +393,13 @@ profiles = ["static", "shared", "bundled"]
 [[function]]
 name = "node-hello"
 profiles = ["jit"]
+[[function]]
+name = "items"
+profiles = ["static"]
 )",
                           "na.toml");
     run_plan plan = make_plan(s, root.string(), probe_artifact);
-    ASSERT_EQ(plan.variants.size(), 4u);
+    ASSERT_EQ(plan.variants.size(), 5u);
     EXPECT_EQ(mark_unrunnable_on_aws(plan), 1);
     EXPECT_EQ(plan.variants[0].state.status, artifact_status::present);
     EXPECT_EQ(plan.variants[1].state.status, artifact_status::skipped);
@@ -403,5 +407,6 @@ profiles = ["jit"]
               "n/a on provided.al2023: bootstrap is not executable");
     EXPECT_EQ(plan.variants[2].state.skip_reason, "no loader here");
     EXPECT_EQ(plan.variants[3].state.status, artifact_status::present) << "nodejs20.x runs it";
+    EXPECT_EQ(plan.variants[4].state.status, artifact_status::missing) << "not built";
     fs::remove_all(root);
 }
