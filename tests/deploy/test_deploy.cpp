@@ -519,6 +519,32 @@ TEST(Deploy, DryRunOfTheBinaryNeedsNoCredentialsAndNoNetwork) {
     EXPECT_NE(out.find("cloudformation DeleteStack StackName=demo"), std::string::npos) << out;
 }
 
+TEST(Deploy, TheBinaryWithoutYesAndWithoutATerminalCreatesNothing) {
+    fake_aws cloud(record_path());
+    workspace ws(false);
+    std::ofstream(ws.dir.path() / "mini.toml") << "name = \"mini\"\nmemory = [128]\n"
+                                                  "[[function]]\nname = \"hello\"\n"
+                                                  "profiles = [\"static\"]\n";
+    test_support::temp_dir home;
+    const std::string cmd =
+        "env -i PATH=/usr/bin:/bin HOME=" + home.path().string() +
+        " AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=secret AWS_ENDPOINT_URL=" +
+        cloud.endpoint() + " " + LAMBENCH_BIN + " aws deploy " +
+        (ws.dir.path() / "mini.toml").string() + " --artifacts " + ws.dir.path().string() +
+        " --region us-east-1 </dev/null 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    EXPECT_EQ(WEXITSTATUS(::pclose(p)), 1) << out;
+    EXPECT_NE(out.find("stdin is not a terminal; pass --yes to go ahead"), std::string::npos)
+        << out;
+    EXPECT_NE(out.find("Estimated standing cost"), std::string::npos) << out;
+    EXPECT_EQ(cloud.operations(),
+              (std::vector<std::string>{"ec2 DescribeVpcs", "ec2 DescribeSubnets"}));
+}
+
 // ---- destroy and status ----
 
 deploy::destroy_options destroy_options_for(const fake_aws& cloud) {
@@ -567,6 +593,29 @@ TEST(Destroy, DeletesTaggedFunctionsThenTheStackAndIsIdempotent) {
     EXPECT_NE(out2.str().find("Deleted 0 function(s), no stack lambench existed"),
               std::string::npos)
         << out2.str();
+}
+
+// `lambench aws clean`: the functions of this stack's tag and nothing else, no CloudFormation.
+TEST(Destroy, CleanDeletesOnlyTheTaggedFunctionsWithoutCloudFormation) {
+    fake_aws cloud(record_path());
+    cloud.stack_status = "CREATE_COMPLETE";  // left alone
+    cloud.add_function("lambench-hello-static", "lambench");
+    cloud.add_function("other-hello-static", "other");
+    auto o = destroy_options_for(cloud);
+    o.functions_only = true;
+    std::ostringstream out, err;
+    ASSERT_EQ(deploy::destroy(o, out, err), 0) << err.str();
+    EXPECT_NE(out.str().find("Deleted 1 function(s) (functions only: no CloudFormation call)"),
+              std::string::npos)
+        << out.str();
+    EXPECT_EQ(cloud.count("DeleteFunction"), 1);
+    EXPECT_EQ(cloud.functions.count("other-hello-static"), 1u);
+    for (const auto& op : cloud.operations())
+        EXPECT_EQ(op.rfind("lambda ", 0), 0u) << op << " is not a Lambda call";
+    std::ostringstream dry;
+    o.dry_run = true;
+    ASSERT_EQ(deploy::destroy(o, dry, err), 0);
+    EXPECT_EQ(dry.str().find("cloudformation"), std::string::npos) << dry.str();
 }
 
 TEST(Destroy, DeleteFailedSaysToRunAgainLater) {
