@@ -64,6 +64,15 @@ int aws_main(int argc, char** argv) {
     add_common(*des, x);
     des->add_flag("--dry-run", x.dry_run, "print the AWS calls, call nothing");
 
+    deploy::destroy_options cl;
+    cl.functions_only = true;
+    auto* cln = app.add_subcommand(
+        "clean",
+        "delete only the functions tagged lambench:stack=<stack>, no CloudFormation (what "
+        "`run --target aws --role ARN` made without a stack)");
+    add_common(*cln, cl);
+    cln->add_flag("--dry-run", cl.dry_run, "print the AWS calls, call nothing");
+
     deploy::aws_options s;
     auto* st = app.add_subcommand("status", "the stack, its outputs and its functions' state");
     add_common(*st, s);
@@ -86,10 +95,11 @@ int aws_main(int argc, char** argv) {
         return deploy::deploy(d, std::cout, std::cerr);
     }
     if (des->parsed()) return deploy::destroy(x, std::cout, std::cerr);
+    if (cln->parsed()) return deploy::destroy(cl, std::cout, std::cerr);
     return deploy::status(s, std::cout, std::cerr);
 }
 
 const lambench::cli::registrar reg{
-    {"aws", "deploy the setup to AWS, show it, remove it (deploy|status|destroy)", aws_main}};
+    {"aws", "deploy the setup to AWS, show it, remove it (deploy|status|destroy|clean)", aws_main}};
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "common/base64.hpp"
 #include "deploy/prices.hpp"
 #include "deploy/stack.hpp"
+#include "driver/aws_target.hpp"
 #include "driver/plan.hpp"
 
 namespace lambench::deploy {
@@ -177,7 +178,10 @@ selected_variants select_variants(const deploy_options& o, const driver::run_pla
     for (const auto& v : plan.variants) {
         const std::string label = v.info.function + "/" + v.info.profile;
         if (v.state.status == driver::artifact_status::skipped)
-            out.notes.push_back(label + ": n/a (" + v.state.skip_reason + ")");
+            out.notes.push_back(label + ": " +
+                                (v.state.skip_reason.rfind("n/a", 0) == 0
+                                     ? v.state.skip_reason
+                                     : "n/a (" + v.state.skip_reason + ")"));
         else if (v.state.status == driver::artifact_status::missing)
             out.notes.push_back(label + ": artifact " + v.artifact +
                                 " is missing (build it: make build); not deployed");
@@ -417,8 +421,9 @@ void seed_and_verify(aws::lambda_client& lambda, const std::string& function, st
 int print_deploy_plan(const deploy_options& o, const driver::run_plan& plan, std::ostream& out);
 
 int run_deploy(const deploy_options& o, std::ostream& out, std::ostream& err) {
-    const driver::run_plan plan =
-        driver::make_plan(o.suite, o.artifacts_root, driver::probe_artifact);
+    driver::run_plan plan = driver::make_plan(o.suite, o.artifacts_root, driver::probe_artifact);
+    // An artifact that cannot run on provided.al2023 is not deployed: the run reports it n/a.
+    driver::mark_unrunnable_on_aws(plan);
     if (o.dry_run) return print_deploy_plan(o, plan, out);
     const bool with_db = plan.needs_database;
     const selected_variants sel = select_variants(o, plan);
@@ -608,8 +613,12 @@ int print_destroy_plan(const destroy_options& o, std::ostream& out) {
         << "   1. lambda ListFunctions   (every page)\n"
         << "   2. lambda ListTags Resource=<FunctionArn>   (each function; those tagged "
         << stack_tag << '=' << o.stack << " are deleted)\n"
-        << "   3. lambda DeleteFunction FunctionName=<each tagged function>\n"
-        << "   4. cloudformation DescribeStacks StackName=" << o.stack << '\n'
+        << "   3. lambda DeleteFunction FunctionName=<each tagged function>\n";
+    if (o.functions_only) {
+        out << "   4. lambda ListFunctions + ListTags   (confirms no tagged function remains)\n";
+        return 0;
+    }
+    out << "   4. cloudformation DescribeStacks StackName=" << o.stack << '\n'
         << "   5. cloudformation DeleteStack StackName=" << o.stack << "   (when it exists)\n"
         << "   6. cloudformation DescribeStacks + DescribeStackEvents StackName=" << o.stack
         << "   (until it is gone)\n"
@@ -632,26 +641,28 @@ int run_destroy(const destroy_options& o, std::ostream& out, std::ostream& err) 
         ++deleted;
     }
 
-    cloudformation cfn(c->cloudformation);
-    std::set<std::string> seen;
-    stack_info info = cfn.describe(o.stack);
     bool stack_deleted = false;
-    if (info.exists) {
-        for (const auto& e : cfn.events(o.stack)) seen.insert(e.id);
-        err << "Deleting stack " << o.stack << " (" << info.status << ")\n";
-        cfn.remove(o.stack);
-        info = wait_for_stack(cfn, o.stack, seen, err, {o.poll, o.stack_timeout});
+    if (!o.functions_only) {
+        cloudformation cfn(c->cloudformation);
+        std::set<std::string> seen;
+        stack_info info = cfn.describe(o.stack);
         if (info.exists) {
-            err << "Stack " << o.stack << " is " << info.status << '\n';
-            for (const auto& e : failure_reasons(cfn.events(o.stack)))
-                err << "  " << e.logical_id << " (" << e.type << ") " << e.status << ": "
-                    << e.reason << '\n';
-            err << "Lambda releases a deleted VPC function's network interfaces up to ~20 "
-                   "minutes later, and the security group cannot go before them: run `"
-                << destroy_command(o, c->region) << "` again in a few minutes\n";
-            return 1;
+            for (const auto& e : cfn.events(o.stack)) seen.insert(e.id);
+            err << "Deleting stack " << o.stack << " (" << info.status << ")\n";
+            cfn.remove(o.stack);
+            info = wait_for_stack(cfn, o.stack, seen, err, {o.poll, o.stack_timeout});
+            if (info.exists) {
+                err << "Stack " << o.stack << " is " << info.status << '\n';
+                for (const auto& e : failure_reasons(cfn.events(o.stack)))
+                    err << "  " << e.logical_id << " (" << e.type << ") " << e.status << ": "
+                        << e.reason << '\n';
+                err << "Lambda releases a deleted VPC function's network interfaces up to ~20 "
+                       "minutes later, and the security group cannot go before them: run `"
+                    << destroy_command(o, c->region) << "` again in a few minutes\n";
+                return 1;
+            }
+            stack_deleted = true;
         }
-        stack_deleted = true;
     }
 
     const auto left = tagged_functions(c->lambda, o.stack);
@@ -661,7 +672,9 @@ int run_destroy(const destroy_options& o, std::ostream& out, std::ostream& err) 
         return 1;
     }
     out << "Deleted " << deleted << " function(s)"
-        << (stack_deleted ? " and stack " + o.stack : ", no stack " + o.stack + " existed")
+        << (o.functions_only ? std::string(" (functions only: no CloudFormation call)")
+            : stack_deleted  ? " and stack " + o.stack
+                             : ", no stack " + o.stack + " existed")
         << "; nothing tagged " << stack_tag << '=' << o.stack << " remains in " << c->region
         << '\n';
     return 0;
@@ -704,7 +717,8 @@ int deploy(const deploy_options& o, std::ostream& out, std::ostream& err) {
 }
 
 int destroy(const destroy_options& o, std::ostream& out, std::ostream& err) {
-    return guarded("destroy", err, [&] { return run_destroy(o, out, err); });
+    return guarded(o.functions_only ? "clean" : "destroy", err,
+                   [&] { return run_destroy(o, out, err); });
 }
 
 int status(const aws_options& o, std::ostream& out, std::ostream& err) {

@@ -42,6 +42,9 @@ struct deploy_options : aws_options {
 
 struct destroy_options : aws_options {
     bool dry_run = false;
+    // `lambench aws clean`: only the functions tagged lambench:stack=<stack>, no CloudFormation
+    // call — what `run --target aws --role ARN` made without a stack.
+    bool functions_only = false;
 };
 
 // The stack's outputs as `run --target aws` needs them (role, network, database; the password

@@ -11,6 +11,7 @@
 #include <thread>
 #include <utility>
 
+#include "aws/artifact_check.hpp"
 #include "aws/credentials.hpp"
 #include "aws/lambda_client.hpp"
 #include "aws/sigv4.hpp"
@@ -142,6 +143,7 @@ class aws_target final : public target {
             if (created) return;
         }
         const json cfg = current ? *current : configuration().value_or(json::object());
+        ensure_tagged(cfg);
         std::string arch = "x86_64";
         if (auto a = cfg.find("Architectures");
             a != cfg.end() && a->is_array() && !a->empty() && a->front().is_string())
@@ -219,6 +221,20 @@ class aws_target final : public target {
         if (out && !out->is_object())
             throw target_error("Client.Error", "GetFunctionConfiguration: not a JSON object");
         return out;
+    }
+
+    // A function of this name that lacks the tag lambench:stack=<stack> (made by hand, or by
+    // another stack's run) gets it, so that `lambench aws destroy`/`clean` finds it.
+    void ensure_tagged(const json& cfg) {
+        const auto arn = cfg.find("FunctionArn");
+        if (arn == cfg.end() || !arn->is_string()) return;
+        std::map<std::string, std::string> tags;
+        call("ListTags", true, [&] { tags = client_.list_tags(arn->get<std::string>()); });
+        if (auto t = tags.find(aws_stack_tag); t != tags.end() && t->second == options_.stack)
+            return;
+        call("TagResource", true, [&] {
+            client_.tag_resource(arn->get<std::string>(), {{aws_stack_tag, options_.stack}});
+        });
     }
 
     json configuration_body(long cold) const {
@@ -303,6 +319,41 @@ std::string aws_database_url(const target_options& o) {
             ", pass --database-url, or run only the functions without a database (--function)");
     return "postgresql://" + so->db_user + "@" + so->db_host + ":" + std::to_string(so->db_port) +
            "/" + so->db_name;
+}
+
+namespace {
+
+// False for a directory without a single regular file in it (the build creates the directories
+// of every artifact, also those it has not built); true for anything else.
+bool holds_a_file(const std::string& artifact) {
+    std::error_code ec;
+    if (!fs::is_directory(artifact, ec)) return true;
+    for (fs::recursive_directory_iterator it(artifact, ec), end; !ec && it != end; it.increment(ec))
+        if (it->is_regular_file(ec)) return true;
+    return false;
+}
+
+}  // namespace
+
+int mark_unrunnable_on_aws(run_plan& plan) {
+    int marked = 0;
+    for (auto& v : plan.variants) {
+        if (v.state.status != artifact_status::present) continue;
+        if (aws_runtime_for(v.info, v.spec.handler).runtime.rfind("provided", 0) != 0) continue;
+        if (!holds_a_file(v.artifact)) {  // a build directory of an artifact not built yet
+            v.state.status = artifact_status::missing;
+            continue;
+        }
+        const aws::artifact_verdict verdict = aws::check_al2023(v.artifact);
+        if (verdict.runnable) continue;
+        std::string reason = "n/a on provided.al2023:";
+        for (std::size_t i = 0; i < verdict.reasons.size(); ++i)
+            reason += (i == 0 ? " " : "; ") + verdict.reasons[i];
+        if (verdict.reasons.empty()) reason += " lambench artifact-check " + v.artifact;
+        v.state = {artifact_status::skipped, reason};
+        ++marked;
+    }
+    return marked;
 }
 
 void describe_aws_run(const target_options& o, run_header& h) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "driver/plan.hpp"
 #include "driver/results.hpp"
 #include "driver/target.hpp"
 
@@ -36,6 +37,14 @@ aws_runtime aws_runtime_for(const variant_info& v, const std::string& handler);
 // DATABASE_URL for functions that need a database: the stack's RDS instance. Throws
 // std::runtime_error saying what to do when there is no stack to take it from.
 std::string aws_database_url(const target_options& o);
+
+// The aws target's "n/a": a present artifact of a variant that runs on a provided.* runtime and
+// that `lambench artifact-check` finds cannot run on provided.al2023 (the recorded baseline)
+// becomes skipped, its reason "n/a on provided.al2023: <why>", so that the results file and
+// every report carry the cell as n/a instead of a failed deploy. Node.js rows (the managed
+// nodejs runtime, not the artifact's bootstrap) are not checked; an artifact directory with no
+// file in it (not built) becomes missing. Returns how many it marked n/a.
+int mark_unrunnable_on_aws(run_plan& plan);
 
 // The header fields of a run on the aws target (region, endpoint when overridden, stack,
 // architectures, resource model "aws").

@@ -93,15 +93,30 @@ std::vector<run_delta> compare_runs(const run_summary& a, const run_summary& b) 
     return out;
 }
 
+namespace {
+
+// Where a run on the aws target ran, for the header lines: ", aws eu-west-1" (and "at <endpoint>"
+// when the endpoint was overridden, e.g. a local `lambench serve`); empty for local runs, whose
+// lines stay as they were.
+std::string where_ran(const run_header& h) {
+    if (h.target != "aws") return {};
+    std::string out = ", aws " + h.region;
+    if (!h.endpoint.empty()) out += " at " + h.endpoint;
+    return out;
+}
+
+}  // namespace
+
 std::string render_comparison(const run_summary& a, const run_summary& b,
                               const std::vector<run_delta>& deltas, bool markdown) {
     std::string out;
     if (markdown) {
         out += fmt::format(
-            "# lambench compare\n\nA: suite {} started {} ({}, lambench {})  \n"
-            "B: suite {} started {} ({}, lambench {})\n\n",
+            "# lambench compare\n\nA: suite {} started {} ({}, lambench {}{})  \n"
+            "B: suite {} started {} ({}, lambench {}{})\n\n",
             a.header.suite, a.header.start_time, a.header.machine.host, a.header.machine.git_sha,
-            b.header.suite, b.header.start_time, b.header.machine.host, b.header.machine.git_sha);
+            where_ran(a.header), b.header.suite, b.header.start_time, b.header.machine.host,
+            b.header.machine.git_sha, where_ran(b.header));
         out +=
             "| Variant | Memory | Phase | A median | B median | B vs A "
             "|\n|---|---:|---|---:|---:|---|\n";
@@ -113,9 +128,10 @@ std::string render_comparison(const run_summary& a, const run_summary& b,
                                d.b_status == "ok" ? format::ms(d.b_median) : d.b_status, d.verdict);
         return out;
     }
-    out += fmt::format("A: {} ({}, {})\nB: {} ({}, {})\n\n", a.header.suite, a.header.start_time,
-                       a.header.machine.host, b.header.suite, b.header.start_time,
-                       b.header.machine.host);
+    out +=
+        fmt::format("A: {} ({}, {}{})\nB: {} ({}, {}{})\n\n", a.header.suite, a.header.start_time,
+                    a.header.machine.host, where_ran(a.header), b.header.suite, b.header.start_time,
+                    b.header.machine.host, where_ran(b.header));
     out += fmt::format("{:<28} {:>8} {:<5} {:>10} {:>10}  {}\n", "variant", "memory", "phase",
                        "A median", "B median", "B vs A");
     for (const auto& d : deltas)

@@ -209,7 +209,8 @@ int run_suite(const run_config& cfg) {
 
 int run_suite(const run_config& cfg, target& tgt) {
     stop_requested = false;
-    const run_plan plan = make_plan(cfg.plan, cfg.artifacts_root, probe_artifact);
+    run_plan plan = make_plan(cfg.plan, cfg.artifacts_root, probe_artifact);
+    if (cfg.target.spec == "aws") mark_unrunnable_on_aws(plan);
 
     const bool resuming = cfg.resume && fs::exists(cfg.results_path);
     const resume_state done = resuming ? load_resume(cfg.results_path, cfg.plan) : resume_state{};

@@ -39,6 +39,9 @@ struct workspace {
                        const std::string& text) {
             fs::create_directories(dir.path() / fn / profile);
             std::ofstream(dir.path() / fn / profile / file) << text;
+            if (file == "bootstrap")  // else it could not run on Lambda (artifact-check)
+                fs::permissions(dir.path() / fn / profile / file, fs::perms::owner_exec,
+                                fs::perm_options::add);
         };
         put("hello", "static", "bootstrap", "#!/bin/sh\necho hello\n");
         put("items-libpq", "static", "bootstrap", "#!/bin/sh\necho items\n");
@@ -395,6 +398,30 @@ TEST(Deploy, SuiteWithoutDatabaseCreatesNoDatabase) {
     EXPECT_NE(r.out.find("Estimated standing cost: $0"), std::string::npos);
 }
 
+TEST(Deploy, ArtifactThatCannotRunOnAl2023IsNotDeployed) {
+    fake_aws cloud(record_path());
+    workspace ws(false);
+    // hello/bundled: lambench itself, which needs libraries provided.al2023 does not have.
+    fs::create_directories(ws.dir.path() / "hello" / "bundled");
+    fs::copy_file(LAMBENCH_BIN, ws.dir.path() / "hello" / "bundled" / "bootstrap");
+    cloud.outputs = {{"FunctionRoleArn", "arn:aws:iam::123456789012:role/r"},
+                     {"FunctionSecurityGroupId", "sg-0f00"}};
+    cloud.after_create = create_ok;
+    auto o = options_for(cloud, ws);
+    o.dry_run = true;
+    const result dry = run_deploy(o);
+    ASSERT_EQ(dry.code, 0) << dry.err;
+    EXPECT_NE(dry.out.find("(hello/bundled: n/a on provided.al2023: bootstrap needs lib"),
+              std::string::npos)
+        << dry.out;
+    EXPECT_EQ(dry.out.find("FunctionName=lambench-hello-bundled"), std::string::npos) << dry.out;
+    o.dry_run = false;
+    const result r = run_deploy(o);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(cloud.count("CreateFunction"), 1);  // hello/static only
+    EXPECT_NE(r.err.find("hello/bundled: n/a on provided.al2023"), std::string::npos) << r.err;
+}
+
 TEST(Deploy, WrongSeedAnswerFails) {
     fake_aws cloud(record_path());
     workspace ws;
@@ -492,6 +519,32 @@ TEST(Deploy, DryRunOfTheBinaryNeedsNoCredentialsAndNoNetwork) {
     EXPECT_NE(out.find("cloudformation DeleteStack StackName=demo"), std::string::npos) << out;
 }
 
+TEST(Deploy, TheBinaryWithoutYesAndWithoutATerminalCreatesNothing) {
+    fake_aws cloud(record_path());
+    workspace ws(false);
+    std::ofstream(ws.dir.path() / "mini.toml") << "name = \"mini\"\nmemory = [128]\n"
+                                                  "[[function]]\nname = \"hello\"\n"
+                                                  "profiles = [\"static\"]\n";
+    test_support::temp_dir home;
+    const std::string cmd =
+        "env -i PATH=/usr/bin:/bin HOME=" + home.path().string() +
+        " AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=secret AWS_ENDPOINT_URL=" +
+        cloud.endpoint() + " " + LAMBENCH_BIN + " aws deploy " +
+        (ws.dir.path() / "mini.toml").string() + " --artifacts " + ws.dir.path().string() +
+        " --region us-east-1 </dev/null 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    EXPECT_EQ(WEXITSTATUS(::pclose(p)), 1) << out;
+    EXPECT_NE(out.find("stdin is not a terminal; pass --yes to go ahead"), std::string::npos)
+        << out;
+    EXPECT_NE(out.find("Estimated standing cost"), std::string::npos) << out;
+    EXPECT_EQ(cloud.operations(),
+              (std::vector<std::string>{"ec2 DescribeVpcs", "ec2 DescribeSubnets"}));
+}
+
 // ---- destroy and status ----
 
 deploy::destroy_options destroy_options_for(const fake_aws& cloud) {
@@ -542,6 +595,29 @@ TEST(Destroy, DeletesTaggedFunctionsThenTheStackAndIsIdempotent) {
         << out2.str();
 }
 
+// `lambench aws clean`: the functions of this stack's tag and nothing else, no CloudFormation.
+TEST(Destroy, CleanDeletesOnlyTheTaggedFunctionsWithoutCloudFormation) {
+    fake_aws cloud(record_path());
+    cloud.stack_status = "CREATE_COMPLETE";  // left alone
+    cloud.add_function("lambench-hello-static", "lambench");
+    cloud.add_function("other-hello-static", "other");
+    auto o = destroy_options_for(cloud);
+    o.functions_only = true;
+    std::ostringstream out, err;
+    ASSERT_EQ(deploy::destroy(o, out, err), 0) << err.str();
+    EXPECT_NE(out.str().find("Deleted 1 function(s) (functions only: no CloudFormation call)"),
+              std::string::npos)
+        << out.str();
+    EXPECT_EQ(cloud.count("DeleteFunction"), 1);
+    EXPECT_EQ(cloud.functions.count("other-hello-static"), 1u);
+    for (const auto& op : cloud.operations())
+        EXPECT_EQ(op.rfind("lambda ", 0), 0u) << op << " is not a Lambda call";
+    std::ostringstream dry;
+    o.dry_run = true;
+    ASSERT_EQ(deploy::destroy(o, dry, err), 0);
+    EXPECT_EQ(dry.str().find("cloudformation"), std::string::npos) << dry.str();
+}
+
 TEST(Destroy, DeleteFailedSaysToRunAgainLater) {
     fake_aws cloud(record_path());
     cloud.stack_status = "CREATE_COMPLETE";
@@ -555,6 +631,38 @@ TEST(Destroy, DeleteFailedSaysToRunAgainLater) {
               std::string::npos)
         << err.str();
     EXPECT_NE(err.str().find("again in a few minutes"), std::string::npos);
+}
+
+// What `run --target aws` asks of the stack when it has no --role or runs database functions:
+// DescribeStacks, the default VPC's subnets, and the RDS-managed secret for DATABASE_URL.
+TEST(LookupStack, GivesTheRunRoleNetworkAndDatabase) {
+    fake_aws cloud(record_path());
+    deploy::aws_options o;
+    o.region = "us-east-1";
+    o.endpoint_url = cloud.endpoint();
+    o.creds = aws::credentials{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+    EXPECT_FALSE(deploy::lookup_stack(o)) << "no stack: nullopt";
+
+    cloud.stack_status = "CREATE_COMPLETE";
+    complete_outputs(cloud);
+    const auto so = deploy::lookup_stack(o);
+    ASSERT_TRUE(so);
+    EXPECT_EQ(so->role_arn, "arn:aws:iam::123456789012:role/lambench-FunctionRole-1");
+    EXPECT_EQ(so->security_group_id, "sg-0f00");
+    EXPECT_EQ(so->subnet_ids, (std::vector<std::string>{"subnet-0a", "subnet-0b"}));
+    EXPECT_EQ(so->db_host, "lambench-db.abc.us-east-1.rds.amazonaws.com");
+    EXPECT_EQ(so->db_environment.at("DATABASE_URL"),
+              deploy::rds_database_url("lambench-db.abc.us-east-1.rds.amazonaws.com", "5432",
+                                       "lambench", "lambench", password));
+    EXPECT_EQ(cloud.count("GetSecretValue"), 1);
+
+    cloud.stack_status = "ROLLBACK_COMPLETE";
+    try {
+        deploy::lookup_stack(o);
+        FAIL() << "a rolled-back stack was used";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("ROLLBACK_COMPLETE"), std::string::npos) << e.what();
+    }
 }
 
 TEST(Status, ShowsTheStackOutputsAndFunctionStates) {

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -54,10 +55,13 @@ struct fake_lambda {
     std::string code_sha = "old", architecture = "x86_64";
     int throttle_invokes = 0, conflict_updates = 0, throttle_gets = 0;
     int pending_polls = 0;  // GetFunctionConfiguration answers Pending this many times
+    bool with_arn = false;  // the configuration carries FunctionArn (tags are then checked)
+    std::map<std::string, std::string> tags;
 
     http_response operator()(const http_request& r) {
         std::lock_guard lock(m);
         const std::string fn = "/2015-03-31/functions/lb-hello-static";
+        const std::string arn = "arn:aws:lambda:eu-west-1:123456789012:function:lb-hello-static";
         if (r.method == "GET" && r.path == fn + "/configuration") {
             if (throttle_gets > 0 && throttle_gets--)
                 return error(429, "TooManyRequestsException", "Rate exceeded");
@@ -66,11 +70,24 @@ struct fake_lambda {
                       {"CodeSha256", code_sha},
                       {"Architectures", {architecture}},
                       {"State", pending_polls > 0 ? "Pending" : "Active"}};
+            if (with_arn) c["FunctionArn"] = arn;
             if (pending_polls > 0)
                 --pending_polls;
             else
                 c["LastUpdateStatus"] = "Successful";
             return {200, {{"Content-Type", "application/json"}}, c.dump()};
+        }
+        if (r.path == "/2017-03-31/tags/" + lambench::aws::sigv4::uri_encode(arn, true)) {
+            if (r.method == "GET") {
+                json body = json::object();
+                body["Tags"] = tags;
+                return {200, {{"Content-Type", "application/json"}}, body.dump()};
+            }
+            if (r.method == "POST") {
+                const json body = json::parse(r.body);
+                for (const auto& [k, v] : body.at("Tags").items()) tags[k] = v.get<std::string>();
+                return {204, {}, ""};
+            }
         }
         if (r.method == "POST" && r.path == "/2015-03-31/functions") {
             exists = true;
@@ -331,4 +348,65 @@ TEST_F(fixture, BackoffIsExponentialWithJitterAndCapped) {
     EXPECT_TRUE(out.ok);
     EXPECT_EQ(out.throttled_retries, 6);
     EXPECT_LT(waited, std::chrono::milliseconds(220 + 2000)) << "waits exceed the cap";
+}
+
+TEST_F(fixture, AnExistingFunctionWithoutTheStackTagIsTaggedSoDestroyFindsIt) {
+    lambda.exists = true;
+    lambda.with_arn = true;
+    lambda.tags = {{"owner", "someone"}};
+    make_aws_target(options())->deploy(spec(), 128);
+    // The ARN is one path segment, its ':' percent-encoded.
+    const std::string tags_path =
+        "/2017-03-31/tags/"
+        "arn%3Aaws%3Alambda%3Aeu-west-1%3A123456789012%3Afunction%3Alb-hello-static";
+    ASSERT_EQ(requests("POST", tags_path).size(), 1u);
+    EXPECT_EQ(json::parse(requests("POST", tags_path)[0].body)["Tags"],
+              json({{"lambench:stack", "lb"}}));
+    EXPECT_EQ(lambda.tags.at("owner"), "someone") << "other tags are left alone";
+    // Tagged now: the next deploy only reads the tags.
+    make_aws_target(options())->deploy(spec(), 128);
+    EXPECT_EQ(requests("GET", tags_path).size(), 2u);
+    EXPECT_EQ(requests("POST", tags_path).size(), 1u);
+}
+
+// The aws target's n/a: artifact-check decides, Node.js rows (a managed runtime) are not
+// checked, an artifact already SKIPPED keeps its own reason.
+TEST(AwsTargetPlan, ArtifactsThatCannotRunOnAl2023AreNotApplicable) {
+    const fs::path root =
+        fs::temp_directory_path() / ("lambench-aws-na-" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    auto put = [&](const std::string& rel, const std::string& text, bool exec) {
+        fs::create_directories((root / rel).parent_path());
+        std::ofstream(root / rel) << text;
+        if (exec) fs::permissions(root / rel, fs::perms::owner_all, fs::perm_options::add);
+    };
+    put("hello/static/bootstrap", "#!/bin/sh\necho hi\n", true);
+    put("hello/shared/bootstrap", "#!/bin/sh\necho hi\n", false);  // not executable
+    put("hello/bundled/SKIPPED", "no loader here\n", false);
+    put("node-hello/jit/index.js", "exports.handler = async () => 1;\n", false);
+    fs::create_directories(root / "items/static/bin");  // what the build leaves before building
+    suite s = parse_suite(R"(name = "na"
+memory = [128]
+[[function]]
+name = "hello"
+profiles = ["static", "shared", "bundled"]
+[[function]]
+name = "node-hello"
+profiles = ["jit"]
+[[function]]
+name = "items"
+profiles = ["static"]
+)",
+                          "na.toml");
+    run_plan plan = make_plan(s, root.string(), probe_artifact);
+    ASSERT_EQ(plan.variants.size(), 5u);
+    EXPECT_EQ(mark_unrunnable_on_aws(plan), 1);
+    EXPECT_EQ(plan.variants[0].state.status, artifact_status::present);
+    EXPECT_EQ(plan.variants[1].state.status, artifact_status::skipped);
+    EXPECT_EQ(plan.variants[1].state.skip_reason,
+              "n/a on provided.al2023: bootstrap is not executable");
+    EXPECT_EQ(plan.variants[2].state.skip_reason, "no loader here");
+    EXPECT_EQ(plan.variants[3].state.status, artifact_status::present) << "nodejs20.x runs it";
+    EXPECT_EQ(plan.variants[4].state.status, artifact_status::missing) << "not built";
+    fs::remove_all(root);
 }

@@ -84,3 +84,25 @@ TEST(Compare, IntervalExcludingOneButTestNotRejectingIsStillNoise) {
     EXPECT_FALSE(d.significant);
     EXPECT_TRUE(within_noise(d)) << d.verdict;
 }
+
+// A run on the aws target says where it ran in the header lines (region, and the endpoint when
+// overridden); a local run's lines are unchanged.
+TEST(Compare, HeaderNamesTheAwsTargetAndItsEndpoint) {
+    run_summary local, aws;
+    local.header.suite = aws.header.suite = "hello";
+    local.header.target = "local";
+    local.header.start_time = "2026-01-01T00:00:00Z";
+    local.header.machine.host = "box";
+    aws.header.target = "aws";
+    aws.header.region = "eu-west-1";
+    aws.header.endpoint = "http://127.0.0.1:9311";
+    aws.header.start_time = "2026-01-01T01:00:00Z";
+    aws.header.machine.host = "box";
+    const std::string text = render_comparison(local, aws, {}, false);
+    EXPECT_EQ(text.substr(0, text.find("\n\n")),
+              "A: hello (2026-01-01T00:00:00Z, box)\n"
+              "B: hello (2026-01-01T01:00:00Z, box, aws eu-west-1 at http://127.0.0.1:9311)");
+    aws.header.endpoint.clear();
+    EXPECT_NE(render_comparison(local, aws, {}, true).find("(box, lambench , aws eu-west-1)"),
+              std::string::npos);
+}

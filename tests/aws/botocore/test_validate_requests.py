@@ -61,6 +61,19 @@ class Good(unittest.TestCase):
         self.assertEqual(bad.returncode, 1)
         self.assertIn("record field 'method' missing", bad.stderr)
 
+    def test_expect_requires_each_listed_operation(self):
+        script = os.path.join(HERE, "validate_requests.py")
+        good = os.path.join(HERE, "testdata", "good.jsonl")
+        ok = subprocess.run([sys.executable, script, "--expect", "lambda:Invoke,ec2:DescribeVpcs", good],
+                            capture_output=True, text=True)
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+        self.assertIn("lambda:CreateFunction", ok.stdout)
+        lacking = subprocess.run([sys.executable, script, "--expect", "lambda:Invoke,lambda:PublishVersion", good],
+                                 capture_output=True, text=True)
+        self.assertEqual(lacking.returncode, 1)
+        self.assertIn("no recorded request is lambda:PublishVersion", lacking.stderr)
+        self.assertNotIn("lambda:Invoke (expected", lacking.stderr)
+
 
 class Bad(unittest.TestCase):
     def expect(self, record, *fragments):

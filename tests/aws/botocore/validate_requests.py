@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Validates recorded AWS requests against the service models botocore ships.
 
-Usage: validate_requests.py RECORD.jsonl [...]
+Usage: validate_requests.py [--expect SERVICE:OP,...] RECORD.jsonl [...]
 
 Each line of a recording is one request as lambench sent it to a test HTTP server:
   {"service": "ec2|cloudformation|rds|secretsmanager|sts|lambda|s3", "method": "POST",
@@ -19,6 +19,8 @@ For each request the operation is found in botocore's model of that service
   - every required member is present, every member name exists, every value has the model's type
     (string, integer/long, boolean, double/float, timestamp, blob, list, map, structure);
   - the request is signed with SigV4 for the model's signing name.
+With --expect, each listed operation (e.g. lambda:Invoke) must occur in the recordings, so that
+a recording that lost some of its calls fails instead of passing with less to check.
 One line per violation on stderr; exit 1 if any, 0 otherwise. An enum value the model does not
 list is reported as a note only (the model in Debian's botocore is older than some values
 lambench must send, e.g. the provided.al2023 runtime).
@@ -49,6 +51,7 @@ def service_model(name: str):
 class Report:
     violations: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    operations: set = field(default_factory=set)  # "service:Operation" of the requests seen
 
 
 class Checker:
@@ -303,6 +306,7 @@ def check_query(rec: dict, model, checker: Checker, protocol: str):
     if action[0] not in model.operation_names:
         return checker.bad(f"{model.service_name} has no operation {action[0]}")
     checker.where += f" ({model.service_name} {action[0]})"
+    checker.report.operations.add(f"{model.service_name}:{action[0]}")
     if version != [model.api_version]:
         checker.bad(f"Version must be {model.api_version}, got {version[0] if version else 'none'}")
     op = model.operation_model(action[0])
@@ -324,6 +328,7 @@ def check_json(rec: dict, model, checker: Checker):
     if name not in model.operation_names:
         return checker.bad(f"{model.service_name} has no operation {name}")
     checker.where += f" ({model.service_name} {name})"
+    checker.report.operations.add(f"{model.service_name}:{name}")
     if rec["method"] != "POST" or rec["target"] != "/":
         checker.bad(f"json protocol requests are POST /, got {rec['method']} {rec['target']}")
     want = f"application/x-amz-json-{model.metadata.get('jsonVersion', '1.0')}"
@@ -396,6 +401,7 @@ def check_rest(rec: dict, model, checker: Checker):
     candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
     _, _, name, uri_values, literal = candidates[0]
     checker.where += f" ({model.service_name} {name})"
+    checker.report.operations.add(f"{model.service_name}:{name}")
     op = model.operation_model(name)
     shape = op.input_shape
     if shape is None:
@@ -510,21 +516,36 @@ def validate_lines(lines, name: str = "-") -> Report:
 
 
 def main(argv) -> int:
-    if len(argv) < 2:
+    args = argv[1:]
+    expect = set()
+    while args and args[0] == "--expect":
+        if len(args) < 2:
+            args = []
+            break
+        expect |= {op for op in args[1].split(",") if op}
+        args = args[2:]
+    if not args:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
     total = 0
     violations = 0
-    for path in argv[1:]:
+    seen = set()
+    for path in args:
         with open(path, encoding="utf-8") as f:
             lines = f.read().splitlines()
         report = validate_lines(lines, path)
         total += sum(1 for l in lines if l.strip())
         violations += len(report.violations)
+        seen |= report.operations
         for n in report.notes:
             print(f"note: {n}", file=sys.stderr)
         for v in report.violations:
             print(f"error: {v}", file=sys.stderr)
+    for op in sorted(expect - seen):
+        print(f"error: no recorded request is {op} (expected by --expect)", file=sys.stderr)
+        violations += 1
+    if expect:
+        print(f"operations: {', '.join(sorted(seen))}")
     print(f"validate_requests: {total} request(s), {violations} violation(s) "
           f"(botocore {botocore.__version__} service models)")
     return 1 if violations else 0
