@@ -162,6 +162,13 @@ void resource_group::freeze() {
     impl_->frozen = true;
 }
 
+void resource_group::request_freeze() {
+    impl_->ops->before_freeze();
+    std::lock_guard lock(impl_->mu);
+    impl_->ops->request_freeze();
+    impl_->frozen = true;
+}
+
 void resource_group::thaw() {
     std::lock_guard lock(impl_->mu);
     impl_->ops->thaw();

@@ -57,6 +57,9 @@ class group_backend {
     virtual void before_freeze() {}
     // Return once every member is frozen (or stopped, or gone).
     virtual void freeze() = 0;
+    // Ask for the freeze and return at once (thaw() is valid at any point after); backends
+    // without an asynchronous freezer freeze as freeze() does.
+    virtual void request_freeze() { freeze(); }
     virtual void thaw() = 0;
     // SIGKILL every member (cgroup.kill where there is one); does not wait.
     virtual void kill_members() = 0;
@@ -84,13 +87,15 @@ class cgroup_backend : public group_backend {
 
     std::vector<pid_t> members() const override;
     void freeze() override;
+    void request_freeze() override;
     void thaw() override;
     void kill_members() override;
     void thaw_after_kill() override;
 
   protected:
     bool has_freezer() const { return s_.lay->frz_h >= 0; }
-    virtual void freeze_cgroup() = 0;  // returns once frozen
+    virtual void freeze_cgroup() = 0;          // returns once frozen
+    virtual void request_freeze_cgroup() = 0;  // writes the freezer file only
     virtual void thaw_cgroup() = 0;
 };
 

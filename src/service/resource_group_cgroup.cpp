@@ -27,6 +27,13 @@ void cgroup_backend::freeze() {
         freeze_with_signals(s_, members(), false);
 }
 
+void cgroup_backend::request_freeze() {
+    if (has_freezer())
+        request_freeze_cgroup();
+    else
+        freeze_with_signals(s_, members(), false);
+}
+
 void cgroup_backend::thaw() {
     if (has_freezer())
         thaw_cgroup();

@@ -78,6 +78,10 @@ class v1_backend final : public cgroup_backend {
         }
     }
 
+    void request_freeze_cgroup() override {
+        write_file(s_.file(s_.lay->frz_h, "freezer.state"), "FROZEN");
+    }
+
     void thaw_cgroup() override { write_file(s_.file(s_.lay->frz_h, "freezer.state"), "THAWED"); }
 };
 

@@ -97,6 +97,8 @@ class v2_backend final : public cgroup_backend {
         }
     }
 
+    void request_freeze_cgroup() override { write_file(s_.file(0, "cgroup.freeze"), "1"); }
+
     void thaw_cgroup() override { write_file(s_.file(0, "cgroup.freeze"), "0"); }
 
   private:

@@ -72,6 +72,9 @@ class resource_group {
     void add_process(pid_t pid);      // moves pid (and its future children) into the group
     void set_cpu_share(double cpus);  // <= 0 means unlimited (used for init_cpu = "full")
     void freeze();  // cgroup freezer (returns once frozen), else SIGSTOP to every member
+    // The same, but returns once the kernel was asked: the members stop as they next run (a
+    // member out of CPU quota only in its next period). thaw() works at any point after.
+    void request_freeze();
     void thaw();
     std::uint64_t memory_peak_bytes() const;  // 0 when memory accounting is off
     std::uint64_t memory_current_bytes() const;

@@ -628,8 +628,7 @@ void sandbox::end_invocation(const std::string& status, const std::string& statu
 void sandbox::became_idle() {
     if (hooks_.on_idle) hooks_.on_idle(*this);
     // Freeze only when nothing was assigned meanwhile: Lambda freezes an idle environment. A
-    // short grace (freeze_delay) keeps back-to-back invocations off the freezer: a cgroup v1
-    // freeze blocks the service loop for ~0.1 ms while the kernel parks the tasks.
+    // short grace (freeze_delay) keeps back-to-back invocations off the freezer.
     if (state_ != state::idle || frozen_ || !group_) return;
     if (settings_.freeze_delay_s <= 0) return freeze_now();
     std::weak_ptr<sandbox> weak = weak_from_this();
@@ -643,7 +642,9 @@ void sandbox::became_idle() {
 void sandbox::freeze_now() {
     if (state_ != state::idle || frozen_ || !group_) return;
     try {
-        group_->freeze();
+        // Not waiting for the kernel to park the tasks: a runtime out of CPU quota parks only in
+        // its next CFS period (up to ~14 ms), and the wait blocked the event loop meanwhile.
+        group_->request_freeze();
         frozen_ = true;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "lambench serve: freeze %s: %s\n", fn_->spec.name.c_str(), e.what());

@@ -56,14 +56,21 @@ void scheduler::track(invocation_ptr& inv) {
 }
 
 bool scheduler::try_run(pool& p, const function_ptr& fn, invocation_ptr& inv) {
+    // The most recently used idle sandbox: it is likely not frozen yet (no thaw) and its pages
+    // are warm, and the others stay frozen. Taking the first in the list instead rotated
+    // back-to-back invocations through every idle sandbox, a thaw and a freeze each.
+    sandbox* best = nullptr;
     for (auto& sb : p.sandboxes) {
         if (sb->current_state() == sandbox::state::idle &&
-            sb->function()->generation == fn->generation) {
-            ++p.stats.invocations;
-            track(inv);
-            sb->assign(std::move(inv));
-            return true;
-        }
+            sb->function()->generation == fn->generation &&
+            (!best || sb->idle_since() > best->idle_since()))
+            best = sb.get();
+    }
+    if (best) {
+        ++p.stats.invocations;
+        track(inv);
+        best->assign(std::move(inv));
+        return true;
     }
     std::size_t live = 0;
     for (auto& sb : p.sandboxes)
