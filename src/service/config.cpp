@@ -20,6 +20,17 @@ std::string validate_memory(long long mb, std::string_view as_written) {
     return {};
 }
 
+std::string validate_reserved_concurrency(long long n, std::string_view as_written) {
+    if (n < 0)
+        return "ReservedConcurrentExecutions must be at least 0, got " + shown(n, as_written);
+    if (n > account_concurrency - min_unreserved_concurrency)
+        return "Specified ReservedConcurrentExecutions for function decreases account's "
+               "UnreservedConcurrentExecution below its minimum value of [" +
+               std::to_string(min_unreserved_concurrency) + "] (the account's limit is " +
+               std::to_string(account_concurrency) + "), got " + shown(n, as_written);
+    return {};
+}
+
 std::string validate_timeout(long long s, std::string_view as_written) {
     if (s < 1 || s > 900)
         return "Timeout must be between 1 and 900 seconds, got " + shown(s, as_written);

@@ -29,7 +29,18 @@ struct function_spec {
     // VpcConfig: kept and returned as Lambda does; the local service has no VPC to attach to.
     std::vector<std::string> subnet_ids, security_group_ids;
     bool ipv6_allowed_for_dual_stack = false;
+    // LoggingConfig: kept and returned as Lambda does (the JSON format is not applied to the
+    // function's logs). The log levels exist only with the JSON format; an empty log_group is
+    // Lambda's default, /aws/lambda/<name>.
+    std::string log_format = "Text";
+    std::string application_log_level, system_log_level;
+    std::string log_group;
 };
+
+// Lambda's account concurrency (ConcurrentExecutions) and the part of it PutFunctionConcurrency
+// must leave unreserved: reservations may add up to at most the difference.
+inline constexpr int account_concurrency = 1000;
+inline constexpr int min_unreserved_concurrency = 100;
 
 // The temporary credentials a sandbox gets (Lambda passes the execution role's). Locally they
 // are dummies unless configured ([service.credentials]).
@@ -100,6 +111,8 @@ std::string validate_function_name(const std::string& name);
 // A name an environment can hold: not empty, no '=' and no NUL (execve's NAME=value strings).
 std::string validate_environment_name(const std::string& name);
 std::string validate_ephemeral_storage(long long mb);  // EphemeralStorage.Size, 512..10240 MB
+// ReservedConcurrentExecutions: 0 .. account_concurrency - min_unreserved_concurrency.
+std::string validate_reserved_concurrency(long long n, std::string_view as_written = {});
 // Lambda's refusal of reserved environment variable names (AWS_REGION, LAMBDA_TASK_ROOT, ...),
 // listing those used; empty when none is.
 std::string validate_environment_keys(const std::map<std::string, std::string>& env);

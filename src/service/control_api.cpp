@@ -1,11 +1,13 @@
 #include <climits>
 #include <cmath>
+#include <initializer_list>
 #include <string_view>
 
 #include "common/base64.hpp"
 #include "errors.hpp"
 #include "json_text.hpp"
 #include "lambda_api.hpp"
+#include "logs.hpp"
 #include "memory_meter.hpp"
 #include "util.hpp"
 
@@ -83,6 +85,71 @@ std::optional<int> ephemeral_field(const json& j) {
         *it, "Size", [](long long mb, std::string_view) { return validate_ephemeral_storage(mb); });
     if (!size) throw invalid_parameter("EphemeralStorage.Size is required");
     return *size;
+}
+
+// LoggingConfig of a create or an update, applied to spec over what it had. Lambda's values:
+// LogFormat Text|JSON; the log levels only with JSON (INFO when not given); LogGroup a name of
+// 1..512 characters of [.-_/#A-Za-z0-9].
+void apply_logging_config(const json& j, function_spec& spec) {
+    auto it = j.find("LoggingConfig");
+    if (it == j.end() || it->is_null()) return;
+    if (!it->is_object()) throw invalid_parameter("LoggingConfig must be an object");
+    auto one_of = [](const std::string& v, std::initializer_list<std::string_view> allowed) {
+        for (auto a : allowed)
+            if (v == a) return true;
+        return false;
+    };
+    const std::string format = string_field(*it, "LogFormat", false);
+    if (!format.empty()) {
+        if (!one_of(format, {"Text", "JSON"}))
+            throw invalid_parameter("LoggingConfig.LogFormat must be Text or JSON, got '" + format +
+                                    "'");
+        spec.log_format = format;
+    }
+    const std::string app = string_field(*it, "ApplicationLogLevel", false);
+    if (!app.empty() && !one_of(app, {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}))
+        throw invalid_parameter(
+            "LoggingConfig.ApplicationLogLevel must be TRACE, DEBUG, INFO, WARN, ERROR or FATAL, "
+            "got '" +
+            app + "'");
+    const std::string sys = string_field(*it, "SystemLogLevel", false);
+    if (!sys.empty() && !one_of(sys, {"DEBUG", "INFO", "WARN"}))
+        throw invalid_parameter("LoggingConfig.SystemLogLevel must be DEBUG, INFO or WARN, got '" +
+                                sys + "'");
+    if (it->contains("LogGroup")) {
+        const std::string group = string_field(*it, "LogGroup", false);
+        if (group.empty() || group.size() > 512 ||
+            group.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789._-/#") != std::string::npos)
+            throw invalid_parameter(
+                "LoggingConfig.LogGroup must have 1 to 512 characters of A-Z a-z 0-9 . _ - / #");
+        spec.log_group = group;
+    }
+    if (spec.log_format != "JSON") {
+        if (!app.empty() || !sys.empty())
+            throw invalid_parameter(
+                "LoggingConfig: ApplicationLogLevel and SystemLogLevel can be set only with "
+                "LogFormat JSON");
+        spec.application_log_level.clear();
+        spec.system_log_level.clear();
+        return;
+    }
+    if (!app.empty()) spec.application_log_level = app;
+    if (!sys.empty()) spec.system_log_level = sys;
+    if (spec.application_log_level.empty()) spec.application_log_level = "INFO";
+    if (spec.system_log_level.empty()) spec.system_log_level = "INFO";
+}
+
+// Layers: the local service has no layers to fetch (they live in S3 of the publishing account),
+// so a function that names any is refused rather than run without them. An empty list is fine.
+void check_layers(const json& j) {
+    auto it = j.find("Layers");
+    if (it == j.end() || it->is_null()) return;
+    if (!it->is_array()) throw invalid_parameter("Layers must be a list of layer version ARNs");
+    if (!it->empty())
+        throw invalid_parameter(
+            "Layers: the local service cannot fetch layers; put the layer's files into the "
+            "deployment package instead");
 }
 
 std::string zipfile_field(const json& code) {
@@ -178,7 +245,20 @@ json lambda_api::configuration_json(const function_record& f) const {
         {"PackageType", "Zip"},
         {"Architectures", json::array({f.spec.architecture})},
         {"EphemeralStorage", {{"Size", f.spec.ephemeral_mb}}},
+        // As Lambda returns them for a function with none of these features (no SnapStart, the
+        // runtime's current version, no layers: Layers is then absent).
+        {"SnapStart", {{"ApplyOn", "None"}, {"OptimizationStatus", "Off"}}},
+        {"RuntimeVersionConfig",
+         {{"RuntimeVersionArn", runtime_version_arn(f.spec.runtime, cfg_.region)}}},
     };
+    json logging{
+        {"LogFormat", f.spec.log_format},
+        {"LogGroup", f.spec.log_group.empty() ? "/aws/lambda/" + f.spec.name : f.spec.log_group}};
+    if (f.spec.log_format == "JSON") {
+        logging["ApplicationLogLevel"] = f.spec.application_log_level;
+        logging["SystemLogLevel"] = f.spec.system_log_level;
+    }
+    out["LoggingConfig"] = std::move(logging);
     add_lifecycle_fields(out, f);
     return out;
 }
@@ -214,6 +294,7 @@ void lambda_api::handle(http::request&& req, const http::responder& reply) {
     }
     auto method = req.method();
     if (handle_tags(target, query, req, reply)) return;
+    if (handle_concurrency(target, req, reply)) return;
     if (target.substr(0, functions_prefix.size()) != functions_prefix)
         throw api_error(404, "UnknownOperationException",
                         "Unknown operation " + std::string(target));
@@ -279,6 +360,8 @@ function_spec lambda_api::spec_from_request(const json& j) const {
         spec.architecture = (*a)[0].get<std::string>();
     }
     parse_vpc_config(j, spec);
+    apply_logging_config(j, spec);
+    check_layers(j);
     return spec;
 }
 
@@ -298,6 +381,12 @@ json lambda_api::saved_config(json request, const function_spec& spec) {
     for (auto& [k, v] : spec.environment) env[k] = v;
     request["Environment"] = {{"Variables", env}};
     request["Architectures"] = json::array({spec.architecture});
+    json logging{{"LogFormat", spec.log_format}};
+    if (!spec.log_group.empty()) logging["LogGroup"] = spec.log_group;
+    if (!spec.application_log_level.empty())
+        logging["ApplicationLogLevel"] = spec.application_log_level;
+    if (!spec.system_log_level.empty()) logging["SystemLogLevel"] = spec.system_log_level;
+    request["LoggingConfig"] = std::move(logging);
     return request;
 }
 
@@ -312,6 +401,7 @@ void lambda_api::create_function(const http::request& req, const http::responder
         throw api_error(409, "ResourceConflictException", "Function already exist: " + spec.name);
     code_source code;
     code.zip_bytes = zipfile_field(*code_it);
+    j.erase(reserved_concurrency_key);  // set by PutFunctionConcurrency only
     json saved = saved_config(std::move(j), spec);
     auto rec = registry_.create(std::move(spec), code, std::move(saved));
     registry_.tag(rec->spec.name, tags);
@@ -329,7 +419,66 @@ void lambda_api::get_function(const std::string& name, const http::responder& re
     json body{{"Configuration", configuration_json(*f)},
               {"Code", {{"RepositoryType", "S3"}, {"Location", "file://" + f->code_dir.string()}}}};
     if (const auto& tags = registry_.tags(name); !tags.empty()) body["Tags"] = tags;
+    // As Lambda: present only when the function has a reservation.
+    if (auto n = registry_.reserved_concurrency(name))
+        body["Concurrency"] = {{"ReservedConcurrentExecutions", *n}};
     send_json(reply, 200, body);
+}
+
+bool lambda_api::handle_concurrency(std::string_view target, const http::request& req,
+                                    const http::responder& reply) {
+    // Put and Delete are of the 2017-10-31 API version, Get of 2019-09-30 (the service model).
+    constexpr std::string_view put_prefix = "/2017-10-31/functions/";
+    constexpr std::string_view get_prefix = "/2019-09-30/functions/";
+    constexpr std::string_view suffix = "/concurrency";
+    const bool v2017 = target.substr(0, put_prefix.size()) == put_prefix;
+    const bool v2019 = target.substr(0, get_prefix.size()) == get_prefix;
+    if (!(v2017 || v2019)) return false;
+    std::string_view rest = target.substr(put_prefix.size());  // both prefixes are as long
+    if (!rest.ends_with(suffix) || rest.size() == suffix.size())
+        throw api_error(
+            404, "UnknownOperationException",
+            "Unknown operation " + std::string(req.method_string()) + " " + std::string(target));
+    rest.remove_suffix(suffix.size());
+    const auto method = req.method();
+    const bool put = v2017 && method == bhttp::verb::put;
+    const bool del = v2017 && method == bhttp::verb::delete_;
+    const bool get = v2019 && method == bhttp::verb::get;
+    if (!(put || del || get))
+        throw api_error(
+            404, "UnknownOperationException",
+            "Unknown operation " + std::string(req.method_string()) + " " + std::string(target));
+    const std::string name = resolve_function_name(std::string(rest), "", cfg_.region);
+    registry_.get(name);  // 404 for an unknown function, before the body is looked at
+    if (get) {
+        json body = json::object();
+        if (auto n = registry_.reserved_concurrency(name))
+            body["ReservedConcurrentExecutions"] = *n;
+        send_json(reply, 200, body);
+        return true;
+    }
+    if (del) {
+        registry_.set_reserved_concurrency(name, std::nullopt);
+        scheduler_.concurrency_changed(name);
+        http::response res{bhttp::status::no_content, 11};
+        res.set("x-amzn-RequestId", new_request_id());
+        reply.send(std::move(res));
+        return true;
+    }
+    json j = parse_body(req);
+    auto n = int_field(j, reserved_concurrency_key, validate_reserved_concurrency);
+    if (!n) throw invalid_parameter("ReservedConcurrentExecutions is required");
+    // Lambda keeps min_unreserved_concurrency of the account's concurrency for the functions
+    // without a reservation.
+    if (registry_.reserved_total(name) + *n > account_concurrency - min_unreserved_concurrency)
+        throw invalid_parameter(
+            "Specified ReservedConcurrentExecutions for function decreases account's "
+            "UnreservedConcurrentExecution below its minimum value of [" +
+            std::to_string(min_unreserved_concurrency) + "].");
+    registry_.set_reserved_concurrency(name, *n);
+    scheduler_.concurrency_changed(name);
+    send_json(reply, 200, json{{"ReservedConcurrentExecutions", *n}});
+    return true;
 }
 
 void lambda_api::delete_function(const std::string& name, const http::responder& reply) {
@@ -362,10 +511,13 @@ void lambda_api::update_configuration(const std::string& name, const http::reque
     if (auto r = string_field(j, "Role", false); !r.empty()) spec.role = r;
     if (j.contains("Description")) spec.description = string_field(j, "Description", false);
     parse_vpc_config(j, spec);
+    apply_logging_config(j, spec);
+    check_layers(j);
     json saved;
     if (!f->api_config.is_null()) {
         saved = f->api_config;
-        for (auto& [k, v] : j.items()) saved[k] = v;
+        for (auto& [k, v] : j.items())
+            if (k != reserved_concurrency_key) saved[k] = v;
         saved = saved_config(std::move(saved), spec);
     }
     auto rec = registry_.update_config(spec, std::move(saved));

@@ -45,6 +45,10 @@ class lambda_api {
     void update_code(const std::string& name, const http::request& req,
                      const http::responder& reply);
     void stats(const std::string& name, const http::responder& reply);
+    // PUT|DELETE /2017-10-31/functions/{name}/concurrency, GET /2019-09-30/functions/{name}/
+    // concurrency (Put/Delete/GetFunctionConcurrency); false when the path is not one of them.
+    bool handle_concurrency(std::string_view target, const http::request& req,
+                            const http::responder& reply);
     void invoke(const std::string& name, http::request&& req, const http::responder& reply);
 
     void send_json(const http::responder& reply, int status, const nlohmann::json& body) const;

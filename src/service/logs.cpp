@@ -41,8 +41,11 @@ std::string init_start_line(const std::string& runtime, const std::string& regio
     std::string family = runtime;
     if (auto dot = family.find('.'); dot != std::string::npos) family[dot] = ':';
     return "INIT_START Runtime Version: " + family +
-           ".lambench\tRuntime Version ARN: arn:aws:lambda:" + region + "::runtime:lambench-" +
-           runtime + "\n";
+           ".lambench\tRuntime Version ARN: " + runtime_version_arn(runtime, region) + "\n";
+}
+
+std::string runtime_version_arn(const std::string& runtime, const std::string& region) {
+    return "arn:aws:lambda:" + region + "::runtime:lambench-" + runtime;
 }
 
 std::string end_line(const std::string& id) {

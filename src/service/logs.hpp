@@ -35,6 +35,8 @@ std::string start_line(const std::string& id);  // "START RequestId: <id> Versio
 // Before a cold start's first line: "INIT_START Runtime Version: <version>\tRuntime Version ARN:
 // <arn>\n" (Lambda names the runtime build it started; ours is the service's own version).
 std::string init_start_line(const std::string& runtime, const std::string& region);
+// The runtime version a function runs on, as INIT_START and RuntimeVersionConfig name it.
+std::string runtime_version_arn(const std::string& runtime, const std::string& region);
 std::string end_line(const std::string& id);                              // "END RequestId: <id>\n"
 std::string report_line(const std::string& id, const report_metrics& m);  // with "\n"
 std::string timeout_line(const std::string& id,

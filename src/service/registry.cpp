@@ -122,6 +122,10 @@ function_ptr registry::restore(function_spec spec, const code_source& code,
     if (auto it = rec->api_config.find("Tags"); it != rec->api_config.end() && it->is_object())
         for (const auto& [k, v] : it->items())
             if (v.is_string()) t[k] = v.get<std::string>();
+    if (auto it = rec->api_config.find(reserved_concurrency_key);
+        it != rec->api_config.end() && it->is_number_integer() &&
+        validate_reserved_concurrency(it->get<long long>()).empty())
+        reserved_[name] = it->get<int>();
     return rec;
 }
 
@@ -159,6 +163,39 @@ void registry::remove(const std::string& name) {
     }
     functions_.erase(name);
     tags_.erase(name);
+    reserved_.erase(name);
+}
+
+std::optional<int> registry::reserved_concurrency(const std::string& name) const {
+    auto it = reserved_.find(name);
+    if (it == reserved_.end()) return std::nullopt;
+    return it->second;
+}
+
+void registry::set_reserved_concurrency(const std::string& name, std::optional<int> n) {
+    auto old = get(name);
+    if (!old->api_config.is_null()) {
+        // The same generation with the setting in its saved configuration: no new version of
+        // the function (Lambda's PutFunctionConcurrency changes neither code nor configuration).
+        auto rec = std::make_shared<function_record>(*old);
+        if (n)
+            rec->api_config[reserved_concurrency_key] = *n;
+        else
+            rec->api_config.erase(reserved_concurrency_key);
+        save(*rec, {});
+        functions_[name] = rec;
+    }
+    if (n)
+        reserved_[name] = *n;
+    else
+        reserved_.erase(name);
+}
+
+long long registry::reserved_total(const std::string& except) const {
+    long long total = 0;
+    for (const auto& [name, n] : reserved_)
+        if (name != except) total += n;
+    return total;
 }
 
 const registry::tag_map& registry::tags(const std::string& name) const {

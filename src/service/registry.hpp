@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ namespace lambench::service {
 
 // The one account of the local service, in every ARN it makes.
 inline constexpr const char* local_account = "000000000000";
+// Where a function's reserved concurrency is kept in its saved configuration (api_config).
+inline constexpr const char* reserved_concurrency_key = "ReservedConcurrentExecutions";
 
 // A code directory the service unpacked: deleted with its last user. Every function_record
 // (generation) made from one package shares it (a configuration update keeps the code), and a
@@ -104,6 +107,16 @@ class registry {
     void tag(const std::string& name, const tag_map& add);                      // throws 404
     void untag(const std::string& name, const std::vector<std::string>& keys);  // throws 404
 
+    // Reserved concurrency (PutFunctionConcurrency), also of the function and not of a
+    // generation: setting it makes no new generation (warm sandboxes stay) and is saved with the
+    // function's configuration, durable before it returns (500 when it cannot be saved).
+    // nullopt: none, the function draws on the unreserved pool. The getter is nullopt for an
+    // unknown name too; the setter throws 404.
+    std::optional<int> reserved_concurrency(const std::string& name) const;
+    void set_reserved_concurrency(const std::string& name, std::optional<int> n);
+    // The reservations of every function but `except`, added up.
+    long long reserved_total(const std::string& except) const;
+
   private:
     std::shared_ptr<function_record> install(function_spec spec, const code_source& code,
                                              std::uint64_t gen, function_record::change c);
@@ -115,6 +128,7 @@ class registry {
     std::uint64_t next_generation_ = 1;
     std::map<std::string, function_ptr> functions_;
     std::map<std::string, tag_map> tags_;
+    std::map<std::string, int> reserved_;
     std::chrono::milliseconds update_delay_{0};
 };
 

@@ -56,6 +56,18 @@ void scheduler::track(invocation_ptr& inv) {
 }
 
 bool scheduler::try_run(pool& p, const function_ptr& fn, invocation_ptr& inv) {
+    // Concurrency is the number of invocations in progress (from the start of an init to the
+    // runtime's next /next). A function with reserved concurrency N runs at most N at once,
+    // warm or cold; one without scales out to the service's `concurrency` sandboxes.
+    const auto reserved = registry_.reserved_concurrency(fn->spec.name);
+    if (reserved) {
+        std::size_t running = 0;
+        for (auto& sb : p.sandboxes) {
+            const auto s = sb->current_state();
+            if (s == sandbox::state::initializing || s == sandbox::state::busy) ++running;
+        }
+        if (running >= static_cast<std::size_t>(*reserved)) return false;
+    }
     // The most recently used idle sandbox: it is likely not frozen yet (no thaw) and its pages
     // are warm, and the others stay frozen. Taking the first in the list instead rotated
     // back-to-back invocations through every idle sandbox, a thaw and a freeze each.
@@ -72,10 +84,12 @@ bool scheduler::try_run(pool& p, const function_ptr& fn, invocation_ptr& inv) {
         best->assign(std::move(inv));
         return true;
     }
-    std::size_t live = 0;
-    for (auto& sb : p.sandboxes)
-        if (sb->current_state() != sandbox::state::dead) ++live;
-    if (live >= static_cast<std::size_t>(cfg_.concurrency)) return false;
+    if (!reserved) {
+        std::size_t live = 0;
+        for (auto& sb : p.sandboxes)
+            if (sb->current_state() != sandbox::state::dead) ++live;
+        if (live >= static_cast<std::size_t>(cfg_.concurrency)) return false;
+    }
     sandbox::hooks h;
     h.on_idle = [this](sandbox& sb) { on_idle(sb); };
     h.on_dead = [this](sandbox& sb) { on_dead(sb); };
@@ -93,10 +107,20 @@ void scheduler::invoke(const function_ptr& fn, invocation_ptr inv) {
     if (!try_run(p, fn, inv)) {
         ++p.stats.throttles;
         api_error e(429, "TooManyRequestsException", "Rate Exceeded.");
-        e.reason = "ReservedFunctionConcurrentInvocationLimitExceeded";
+        // As Lambda: the function's own reservation, or the (unreserved) account pool, which the
+        // service's per-function `concurrency` stands for.
+        e.reason = registry_.reserved_concurrency(fn->spec.name)
+                       ? "ReservedFunctionConcurrentInvocationLimitExceeded"
+                       : "ConcurrentInvocationLimitExceeded";
         e.retry_after_s = 1;
         throw e;
     }
+}
+
+void scheduler::concurrency_changed(const std::string& function) {
+    asio::post(io_, [this, function] {
+        if (!stopping_ && !draining_) dispatch_events(function);
+    });
 }
 
 void scheduler::wrap_event(const std::string& function, invocation_ptr& inv) {

@@ -1,5 +1,6 @@
 // Decides which sandbox runs an invocation: warm reuse of an idle sandbox of the function's
-// current generation, else scale-out up to the per-function concurrency limit, else 429.
+// current generation, else scale-out up to the function's concurrency limit (its reserved
+// concurrency when it has one, else the service's `concurrency`), else 429.
 // Event invocations wait in a bounded per-function queue and are retried on function error.
 // Idle sandboxes are reaped after idle_timeout; updates retire older generations.
 #pragma once
@@ -47,6 +48,8 @@ class scheduler {
     void drain();
     std::size_t in_flight() const { return in_flight_; }
     std::size_t in_flight_events() const { return in_flight_events_; }
+    // A function's reserved concurrency changed: queued events may now run.
+    void concurrency_changed(const std::string& function);
     // Kills idle sandboxes of an older generation (after an update) or of a deleted function.
     void retire(const std::string& function);
     void reap_children();  // on SIGCHLD

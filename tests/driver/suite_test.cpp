@@ -68,6 +68,15 @@ TEST(Suite, CheckedInSuitesParse) {
     EXPECT_EQ(seed.functions.size(), 9u);
     auto hello = load_suite(std::string(LAMBENCH_DRIVER_TEST_DIR) + "/../../suites/hello.toml");
     EXPECT_EQ(hello.functions.size(), 1u);
+    // docs/fidelity.md's suite: cold starts only, at the two memory sizes it compares.
+    auto fid = load_suite(std::string(LAMBENCH_DRIVER_TEST_DIR) + "/../../suites/fidelity.toml");
+    EXPECT_EQ(fid.memory, (std::vector<int>{128, 1024}));
+    EXPECT_EQ(fid.cold, 10);
+    EXPECT_EQ(fid.warm, 0);
+    ASSERT_EQ(fid.functions.size(), 3u);
+    EXPECT_EQ(fid.functions[0].profiles, (std::vector<std::string>{"static", "shared", "bundled"}));
+    EXPECT_EQ(fid.functions[1].name, "aws-lambda-cpp-style");
+    EXPECT_EQ(fid.functions[2].profiles, (std::vector<std::string>{"jit"}));
 }
 
 TEST(Suite, MalformedTomlNamesFileAndLine) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
@@ -315,6 +316,214 @@ TEST_F(EndToEnd, AwsCliSeesPendingInProgressConflictsVpcConfigAndTags) {
             tmp.path());
     EXPECT_NE(missing.code, 0);
     EXPECT_NE(missing.err.find("ResourceNotFoundException"), std::string::npos) << missing.err;
+}
+
+// Put/Get/DeleteFunctionConcurrency through the AWS CLI, enforced on invoke, with bad input.
+TEST_F(EndToEnd, AwsCliReservedConcurrency) {
+    if (!have("aws"))
+        GTEST_SKIP() << "aws CLI not installed (scripts/install-deps installs awscli)";
+    service_process s("[service]\nidle_timeout = 60\n");
+    fs::path zip = tmp.path() / "fn.zip";
+    write_file(zip, make_zip({{"bootstrap", read_file(TESTFN_BIN), 0100755}}));
+    const std::string aws =
+        "AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y AWS_DEFAULT_REGION=us-east-1 "
+        "AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER= "
+        "AWS_MAX_ATTEMPTS=1 aws --endpoint-url " +
+        s.url() + " --output json lambda ";
+    bool v2 = run("aws --version", tmp.path()).out.find("aws-cli/2") != std::string::npos;
+    std::string raw = v2 ? " --cli-binary-format raw-in-base64-out" : "";
+    fs::path out = tmp.path() / "out.json";
+    auto c = run(aws +
+                     "create-function --function-name rc-fn --runtime provided.al2023 --handler "
+                     "sleep --timeout 30 --role arn:aws:iam::000000000000:role/lambench "
+                     "--zip-file fileb://" +
+                     zip.string(),
+                 tmp.path());
+    ASSERT_EQ(c.code, 0) << c.err;
+
+    auto none = run(aws + "get-function-concurrency --function-name rc-fn", tmp.path());
+    ASSERT_EQ(none.code, 0) << none.err;
+    EXPECT_FALSE(
+        json::parse(none.out.empty() ? "{}" : none.out).contains("ReservedConcurrentExecutions"));
+    auto p = run(aws +
+                     "put-function-concurrency --function-name rc-fn "
+                     "--reserved-concurrent-executions 1",
+                 tmp.path());
+    ASSERT_EQ(p.code, 0) << p.err;
+    EXPECT_EQ(json::parse(p.out)["ReservedConcurrentExecutions"], 1);
+    auto g = run(aws + "get-function-concurrency --function-name rc-fn", tmp.path());
+    ASSERT_EQ(g.code, 0) << g.err;
+    EXPECT_EQ(json::parse(g.out)["ReservedConcurrentExecutions"], 1);
+    auto gf = run(aws + "get-function --function-name rc-fn", tmp.path());
+    ASSERT_EQ(gf.code, 0) << gf.err;
+    EXPECT_EQ(json::parse(gf.out)["Concurrency"]["ReservedConcurrentExecutions"], 1);
+
+    // One invocation runs; a second at the same time is throttled, the CLI shows Lambda's error.
+    // (The first sleeps long enough for a slow CLI start on a loaded host.)
+    const auto slow_started = std::chrono::steady_clock::now();
+    auto slow =
+        std::async(std::launch::async, [&] { return s.invoke("rc-fn", R"({"ms":15000})"); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    auto t = run(aws + "invoke --function-name rc-fn --payload " + quote(R"({"ms":1})") + raw +
+                     " " + out.string(),
+                 tmp.path());
+    if (std::chrono::steady_clock::now() < slow_started + std::chrono::seconds(14)) {
+        EXPECT_NE(t.code, 0);
+        EXPECT_NE(t.err.find("TooManyRequestsException"), std::string::npos) << t.err;
+    }
+    auto slow_result = slow.get();
+    EXPECT_EQ(slow_result.status, 200);
+    EXPECT_TRUE(slow_result.header("x-amz-function-error").empty()) << slow_result.body;
+
+    // 0: every invoke is throttled.
+    auto z = run(aws +
+                     "put-function-concurrency --function-name rc-fn "
+                     "--reserved-concurrent-executions 0",
+                 tmp.path());
+    ASSERT_EQ(z.code, 0) << z.err;
+    auto zr = s.invoke("rc-fn", R"({"ms":1})");
+    EXPECT_EQ(zr.status, 429);
+    EXPECT_EQ(json::parse(zr.body)["Reason"], "ReservedFunctionConcurrentInvocationLimitExceeded");
+
+    auto d = run(aws + "delete-function-concurrency --function-name rc-fn", tmp.path());
+    ASSERT_EQ(d.code, 0) << d.err;
+    auto after = run(aws + "get-function --function-name rc-fn", tmp.path());
+    ASSERT_EQ(after.code, 0) << after.err;
+    EXPECT_FALSE(json::parse(after.out).contains("Concurrency"));
+    EXPECT_EQ(s.invoke("rc-fn", R"({"ms":1})").status, 200);
+
+    // Bad input: the CLI's own checks or the service's answer; either way a failure naming it.
+    // (Run side by side: each AWS CLI start costs seconds on a loaded host.)
+    const char* const bad[] = {
+        "put-function-concurrency --function-name rc-fn --reserved-concurrent-executions -1",
+        "put-function-concurrency --function-name rc-fn --reserved-concurrent-executions many",
+        "put-function-concurrency --function-name rc-fn --reserved-concurrent-executions 901",
+        "put-function-concurrency --function-name nope --reserved-concurrent-executions 2",
+        "get-function-concurrency --function-name nope",
+        "delete-function-concurrency --function-name nope",
+    };
+    std::vector<std::future<run_result>> runs;
+    for (std::size_t i = 0; i < std::size(bad); ++i) {
+        fs::path scratch = tmp.path() / ("bad" + std::to_string(i));
+        fs::create_directories(scratch);
+        runs.push_back(std::async(std::launch::async,
+                                  [&aws, &bad, i, scratch] { return run(aws + bad[i], scratch); }));
+    }
+    std::vector<run_result> r;
+    for (auto& f : runs) r.push_back(f.get());
+    for (std::size_t i = 0; i < r.size(); ++i) EXPECT_NE(r[i].code, 0) << bad[i];
+    EXPECT_NE(r[0].err.find("ReservedConcurrentExecutions"), std::string::npos) << r[0].err;
+    EXPECT_NE(r[2].err.find("InvalidParameterValueException"), std::string::npos) << r[2].err;
+    for (std::size_t i = 3; i < r.size(); ++i)
+        EXPECT_NE(r[i].err.find("ResourceNotFoundException"), std::string::npos) << bad[i] << "\n"
+                                                                                 << r[i].err;
+    EXPECT_EQ(json::parse(http("GET", s.url() + "/2019-09-30/functions/rc-fn/concurrency").body),
+              json::object())
+        << "the refused calls changed nothing";
+}
+
+// The fields SDKs read from GetFunction/GetFunctionConfiguration, LoggingConfig accepted on
+// create and update, and every answer valid against botocore's model of the service.
+TEST_F(EndToEnd, ConfigurationFieldsMatchBotocoresShapes) {
+    service_process s("[service]\nidle_timeout = 60\n", {"--update-delay", "3000"});
+    const std::string fns = s.url() + "/2015-03-31/functions";
+    const std::string zip = base64(make_zip({{"bootstrap", read_file(TESTFN_BIN), 0100755}}));
+    json create = {{"FunctionName", "shape-fn"},
+                   {"Runtime", "provided.al2023"},
+                   {"Handler", "echo"},
+                   {"Role", "arn:aws:iam::000000000000:role/x"},
+                   {"Code", {{"ZipFile", zip}}}};
+    auto c = http("POST", fns, create.dump());
+    ASSERT_EQ(c.status, 201) << c.body;
+    auto cj = json::parse(c.body);
+    // Pending while the create is applied: the state's reason, as Lambda gives it.
+    EXPECT_EQ(cj["State"], "Pending");
+    EXPECT_EQ(cj["StateReasonCode"], "Creating");
+    EXPECT_EQ(cj["LoggingConfig"],
+              json({{"LogFormat", "Text"}, {"LogGroup", "/aws/lambda/shape-fn"}}));
+    EXPECT_EQ(cj["SnapStart"], json({{"ApplyOn", "None"}, {"OptimizationStatus", "Off"}}));
+    EXPECT_TRUE(std::regex_match(cj["RuntimeVersionConfig"]["RuntimeVersionArn"].get<std::string>(),
+                                 std::regex(R"(arn:aws:lambda:us-east-1::runtime:\S+)")))
+        << cj["RuntimeVersionConfig"];
+    EXPECT_FALSE(cj.contains("Layers")) << "Lambda leaves Layers out when there are none";
+    std::vector<std::pair<std::string, std::string>> answers{{"CreateFunction", c.body}};
+
+    // Wait for Active, then update the logging configuration: InProgress with its reason.
+    for (int i = 0; i < 100; ++i) {
+        if (json::parse(http("GET", fns + "/shape-fn/configuration").body)["State"] == "Active")
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    auto u =
+        http("PUT", fns + "/shape-fn/configuration",
+             json{{"LoggingConfig", {{"LogFormat", "JSON"}, {"SystemLogLevel", "WARN"}}}}.dump());
+    ASSERT_EQ(u.status, 200) << u.body;
+    auto uj = json::parse(u.body);
+    EXPECT_EQ(uj["LoggingConfig"], json({{"LogFormat", "JSON"},
+                                         {"ApplicationLogLevel", "INFO"},
+                                         {"SystemLogLevel", "WARN"},
+                                         {"LogGroup", "/aws/lambda/shape-fn"}}));
+    EXPECT_EQ(uj["LastUpdateStatus"], "InProgress");
+    EXPECT_EQ(uj["LastUpdateStatusReasonCode"], "Creating");
+    EXPECT_FALSE(uj["LastUpdateStatusReason"].get<std::string>().empty());
+    answers.push_back({"UpdateFunctionConfiguration", u.body});
+    ASSERT_EQ(http("PUT", s.url() + "/2017-10-31/functions/shape-fn/concurrency",
+                   R"({"ReservedConcurrentExecutions":4})")
+                  .status,
+              200);
+    auto g = http("GET", fns + "/shape-fn");
+    ASSERT_EQ(g.status, 200);
+    answers.push_back({"GetFunction", g.body});
+    answers.push_back(
+        {"GetFunctionConfiguration", http("GET", fns + "/shape-fn/configuration").body});
+    answers.push_back({"ListFunctions", http("GET", fns + "/").body});
+    answers.push_back({"GetFunctionConcurrency",
+                       http("GET", s.url() + "/2019-09-30/functions/shape-fn/concurrency").body});
+    // Back to Text: the levels go (they exist only with JSON).
+    std::this_thread::sleep_for(std::chrono::milliseconds(3100));
+    auto t =
+        http("PUT", fns + "/shape-fn/configuration",
+             json{{"LoggingConfig", {{"LogFormat", "Text"}, {"LogGroup", "/my/group"}}}}.dump());
+    ASSERT_EQ(t.status, 200) << t.body;
+    EXPECT_EQ(json::parse(t.body)["LoggingConfig"],
+              json({{"LogFormat", "Text"}, {"LogGroup", "/my/group"}}));
+
+    // Bad LoggingConfig and Layers get 400 and change nothing.
+    std::this_thread::sleep_for(std::chrono::milliseconds(3100));
+    for (const json& bad :
+         {json{{"LoggingConfig", {{"LogFormat", "XML"}}}},
+          json{{"LoggingConfig", {{"LogFormat", "Text"}, {"ApplicationLogLevel", "DEBUG"}}}},
+          json{{"LoggingConfig", {{"LogFormat", "JSON"}, {"ApplicationLogLevel", "LOUD"}}}},
+          json{{"LoggingConfig", {{"LogGroup", "has space"}}}},
+          json{{"LoggingConfig", {{"LogGroup", ""}}}}, json{{"LoggingConfig", "Text"}},
+          json{{"Layers", {"arn:aws:lambda:us-east-1:123456789012:layer:x:1"}}}}) {
+        auto r = http("PUT", fns + "/shape-fn/configuration", bad.dump());
+        EXPECT_EQ(r.status, 400) << bad.dump() << " -> " << r.body;
+        EXPECT_EQ(r.header("x-amzn-errortype"), "InvalidParameterValueException") << bad.dump();
+    }
+    EXPECT_EQ(
+        json::parse(http("GET", fns + "/shape-fn/configuration").body)["LoggingConfig"]["LogGroup"],
+        "/my/group");
+
+    // Every answer against the model (the Python of Debian's python3-botocore, as in CI).
+    std::string args;
+    int i = 0;
+    for (const auto& [op, body] : answers) {
+        fs::path f = tmp.path() / ("answer" + std::to_string(i++) + ".json");
+        write_file(f, body);
+        args += " " + op + "=" + f.string();
+    }
+    const std::string validator =
+        std::string(PROJECT_DIR) + "/tests/aws/botocore/validate_responses.py";
+    if (!fs::exists("/usr/bin/python3")) GTEST_SKIP() << "no /usr/bin/python3";
+    auto v = run("/usr/bin/python3 " + validator + args, tmp.path());
+    EXPECT_EQ(v.code, 0) << v.out << v.err;
+    // And the validator can fail: a wrong type and an unknown member are caught.
+    fs::path wrong = tmp.path() / "wrong.json";
+    write_file(wrong, R"({"Configuration":{"MemorySize":"128","NoSuchField":1}})");
+    auto w = run("/usr/bin/python3 " + validator + " GetFunction=" + wrong.string(), tmp.path());
+    EXPECT_EQ(w.code, 1) << w.out << w.err;
+    EXPECT_NE(w.err.find("NoSuchField"), std::string::npos) << w.err;
 }
 
 TEST_F(EndToEnd, AwsSdkForJavaScriptInvokesAndSeesResourceNotFound) {

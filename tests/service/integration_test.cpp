@@ -765,7 +765,8 @@ TEST_F(SmallService, ScalesOutThenThrottlesAtTheLimit) {
     EXPECT_EQ(throttled.header("x-amzn-errortype"), "TooManyRequestsException");
     EXPECT_FALSE(throttled.header("retry-after").empty());
     auto tj = json::parse(throttled.body);
-    EXPECT_EQ(tj["Reason"], "ReservedFunctionConcurrentInvocationLimitExceeded");
+    // No reservation: the function drew on the unreserved pool, which `concurrency` stands for.
+    EXPECT_EQ(tj["Reason"], "ConcurrentInvocationLimitExceeded");
     EXPECT_EQ(tj["Type"], "User");
     for (auto& f : calls) {
         auto r = f.get();
@@ -785,6 +786,106 @@ TEST_F(SmallService, ScalesOutThenThrottlesAtTheLimit) {
     for (auto& f : again)
         EXPECT_FALSE(
             report_fields(unbase64(f.get().header("x-amz-log-result"))).count("Init Duration"));
+}
+
+// PutFunctionConcurrency: N at once, warm or cold, then 429 with the reserved Reason; 0 throttles
+// every invoke while Event invocations wait in the queue and run once the reservation is gone;
+// a reservation above the service's `concurrency` lets the function scale past it.
+TEST_F(SmallService, ReservedConcurrencyCapsTheFunctionAndZeroThrottlesEverything) {
+    service_process s(config(2, 10));
+    const std::string c = s.url() + "/2017-10-31/functions/sleep/concurrency";
+    auto put = [&](int n) {
+        return http("PUT", c, "{\"ReservedConcurrentExecutions\":" + std::to_string(n) + "}");
+    };
+    auto p1 = put(1);
+    ASSERT_EQ(p1.status, 200) << p1.body;
+    EXPECT_EQ(json::parse(p1.body), json({{"ReservedConcurrentExecutions", 1}}));
+    auto slow = std::async(std::launch::async, [&] { return s.invoke("sleep", R"({"ms":1500})"); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto t = s.invoke("sleep", R"({"ms":1})");
+    EXPECT_EQ(t.status, 429) << t.body;
+    EXPECT_EQ(t.header("x-amzn-errortype"), "TooManyRequestsException");
+    EXPECT_EQ(json::parse(t.body)["Reason"], "ReservedFunctionConcurrentInvocationLimitExceeded");
+    EXPECT_EQ(slow.get().status, 200);
+    EXPECT_EQ(s.invoke("sleep", R"({"ms":1})").status, 200) << "one at a time still runs";
+    EXPECT_EQ(s.invoke("pid").status, 200) << "another function is not limited by it";
+
+    ASSERT_EQ(put(0).status, 200);
+    auto t0 = s.invoke("sleep", R"({"ms":1})");
+    EXPECT_EQ(t0.status, 429) << "0 throttles even with a warm sandbox idle";
+    EXPECT_EQ(json::parse(t0.body)["Reason"], "ReservedFunctionConcurrentInvocationLimitExceeded");
+    auto ev = s.invoke("sleep", R"({"ms":1})", {"X-Amz-Invocation-Type: Event"});
+    EXPECT_EQ(ev.status, 202);
+    const std::string stats_url = s.url() + "/2015-03-31/functions/sleep/lambench-stats";
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto st = json::parse(http("GET", stats_url).body);
+    EXPECT_EQ(st["QueuedEvents"], 1) << st.dump();
+    const auto invocations = st["Invocations"].get<int>();
+    ASSERT_EQ(http("DELETE", c).status, 204);
+    bool ran = false;
+    for (int i = 0; i < 100 && !ran; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        st = json::parse(http("GET", stats_url).body);
+        ran = st["QueuedEvents"] == 0 && st["Invocations"].get<int>() == invocations + 1;
+    }
+    EXPECT_TRUE(ran) << "the queued event runs once the reservation is deleted: " << st.dump();
+
+    // Above the service's concurrency (2): three at once all run.
+    ASSERT_EQ(put(3).status, 200);
+    std::vector<std::future<http_result>> calls;
+    for (int i = 0; i < 3; ++i)
+        calls.push_back(
+            std::async(std::launch::async, [&] { return s.invoke("sleep", R"({"ms":1000})"); }));
+    for (auto& f : calls) EXPECT_EQ(f.get().status, 200);
+}
+
+TEST_F(SmallService, ConcurrencyApiRefusesBadInput) {
+    service_process s(config(2, 10));
+    const std::string put2017 = s.url() + "/2017-10-31/functions/";
+    auto put = [&](const std::string& name, const std::string& body) {
+        return http("PUT", put2017 + name + "/concurrency", body);
+    };
+    for (const char* body :
+         {R"({"ReservedConcurrentExecutions":-1})", R"({"ReservedConcurrentExecutions":"5"})",
+          R"({"ReservedConcurrentExecutions":2.5})", R"({"ReservedConcurrentExecutions":1e30})",
+          R"({"ReservedConcurrentExecutions":18446744073709551615})",
+          R"({"ReservedConcurrentExecutions":901})", R"({})", R"([])"}) {
+        auto r = put("sleep", body);
+        EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+        EXPECT_NE(r.header("x-amzn-errortype").find("Invalid"), std::string::npos) << body;
+    }
+    auto bad_json = put("sleep", "{\"ReservedConcurrentExecutions\":");
+    EXPECT_EQ(bad_json.status, 400);
+    EXPECT_EQ(bad_json.header("x-amzn-errortype"), "InvalidRequestContentException");
+    for (const char* method : {"PUT", "DELETE"}) {
+        auto r =
+            http(method, put2017 + "nope/concurrency", R"({"ReservedConcurrentExecutions":1})");
+        EXPECT_EQ(r.status, 404) << method;
+        EXPECT_EQ(r.header("x-amzn-errortype"), "ResourceNotFoundException") << method;
+    }
+    auto g = http("GET", s.url() + "/2019-09-30/functions/nope/concurrency");
+    EXPECT_EQ(g.status, 404);
+    EXPECT_EQ(g.header("x-amzn-errortype"), "ResourceNotFoundException");
+    // Each operation lives at its own API version only.
+    EXPECT_EQ(http("GET", put2017 + "sleep/concurrency").header("x-amzn-errortype"),
+              "UnknownOperationException");
+    EXPECT_EQ(http("PUT", s.url() + "/2019-09-30/functions/sleep/concurrency",
+                   R"({"ReservedConcurrentExecutions":1})")
+                  .header("x-amzn-errortype"),
+              "UnknownOperationException");
+    // Reservations leave 100 of the account's 1000 unreserved.
+    EXPECT_EQ(put("sleep", R"({"ReservedConcurrentExecutions":500})").status, 200);
+    auto over = put("pid", R"({"ReservedConcurrentExecutions":401})");
+    EXPECT_EQ(over.status, 400);
+    EXPECT_NE(over.body.find("UnreservedConcurrentExecution below its minimum value of [100]"),
+              std::string::npos)
+        << over.body;
+    EXPECT_EQ(put("pid", R"({"ReservedConcurrentExecutions":400})").status, 200);
+    EXPECT_EQ(put("sleep", R"({"ReservedConcurrentExecutions":500})").status, 200)
+        << "its own reservation does not count against a new value";
+    // Nothing was changed by the refusals.
+    EXPECT_EQ(json::parse(http("GET", s.url() + "/2019-09-30/functions/sleep/concurrency").body),
+              json({{"ReservedConcurrentExecutions", 500}}));
 }
 
 TEST_F(SmallService, FullEventQueueThrottles) {

@@ -160,6 +160,53 @@ TEST_F(Persistence, ApiFunctionsComeBackWithTheirCodeAndConfiguration) {
     EXPECT_EQ(list.size(), 1u) << list.dump();
 }
 
+// Reserved concurrency and LoggingConfig are saved with the function: they come back after a
+// restart, a later configuration update keeps the reservation, and a delete of the reservation
+// is saved too. Neither makes a new revision.
+TEST_F(Persistence, ReservedConcurrencyAndLoggingConfigComeBack) {
+    auto a = start();
+    ASSERT_EQ(create(*a, "rc", "echo", zip1,
+                     {{"LoggingConfig",
+                       {{"LogFormat", "JSON"},
+                        {"ApplicationLogLevel", "DEBUG"},
+                        {"LogGroup", "/custom/rc"}}}})
+                  .status,
+              201);
+    const auto rev = json::parse(http("GET", url(*a, "/rc")).body)["Configuration"]["RevisionId"];
+    auto p = http("PUT", a->url() + "/2017-10-31/functions/rc/concurrency",
+                  R"({"ReservedConcurrentExecutions":3})");
+    ASSERT_EQ(p.status, 200) << p.body;
+    EXPECT_EQ(json::parse(http("GET", url(*a, "/rc")).body)["Configuration"]["RevisionId"], rev);
+    stop(a);
+
+    auto b = start();
+    auto g = http("GET", b->url() + "/2019-09-30/functions/rc/concurrency");
+    ASSERT_EQ(g.status, 200) << g.body;
+    EXPECT_EQ(json::parse(g.body), json({{"ReservedConcurrentExecutions", 3}}));
+    auto f = json::parse(http("GET", url(*b, "/rc")).body);
+    EXPECT_EQ(f["Concurrency"]["ReservedConcurrentExecutions"], 3);
+    EXPECT_EQ(f["Configuration"]["LoggingConfig"], json({{"LogFormat", "JSON"},
+                                                         {"ApplicationLogLevel", "DEBUG"},
+                                                         {"SystemLogLevel", "INFO"},
+                                                         {"LogGroup", "/custom/rc"}}));
+    auto u = http("PUT", url(*b, "/rc/configuration"), json{{"Timeout", 7}}.dump());
+    ASSERT_EQ(u.status, 200) << u.body;
+    stop(b);
+
+    auto c = start();
+    EXPECT_EQ(json::parse(http("GET", c->url() + "/2019-09-30/functions/rc/concurrency").body),
+              json({{"ReservedConcurrentExecutions", 3}}))
+        << "an update of the configuration keeps the reservation";
+    EXPECT_EQ(json::parse(http("GET", url(*c, "/rc/configuration")).body)["Timeout"], 7);
+    ASSERT_EQ(http("DELETE", c->url() + "/2017-10-31/functions/rc/concurrency").status, 204);
+    stop(c);
+
+    auto d = start();
+    EXPECT_EQ(json::parse(http("GET", d->url() + "/2019-09-30/functions/rc/concurrency").body),
+              json::object());
+    EXPECT_FALSE(json::parse(http("GET", url(*d, "/rc")).body).contains("Concurrency"));
+}
+
 TEST_F(Persistence, TheConfigFileWinsOverASavedFunctionOfTheSameName) {
     auto a = start();
     ASSERT_EQ(create(*a, "dual", "env", zip1).status, 201);
