@@ -21,8 +21,10 @@ inline std::map<std::string, command>& commands() {
     return all;
 }
 
+// Each cmd_*.cpp registers its command from a static registrar, before main. Running out of
+// memory there ends the program whether or not an exception is thrown; noexcept says so.
 struct registrar {
-    explicit registrar(command c) { commands().emplace(c.name, std::move(c)); }
+    explicit registrar(command c) noexcept { commands().emplace(c.name, std::move(c)); }
 };
 
 }  // namespace lambench::cli

@@ -244,6 +244,7 @@ std::string render_html(const run_summary& s) {
         html_escape(m.build_type), h.cold, h.warm);
 
     std::vector<std::string> categories;
+    categories.reserve(s.memory.size());
     for (int mem : s.memory) categories.push_back(std::to_string(mem) + " MB");
     auto memory_index = [&](int mem) {
         return static_cast<double>(std::find(s.memory.begin(), s.memory.end(), mem) -
