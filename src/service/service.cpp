@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -140,9 +141,7 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
             ": it is not a loopback address, and anyone who reaches the port can "
             "create and run code here; pass --insecure to do it anyway");
     lambda_api* api = m.api.get();
-    auto secs = [](double s) {
-        return http::server_options::duration(static_cast<long long>(s * 1000 + 0.5));
-    };
+    auto secs = [](double s) { return http::server_options::duration(std::llround(s * 1000)); };
     http::server_options opts;
     opts.style = http::error_style::lambda_api;
     opts.body_limit = 80ull * 1024 * 1024;
