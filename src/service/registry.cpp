@@ -104,6 +104,7 @@ void registry::remove(const std::string& name) {
 
 std::vector<function_ptr> registry::list() const {
     std::vector<function_ptr> out;
+    out.reserve(functions_.size());
     for (auto& [n, f] : functions_) out.push_back(f);
     return out;
 }
