@@ -234,6 +234,6 @@ int run_main(int argc, char** argv) {
 }
 
 const lambench::cli::registrar reg{
-    {"run", "measure a suite (cold/warm latency, memory, cost) and write reports", run_main}};
+    "run", "measure a suite (cold/warm latency, memory, cost) and write reports", run_main};
 
 }  // namespace
