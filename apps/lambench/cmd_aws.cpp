@@ -90,6 +90,6 @@ int aws_main(int argc, char** argv) {
 }
 
 const lambench::cli::registrar reg{
-    {"aws", "deploy the setup to AWS, show it, remove it (deploy|status|destroy)", aws_main}};
+    "aws", "deploy the setup to AWS, show it, remove it (deploy|status|destroy)", aws_main};
 
 }  // namespace
