@@ -131,8 +131,8 @@ std::string random_hex(size_t bytes) {
 // FNV-1a: a stable short name for a state directory's cluster under /var/tmp.
 std::string hash_hex(const std::string& s) {
     std::uint64_t h = 1469598103934665603ULL;
-    for (unsigned char ch : s) {
-        h ^= ch;
+    for (char c : s) {
+        h ^= static_cast<unsigned char>(c);
         h *= 1099511628211ULL;
     }
     char buf[17];
