@@ -332,8 +332,7 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
     }
 
     // Set after the config file's functions are created, so those are Active from the start.
-    m.reg->set_update_delay(
-        std::chrono::milliseconds(static_cast<long long>(m.cfg.update_delay_s * 1000 + 0.5)));
+    m.reg->set_update_delay(std::chrono::milliseconds(std::llround(m.cfg.update_delay_s * 1000)));
 
     auto listen_ep = parse_listen(m.cfg.listen);
     if (!listen_ep.address().is_loopback() && !m.cfg.insecure && !auth)
