@@ -21,7 +21,7 @@ build: $(BUILD)/CMakeCache.txt
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: deps format-check build
+test: deps format-check build lint
 	ctest --test-dir $(BUILD) --output-on-failure -j 1 $(CTEST_FLAGS)
 
 # The whole suite once under ASan+UBSan (LAMBENCH_SANITIZE) in build-asan/; slow, so not in CI.
@@ -51,8 +51,11 @@ format:
 format-check: deps
 	$(FORMAT_FILES) | xargs clang-format --dry-run -Werror
 
-lint: $(BUILD)/CMakeCache.txt
-	git ls-files 'src/*.cpp' 'apps/*.cpp' | xargs clang-tidy -p $(BUILD) --quiet --extra-arg=-std=c++2b
+# Static analysis (.clang-tidy, clang-tidy-15) of src/ and apps/, JOBS files at a time; any finding
+# fails. Needs only the configured build directory (compile_commands.json), not a build.
+lint: deps $(BUILD)/CMakeCache.txt
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS) >/dev/null
+	JOBS=$(JOBS) scripts/lint $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -60,8 +60,8 @@ int artifact_check_main(int argc, char** argv) {
     return all_runnable ? 0 : 1;
 }
 
-const lambench::cli::registrar reg{{"artifact-check",
-                                    "will a function artifact run on Lambda's provided.al2023?",
-                                    artifact_check_main}};
+const lambench::cli::registrar reg{"artifact-check",
+                                   "will a function artifact run on Lambda's provided.al2023?",
+                                   artifact_check_main};
 
 }  // namespace

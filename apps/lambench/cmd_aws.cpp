@@ -100,6 +100,6 @@ int aws_main(int argc, char** argv) {
 }
 
 const lambench::cli::registrar reg{
-    {"aws", "deploy the setup to AWS, show it, remove it (deploy|status|destroy|clean)", aws_main}};
+    "aws", "deploy the setup to AWS, show it, remove it (deploy|status|destroy|clean)", aws_main};
 
 }  // namespace

@@ -36,7 +36,6 @@ int compare_main(int argc, char** argv) {
     }
 }
 
-const lambench::cli::registrar reg{
-    {"compare", "compare two runs variant by variant", compare_main}};
+const lambench::cli::registrar reg{"compare", "compare two runs variant by variant", compare_main};
 
 }  // namespace

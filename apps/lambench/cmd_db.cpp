@@ -57,6 +57,6 @@ int db_main(int argc, char** argv) {
 }
 
 const lambench::cli::registrar reg{
-    {"db", "embedded PostgreSQL for the items functions: start|stop|status|url", db_main}};
+    "db", "embedded PostgreSQL for the items functions: start|stop|status|url", db_main};
 
 }  // namespace

@@ -65,7 +65,7 @@ int invoke_main(int argc, char** argv) {
     }
 }
 
-const lambench::cli::registrar reg{
-    {"invoke", "invoke a function, print its response and REPORT", invoke_main}};
+const lambench::cli::registrar reg{"invoke", "invoke a function, print its response and REPORT",
+                                   invoke_main};
 
 }  // namespace

@@ -98,7 +98,7 @@ int logs_main(int argc, char** argv) {
     }
 }
 
-const lambench::cli::registrar reg{
-    {"logs", "print a function's log from the local service", logs_main}};
+const lambench::cli::registrar reg{"logs", "print a function's log from the local service",
+                                   logs_main};
 
 }  // namespace

@@ -70,7 +70,7 @@ int report_main(int argc, char** argv) {
     }
 }
 
-const lambench::cli::registrar reg{
-    {"report", "redraw the reports of a past run (results.jsonl)", report_main}};
+const lambench::cli::registrar reg{"report", "redraw the reports of a past run (results.jsonl)",
+                                   report_main};
 
 }  // namespace

@@ -210,7 +210,8 @@ int run_main(int argc, char** argv) {
 
         struct sigaction sa {};
         sa.sa_handler = on_stop_signal;
-        sa.sa_flags = SA_RESETHAND;  // a second Ctrl-C kills at once; the file stays valid
+        // A second Ctrl-C kills at once; the file stays valid. (SA_RESETHAND is 0x80000000u.)
+        sa.sa_flags = static_cast<int>(SA_RESETHAND);
         sigemptyset(&sa.sa_mask);
         ::sigaction(SIGINT, &sa, nullptr);
         ::sigaction(SIGTERM, &sa, nullptr);
@@ -234,6 +235,6 @@ int run_main(int argc, char** argv) {
 }
 
 const lambench::cli::registrar reg{
-    {"run", "measure a suite (cold/warm latency, memory, cost) and write reports", run_main}};
+    "run", "measure a suite (cold/warm latency, memory, cost) and write reports", run_main};
 
 }  // namespace

@@ -80,6 +80,6 @@ int serve_main(int argc, char** argv) {
     }
 }
 
-const lambench::cli::registrar reg{{"serve", "run the local Lambda service", serve_main}};
+const lambench::cli::registrar reg{"serve", "run the local Lambda service", serve_main};
 
 }  // namespace

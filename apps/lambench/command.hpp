@@ -21,8 +21,13 @@ inline std::map<std::string, command>& commands() {
     return all;
 }
 
+// Each cmd_*.cpp registers its command from a static registrar, before main. The strings are
+// built inside, so that running out of memory there, which ends the program either way, does so
+// through noexcept rather than an exception no one can catch.
 struct registrar {
-    explicit registrar(command c) { commands().emplace(c.name, std::move(c)); }
+    registrar(const char* name, const char* summary, int (*entry)(int, char**)) noexcept {
+        commands().emplace(name, command{name, summary, entry});
+    }
 };
 
 }  // namespace lambench::cli

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <compare>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -386,8 +387,8 @@ tree load_zip(const fs::path& file, std::vector<std::string>& reasons) {
 
 bool version_at_most(const version_node& need, const version_node& max) {
     return need.prefix == max.prefix &&
-           std::lexicographical_compare_three_way(need.numbers.begin(), need.numbers.end(),
-                                                  max.numbers.begin(), max.numbers.end()) <= 0;
+           std::is_lteq(std::lexicographical_compare_three_way(
+               need.numbers.begin(), need.numbers.end(), max.numbers.begin(), max.numbers.end()));
 }
 
 std::string numbers_text(const version_node& v) {

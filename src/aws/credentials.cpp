@@ -47,8 +47,8 @@ read_profiles(const std::string& path) {
         if (line.empty() || line.front() == '#' || line.front() == ';') continue;
         if (line.front() == '[') {
             const auto close = line.find(']');
-            std::string_view name =
-                trim(line.substr(1, close == std::string_view::npos ? line.npos : close - 1));
+            std::string_view name = trim(line.substr(
+                1, close == std::string_view::npos ? std::string_view::npos : close - 1));
             // ~/.aws/config spells sections "[profile x]", the credentials file "[x]"; accept
             // both in both files.
             if (name.starts_with("profile ")) name = trim(name.substr(8));

@@ -84,8 +84,8 @@ lambda_client::~lambda_client() = default;
 lambda_client::lambda_client(lambda_client&&) noexcept = default;
 lambda_client& lambda_client::operator=(lambda_client&&) noexcept = default;
 
-void lambda_client::set_control_plane_attempts(int n) {
-    impl_->attempts = std::max(n, 1);
+void lambda_client::set_control_plane_attempts(int attempts) {
+    impl_->attempts = std::max(attempts, 1);
 }
 
 const std::string& lambda_client::endpoint() const {

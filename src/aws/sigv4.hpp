@@ -108,7 +108,7 @@ std::string canonical_query(std::string_view query);
 // 20150830T123600Z <-> time point. Parsing accepts that form and 2015-08-30T12:36:00Z;
 // anything else (or an impossible date) throws sign_error.
 std::string format_amz_date(std::chrono::system_clock::time_point t);
-std::chrono::system_clock::time_point parse_amz_date(std::string_view text);
+std::chrono::system_clock::time_point parse_amz_date(std::string_view s);
 
 // Parses a raw HTTP/1.1 request as in the test suite's request.txt: request line, header lines
 // (a line starting with whitespace continues the previous header's value), blank line, body.

@@ -131,8 +131,8 @@ std::string random_hex(size_t bytes) {
 // FNV-1a: a stable short name for a state directory's cluster under /var/tmp.
 std::string hash_hex(const std::string& s) {
     std::uint64_t h = 1469598103934665603ULL;
-    for (unsigned char ch : s) {
-        h ^= ch;
+    for (char c : s) {
+        h ^= static_cast<unsigned char>(c);
         h *= 1099511628211ULL;
     }
     char buf[17];
@@ -314,10 +314,10 @@ std::optional<int> running_port(const layout& l) {
     for (auto& line : lines) {
         if (!std::getline(in, line)) return std::nullopt;
     }
-    pid_t pid = static_cast<pid_t>(std::atol(lines[0].c_str()));
+    pid_t pid = static_cast<pid_t>(std::strtol(lines[0].c_str(), nullptr, 10));
     if (pid <= 0) return std::nullopt;
     if (::kill(pid, 0) != 0 && errno != EPERM) return std::nullopt;
-    int port = std::atoi(lines[3].c_str());
+    int port = static_cast<int>(std::strtol(lines[3].c_str(), nullptr, 10));
     return port > 0 ? std::optional<int>(port) : std::nullopt;
 }
 
@@ -451,7 +451,8 @@ std::string ensure_running(const std::string& state_dir) {
     if (!fs::exists(l.data / "PG_VERSION")) init_cluster(l, user, bindir, su_password);
 
     int port = 0;
-    if (auto p = read_file(l.db / "port")) port = std::atoi(p->c_str());
+    if (auto p = read_file(l.db / "port"))
+        port = static_cast<int>(std::strtol(p->c_str(), nullptr, 10));
     if (port <= 0 || !port_free(port)) port = free_port();
     write_file(l.db / "port", std::to_string(port), 0644);
     // A port can be taken between our probe and the postmaster's bind; one retry on another.
@@ -486,7 +487,8 @@ status get_status(const std::string& state_dir) {
     file_lock lock(l.db / "lock");
     status s;
     s.data_dir = l.data.string();
-    if (auto p = read_file(l.db / "port")) s.port = std::atoi(p->c_str());
+    if (auto p = read_file(l.db / "port"))
+        s.port = static_cast<int>(std::strtol(p->c_str(), nullptr, 10));
     if (auto rp = running_port(l)) {
         s.running = true;
         s.port = *rp;

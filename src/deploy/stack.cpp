@@ -116,7 +116,7 @@ stack_info wait_for_stack(cloudformation& cfn, const std::string& stack,
                           std::set<std::string>& seen, std::ostream& log, const wait_options& o) {
     const auto deadline = std::chrono::steady_clock::now() + o.timeout;
     for (;;) {
-        const stack_info info = cfn.describe(stack);
+        stack_info info = cfn.describe(stack);
         if (info.exists) {
             std::vector<stack_event> events = cfn.events(stack);
             std::reverse(events.begin(), events.end());  // oldest first

@@ -462,6 +462,7 @@ std::string render_html(const run_summary& s, const html_options& o) {
         html_escape(m.build_type), h.cold, h.warm);
 
     std::vector<std::string> categories;
+    categories.reserve(s.memory.size());
     for (int mem : s.memory) categories.push_back(std::to_string(mem) + " MB");
     out += headline(s, o, colours, categories);
 

@@ -193,10 +193,10 @@ std::string default_artifacts_root() {
 }
 
 std::string default_suite_path(const std::string& name) {
-    const std::string rel = "suites/" + name + ".toml";
+    std::string rel = "suites/" + name + ".toml";  // not const: returned by move
     if (fs::exists(rel)) return rel;
 #ifdef LAMBENCH_SOURCE_DIR
-    const std::string in_tree = std::string(LAMBENCH_SOURCE_DIR) + "/" + rel;
+    std::string in_tree = std::string(LAMBENCH_SOURCE_DIR) + "/" + rel;
     if (fs::exists(in_tree)) return in_tree;
 #endif
     return rel;

@@ -334,7 +334,7 @@ std::terminate_handler previous_terminate = nullptr;
 // init_priority(101): before the user's own globals (default priority), so an exception thrown
 // by one of their constructors is reported too.
 struct terminate_installer {
-    terminate_installer() { previous_terminate = std::set_terminate(&on_terminate); }
+    terminate_installer() noexcept { previous_terminate = std::set_terminate(&on_terminate); }
 };
 __attribute__((init_priority(101))) terminate_installer install_terminate_handler;
 

@@ -94,6 +94,7 @@ std::vector<saved_event> event_store::load(std::vector<std::string>& problems) {
     }
     if (contents.lines != order_.size()) compact();
     std::vector<saved_event> out;
+    out.reserve(order_.size());
     for (auto& [seq, e] : order_) out.push_back(e);
     return out;
 }
@@ -142,12 +143,12 @@ void event_store::completed(std::uint64_t upto, bool ok, const std::string& erro
     }
 }
 
-void event_store::attempt(const std::string& id, int n) {
+void event_store::attempt(const std::string& id, int attempt) {
     auto it = ids_.find(id);
     if (it == ids_.end()) return;
-    order_[it->second].attempt = n;
+    order_[it->second].attempt = attempt;
     try {
-        journal_.append({{"op", "attempt"}, {"id", id}, {"attempt", n}});
+        journal_.append({{"op", "attempt"}, {"id", id}, {"attempt", attempt}});
     } catch (const std::exception& e) {
         record("write", e.what());
     }

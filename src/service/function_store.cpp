@@ -20,7 +20,9 @@ std::string package_name(const std::string& sha256_b64) {
     auto raw = common::base64_decode(sha256_b64).value_or(std::string{});
     static constexpr char digits[] = "0123456789abcdef";
     std::string hex;
-    for (unsigned char c : raw) {
+    hex.reserve(2 * raw.size() + 4);
+    for (char ch : raw) {
+        const auto c = static_cast<unsigned char>(ch);
         hex.push_back(digits[c >> 4]);
         hex.push_back(digits[c & 15]);
     }
@@ -139,6 +141,7 @@ void function_store::remove(const std::string& name) {
 
 void function_store::compact() {
     std::vector<json> records;
+    records.reserve(live_.size());
     for (auto& [name, r] : live_) records.push_back(r);
     journal_.rewrite(std::move(records));
 }

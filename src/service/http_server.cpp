@@ -251,7 +251,10 @@ class session : public std::enable_shared_from_this<session> {
             res.prepare_payload();
             write(std::move(res));
         } catch (...) {
-            finish();
+            try {
+                finish();
+            } catch (...) {  // cancelling the timer failed: the connection is beyond help
+            }
         }
     }
 
@@ -621,8 +624,15 @@ server::server(asio::io_context& io, const tcp::endpoint& ep, handler h, server_
     st_->accept();
 }
 
+// A destructor must not throw (close() copies the session list): log instead of terminating.
 server::~server() {
-    close();
+    try {
+        close();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lambench serve: closing the HTTP server failed: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "lambench serve: closing the HTTP server failed: unknown exception\n");
+    }
 }
 
 unsigned short server::port() const {

@@ -28,9 +28,9 @@ class lambda_api {
 
     // FunctionConfiguration JSON as Lambda returns it.
     nlohmann::json configuration_json(const function_record& f) const;
-    // A CreateFunction request's configuration (Code aside), validated; throws api_error 400.
-    // Also rebuilds the functions a function_store saved.
-    function_spec spec_from_request(const nlohmann::json& request) const;
+    // A CreateFunction request's configuration (Code aside) from its JSON body j, validated;
+    // throws api_error 400. Also rebuilds the functions a function_store saved.
+    function_spec spec_from_request(const nlohmann::json& j) const;
     // While draining (shutdown), every request is answered 503: the service takes no new work.
     void set_draining() { draining_ = true; }
 

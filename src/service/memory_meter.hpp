@@ -41,9 +41,9 @@ struct process_memory {
 std::optional<process_memory> parse_proc_status(const char* text, std::size_t size);
 // /proc/<pid>/status of a live process; nullopt when it is gone or has no memory.
 std::optional<process_memory> read_process_memory(pid_t pid);
-// pid and its descendants (through /proc/<pid>/task/<tid>/children), for environments without
+// root and its descendants (through /proc/<pid>/task/<tid>/children), for environments without
 // a cgroup to list their members. Processes that left the tree (daemonised) are not found.
-std::vector<pid_t> process_tree(pid_t pid);
+std::vector<pid_t> process_tree(pid_t root);
 
 // The peak over the environment's life of the sum over its processes. Not thread-safe: one
 // sandbox samples it from its event loop.

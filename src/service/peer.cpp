@@ -91,6 +91,8 @@ std::optional<std::uint64_t> inode_from_proc_net_tcp(std::uint16_t client_port,
         char sl[16], loc[64], rem[64], st[8], queues[40], timer[40], retr[16];
         unsigned long uid = 0, timeout = 0;
         unsigned long long inode = 0;
+        // Kernel-written fields: a line that does not scan completely is skipped.
+        // NOLINTNEXTLINE(cert-err34-c)
         if (std::sscanf(line.c_str(), "%15s %63s %63s %7s %39s %39s %15s %lu %lu %llu", sl, loc,
                         rem, st, queues, timer, retr, &uid, &timeout, &inode) != 10)
             continue;
@@ -145,6 +147,7 @@ std::vector<pid_t> descendants_of(pid_t root) {
             if (close == std::string::npos) continue;
             char state = 0;
             int ppid = 0;
+            // NOLINTNEXTLINE(cert-err34-c): kernel-written; an incomplete scan skips the entry
             if (std::sscanf(text.c_str() + close + 1, " %c %d", &state, &ppid) != 2) continue;
             parent[static_cast<pid_t>(pid)] = static_cast<pid_t>(ppid);
         }

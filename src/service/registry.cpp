@@ -219,6 +219,7 @@ void registry::untag(const std::string& name, const std::vector<std::string>& ke
 
 std::vector<function_ptr> registry::list() const {
     std::vector<function_ptr> out;
+    out.reserve(functions_.size());
     for (auto& [n, f] : functions_) out.push_back(f);
     return out;
 }

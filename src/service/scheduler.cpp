@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <cstdio>
+#include <exception>
 #include <thread>
 
 namespace lambench::service {
@@ -22,8 +24,17 @@ scheduler::scheduler(asio::io_context& io, registry& reg, const service_config& 
     arm_sweep();
 }
 
+// A destructor must not throw: shutdown() allocates and touches cgroups, and an exception escaping
+// here would end the service with std::terminate. The pools' own destructors still kill and
+// remove whatever shutdown() did not reach.
 scheduler::~scheduler() {
-    shutdown();
+    try {
+        shutdown();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lambench serve: scheduler shutdown failed: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "lambench serve: scheduler shutdown failed: unknown exception\n");
+    }
 }
 
 void scheduler::arm_sweep() {

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -331,8 +332,7 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
     }
 
     // Set after the config file's functions are created, so those are Active from the start.
-    m.reg->set_update_delay(
-        std::chrono::milliseconds(static_cast<long long>(m.cfg.update_delay_s * 1000 + 0.5)));
+    m.reg->set_update_delay(std::chrono::milliseconds(std::llround(m.cfg.update_delay_s * 1000)));
 
     auto listen_ep = parse_listen(m.cfg.listen);
     if (!listen_ep.address().is_loopback() && !m.cfg.insecure && !auth)
@@ -342,9 +342,7 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
             "create and run code here; pass --auth sigv4 to require signed requests, or "
             "--insecure to do it anyway");
     lambda_api* api = m.api.get();
-    auto secs = [](double s) {
-        return http::server_options::duration(static_cast<long long>(s * 1000 + 0.5));
-    };
+    auto secs = [](double s) { return http::server_options::duration(std::llround(s * 1000)); };
     http::server_options opts;
     opts.style = http::error_style::lambda_api;
     opts.body_limit = 80ull * 1024 * 1024;

@@ -8,8 +8,8 @@
 #include <string>
 #include <thread>
 
-#include "http.hpp"
 #include "lambench/runtime.hpp"
+#include "runtime/http.hpp"
 
 using namespace lambench::runtime::detail;
 
