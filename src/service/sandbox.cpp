@@ -495,8 +495,7 @@ std::shared_ptr<http::body_sink> sandbox::open_stream(const http::request& heade
     if (stream_)
         throw api_error(403, "InvalidStateTransition",
                         "the response of invocation " + id + " is being streamed already");
-    stream_.emplace();
-    stream_->id = id;
+    stream_.emplace(id);
     return std::make_shared<stream_sink>(weak_from_this(), id);
 }
 

@@ -136,6 +136,7 @@ class sandbox final : public runtime_endpoint, public std::enable_shared_from_th
         bool streamed = false;
     };
     struct stream_state {
+        explicit stream_state(std::string for_id) : id(std::move(for_id)) {}
         std::string id;
         std::uint64_t bytes = 0;
         std::string body;     // a buffered caller's copy
