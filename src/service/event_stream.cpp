@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "common/crc32.hpp"
 #include "json_text.hpp"
 
 namespace lambench::service::event_stream {
@@ -11,16 +12,6 @@ namespace lambench::service::event_stream {
 namespace {
 
 constexpr std::uint8_t string_type = 7;
-
-constexpr std::array<std::uint32_t, 256> crc_table = [] {
-    std::array<std::uint32_t, 256> t{};
-    for (std::uint32_t i = 0; i < 256; ++i) {
-        std::uint32_t c = i;
-        for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        t[i] = c;
-    }
-    return t;
-}();
 
 void put_u32(std::string& out, std::uint32_t v) {
     out += static_cast<char>(v >> 24 & 0xff);
@@ -32,9 +23,7 @@ void put_u32(std::string& out, std::uint32_t v) {
 }  // namespace
 
 std::uint32_t crc32(std::string_view bytes, std::uint32_t crc) {
-    crc = ~crc;
-    for (unsigned char b : bytes) crc = crc_table[(crc ^ b) & 0xff] ^ (crc >> 8);
-    return ~crc;
+    return common::crc32(bytes, crc);
 }
 
 std::string message(std::span<const header> headers, std::string_view payload) {

@@ -342,3 +342,39 @@ export const boom = awslambda.streamifyResponse(async (event, responseStream) =>
     EXPECT_EQ(j["ErrorCode"], "TypeError") << boom.reader.events.back().payload;
     EXPECT_NE(j["ErrorDetails"].get<std::string>().find("boom mid-stream"), std::string::npos);
 }
+
+TEST_F(Streaming, TheDriverRecordsTimeToFirstAndLastByte) {
+    write_file(tmp.path() / "s.toml",
+               "name = \"stream\"\nmemory = [256]\ncold = 1\nwarm = 3\n"
+               "[[function]]\nname = \"stream\"\nprofiles = [\"static\"]\n"
+               "artifact = \"" +
+                   code.string() +
+                   "\"\nstream = true\ntimeout = 10\n"
+                   "payload = '{\"chunks\":3,\"delay_ms\":150}'\n");
+    std::string cmd = std::string(LAMBENCH_BIN) + " run " + (tmp.path() / "s.toml").string() +
+                      " --out " + (tmp.path() / "out").string() + " --state-dir " +
+                      (tmp.path() / "state").string() + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    int status = ::pclose(p);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+    EXPECT_NE(out.find("Client first … last byte:"), std::string::npos) << out;
+    std::ifstream in(tmp.path() / "out/results.jsonl");
+    std::string line;
+    int samples = 0;
+    while (std::getline(in, line)) {
+        auto j = json::parse(line);
+        if (!j.contains("first_byte_ms")) continue;
+        ++samples;
+        EXPECT_TRUE(j["ok"].get<bool>()) << line;
+        double first = j["first_byte_ms"], last = j["round_trip_ms"];
+        // Two 150 ms delays lie between the first chunk and the last.
+        EXPECT_GE(last - first, 280.0) << line;
+        EXPECT_GT(first, 0.0);
+    }
+    EXPECT_EQ(samples, 4);
+}
