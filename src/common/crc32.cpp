@@ -18,7 +18,7 @@ constexpr std::array<std::uint32_t, 256> table = [] {
 
 std::uint32_t crc32(std::string_view bytes, std::uint32_t crc) {
     crc = ~crc;
-    for (unsigned char b : bytes) crc = table[(crc ^ b) & 0xff] ^ (crc >> 8);
+    for (char c : bytes) crc = table[(crc ^ static_cast<unsigned char>(c)) & 0xff] ^ (crc >> 8);
     return ~crc;
 }
 

@@ -268,6 +268,7 @@ class session : public std::enable_shared_from_this<session> {
                 st_->opts.style, parser_->get().version(), false));
             return;
         }
+        sink_.reset();  // the body is complete: nothing left to abort
         request req = parser_->release();
         pending_ = true;
         answered_ = false;

@@ -378,3 +378,18 @@ TEST_F(Streaming, TheDriverRecordsTimeToFirstAndLastByte) {
     }
     EXPECT_EQ(samples, 4);
 }
+
+TEST_F(Streaming, ATimeoutMidStreamEndsWithSandboxTimedout) {
+    service_process s("[service]\n" + function_block("st", "bootstrap", code, 256, 1));
+    auto r = invoke_stream(s.url(), "st", R"({"chunks":3,"delay_ms":3000})", "Tail");
+    ASSERT_EQ(r.status, 200);
+    ASSERT_EQ(r.reader.events.size(), 2u);
+    EXPECT_EQ(r.reader.events[0].payload, "chunk 0\n");
+    auto j = json::parse(r.reader.events[1].payload);
+    EXPECT_EQ(j["ErrorCode"], "Sandbox.Timedout") << r.reader.events[1].payload;
+    EXPECT_NE(unbase64(j.value("LogResult", "")).find("Status: timeout"), std::string::npos);
+    // A fresh sandbox serves the next invocation.
+    auto next = invoke_stream(s.url(), "st", R"({"chunks":1})");
+    ASSERT_EQ(next.reader.events.size(), 2u);
+    EXPECT_EQ(next.reader.events[0].payload, "chunk 0\n");
+}
