@@ -34,6 +34,6 @@ std::string invoke_complete(std::string_view error_code, std::string_view error_
 
 std::uint32_t crc32(std::string_view bytes, std::uint32_t crc = 0);
 
-inline constexpr std::size_t max_message = 16 * 1024 * 1024;
+inline constexpr std::size_t max_message = std::size_t{16} * 1024 * 1024;
 
 }  // namespace lambench::service::event_stream

@@ -48,7 +48,7 @@ constexpr std::size_t max_overload_answers = 256;  // 503s being delivered at on
 // The read buffer holds a request's header (64 KiB at most), chunk-size lines and trailers; the
 // body itself goes straight into the request or a sink. A peer that sends an endless chunk
 // extension or trailer section runs into this bound (400) instead of growing the buffer.
-constexpr std::size_t max_read_buffer = 1024 * 1024;
+constexpr std::size_t max_read_buffer = std::size_t{1024} * 1024;
 
 }  // namespace
 

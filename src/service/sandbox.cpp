@@ -549,6 +549,7 @@ clock::duration sandbox::stream_delay() {
 // The streamed body is complete: what is left goes to the caller, then the answer (an error when
 // the trailers carry one). The stream's figures stay for the REPORT.
 void sandbox::finish_stream(http::request&& req, const http::responder& reply) {
+    if (!stream_) return;  // on_response calls this only while a stream is open
     std::string pending = std::exchange(stream_->pending, {});
     std::string body = std::exchange(stream_->body, {});
     const bool to_caller = inv_->on_stream != nullptr;

@@ -80,7 +80,7 @@ struct sandbox_settings {
     } stream;
 };
 
-inline constexpr std::size_t stream_piece_max = 64 * 1024;
+inline constexpr std::size_t stream_piece_max = std::size_t{64} * 1024;
 
 class sandbox final : public runtime_endpoint, public std::enable_shared_from_this<sandbox> {
   public:
