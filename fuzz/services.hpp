@@ -111,6 +111,14 @@ class fake_sandbox final : public svc::runtime_endpoint {
             reply.fail(svc::api_error(413, "RequestEntityTooLarge", "Response payload too large"));
             return;
         }
+        // A streamed response ends with its error trailers, if any (sandbox::finish_stream).
+        if (svc::streaming_mode(req)) {
+            if (auto e = svc::stream_error_of(req)) {
+                if (e->type.empty() || e->body.empty())
+                    violated("stream_error_of gave an empty type or body", req.body());
+                last_error_type = e->type;
+            }
+        }
         reply.send(svc::accepted_response());
     }
     void on_error(const std::string& id, svc::http::request&& req,
@@ -133,6 +141,21 @@ class fake_sandbox final : public svc::runtime_endpoint {
     }
 };
 
+// Takes a streamed response's bytes as a sandbox does (sandbox::open_stream), refusing them past
+// a small limit so that the refusal path is reached too.
+class counting_sink final : public svc::http::body_sink {
+  public:
+    void data(std::string_view bytes, bool) override {
+        received_ += bytes.size();
+        if (received_ > limit)
+            throw svc::api_error(413, "RequestEntityTooLarge", "streamed response too large");
+    }
+    static constexpr std::size_t limit = 64 * 1024;
+
+  private:
+    std::size_t received_ = 0;
+};
+
 struct runtime_service {
     asio::io_context io{1};
     fake_sandbox sandbox;
@@ -150,6 +173,10 @@ struct runtime_service {
             svc::http::server_options::duration(0);
         o.max_connections = 64;
         o.admit = [this](const asio::ip::tcp::socket&) { return !refuse_next; };
+        o.stream = [](const svc::http::request& header) -> std::shared_ptr<svc::http::body_sink> {
+            if (!svc::streaming_mode(header)) return nullptr;
+            return std::make_shared<counting_sink>();
+        };
         o.forbidden_message =
             "this Runtime API endpoint serves only the processes of its own execution environment";
         server = std::make_unique<svc::http::server>(

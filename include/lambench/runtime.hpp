@@ -8,12 +8,15 @@
 //
 // run() talks to the Lambda Runtime API at $AWS_LAMBDA_RUNTIME_API: it fetches each event,
 // calls the handler, and posts the response (or the error, if the handler throws).
+// run_streaming() does the same for a handler that writes its response in pieces, each sent to
+// the caller as soon as it is written (Lambda response streaming).
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace lambench::runtime {
 
@@ -63,10 +66,27 @@ class response {
 
 using handler = std::function<response(const invocation&)>;
 
+// Where a streaming handler writes its response; valid during the handler's call.
+class response_stream {
+  public:
+    virtual ~response_stream() = default;
+    // Sends the bytes to the caller now. False once the response cannot go on (the Runtime API
+    // refused it, over the size limit, or went away); later writes are dropped.
+    virtual bool write(std::string_view bytes) = 0;
+};
+
+using streaming_handler = std::function<void(const invocation&, response_stream&)>;
+
 // Runs the invocation loop until the Runtime API goes away. Returns the process exit code:
 // non-zero when the Runtime API cannot be reached. A handler that throws is reported as a
 // function error (errorType = the exception's type name) and the loop goes on.
 int run(const handler& fn);
+
+// The loop of run() for a streaming handler; the response's bytes have `content_type`. A handler
+// that throws before writing is reported as run() reports it; after writing, the stream ends with
+// the error (errorType = the exception's type), which the caller sees as the invocation's error.
+int run_streaming(const streaming_handler& fn,
+                  std::string content_type = "application/octet-stream");
 
 // Reports an initialisation failure through /runtime/init/error. The caller should then exit
 // non-zero; init_error() returns the exit code to use (1).

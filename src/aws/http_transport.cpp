@@ -169,6 +169,10 @@ struct signed_transport::impl {
             r.round_trip = std::chrono::microseconds(total_us - pre_us);
         else
             r.round_trip = std::chrono::duration_cast<std::chrono::nanoseconds>(wall);
+        curl_off_t first_us = 0;
+        if (curl_easy_getinfo(curl, CURLINFO_STARTTRANSFER_TIME_T, &first_us) == CURLE_OK &&
+            first_us > pre_us)
+            r.first_byte = std::chrono::microseconds(first_us - pre_us);
         return r;
     }
 };

@@ -19,6 +19,7 @@ struct http_response {
     std::map<std::string, std::string> headers;  // lower-cased names; repeats joined by ", "
     std::string body;
     std::chrono::nanoseconds round_trip{};  // request about to be written -> last byte read
+    std::chrono::nanoseconds first_byte{};  // request about to be written -> first byte read
 };
 
 class signed_transport {

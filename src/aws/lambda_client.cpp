@@ -9,6 +9,7 @@
 #include "aws/http_transport.hpp"
 #include "aws/sigv4.hpp"
 #include "common/base64.hpp"
+#include "common/crc32.hpp"
 
 namespace lambench::aws {
 namespace {
@@ -241,6 +242,99 @@ invoke_result lambda_client::invoke(const std::string& name, const std::string& 
         if (!tail) throw std::runtime_error("invoke: X-Amz-Log-Result is not valid base64");
         out.log_tail = std::move(*tail);
     }
+    return out;
+}
+
+namespace {
+
+std::uint32_t be32(std::string_view s, std::size_t at) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(s[at])) << 24 |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(s[at + 1])) << 16 |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(s[at + 2])) << 8 |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(s[at + 3]));
+}
+
+struct stream_event {
+    std::string event_type;
+    std::string_view payload;
+};
+
+// The AWS event-stream framing: lengths, both CRC32s and the string headers checked.
+std::vector<stream_event> decode_event_stream(std::string_view body) {
+    std::vector<stream_event> out;
+    while (!body.empty()) {
+        if (body.size() < 16) throw std::runtime_error("event stream: truncated message");
+        const std::uint32_t total = be32(body, 0), hlen = be32(body, 4);
+        if (common::crc32(body.substr(0, 8)) != be32(body, 8))
+            throw std::runtime_error("event stream: prelude CRC mismatch");
+        if (total < 16 || total > body.size() || hlen > total - 16)
+            throw std::runtime_error("event stream: bad message lengths");
+        if (common::crc32(body.substr(0, total - 4)) != be32(body, total - 4))
+            throw std::runtime_error("event stream: message CRC mismatch");
+        stream_event e;
+        std::string_view h = body.substr(12, hlen);
+        while (!h.empty()) {
+            const std::size_t nlen = static_cast<unsigned char>(h[0]);
+            if (h.size() < 1 + nlen + 3 || h[1 + nlen] != 7)
+                throw std::runtime_error("event stream: unexpected header");
+            std::string_view name = h.substr(1, nlen);
+            const std::size_t vlen =
+                static_cast<std::size_t>(static_cast<unsigned char>(h[2 + nlen])) << 8 |
+                static_cast<unsigned char>(h[3 + nlen]);
+            if (h.size() < 4 + nlen + vlen) throw std::runtime_error("event stream: bad header");
+            if (name == ":event-type") e.event_type = std::string(h.substr(4 + nlen, vlen));
+            h.remove_prefix(4 + nlen + vlen);
+        }
+        e.payload = body.substr(12 + hlen, total - 16 - hlen);
+        out.push_back(e);
+        body.remove_prefix(total);
+    }
+    return out;
+}
+
+}  // namespace
+
+invoke_result lambda_client::invoke_stream(const std::string& name, const std::string& payload,
+                                           bool tail_log) {
+    std::vector<sigv4::header> headers{{"X-Amz-Invocation-Type", "RequestResponse"}};
+    if (tail_log) headers.push_back({"X-Amz-Log-Type", "Tail"});
+    if (name.empty()) throw std::invalid_argument("lambda_client: empty function name");
+    // InvokeWithResponseStream has an API version of its own.
+    http_response r = impl_->send("POST",
+                                  "/2021-11-15/functions/" + sigv4::uri_encode(name, false) +
+                                      "/response-streaming-invocations",
+                                  "", payload, std::move(headers));
+    if (r.status != 200) throw json_error(r);
+    invoke_result out;
+    out.status = static_cast<int>(r.status);
+    out.round_trip = r.round_trip;
+    out.first_byte = r.first_byte;
+    if (auto it = r.headers.find("x-amzn-requestid"); it != r.headers.end())
+        out.request_id = it->second;
+    if (auto it = r.headers.find("x-amz-executed-version"); it != r.headers.end())
+        out.executed_version = it->second;
+    if (auto it = r.headers.find("x-lambench-model"); it != r.headers.end())
+        out.lambench_model = it->second;
+    bool complete = false;
+    for (const auto& e : decode_event_stream(r.body)) {
+        if (e.event_type == "PayloadChunk") {
+            out.payload += e.payload;
+        } else if (e.event_type == "InvokeComplete") {
+            complete = true;
+            const json j = json::parse(e.payload, nullptr, false);
+            if (!j.is_object()) throw std::runtime_error("InvokeComplete is not a JSON object");
+            if (auto code = j.value("ErrorCode", std::string()); !code.empty()) {
+                out.function_error = code;
+                out.payload = j.value("ErrorDetails", std::string());
+            }
+            if (auto log = j.value("LogResult", std::string()); !log.empty()) {
+                auto tail = common::base64_decode(log);
+                if (!tail) throw std::runtime_error("InvokeComplete: LogResult is not base64");
+                out.log_tail = std::move(*tail);
+            }
+        }
+    }
+    if (!complete) throw std::runtime_error("event stream ended without InvokeComplete");
     return out;
 }
 

@@ -44,9 +44,12 @@ struct invoke_result {
     std::string function_error;             // X-Amz-Function-Error ("Unhandled") or empty
     std::string log_tail;                   // decoded X-Amz-Log-Result (when log tail requested)
     std::chrono::nanoseconds round_trip{};  // client-side, request written -> body read
-    std::string request_id;                 // x-amzn-RequestId (the RequestId of START/END/REPORT)
-    std::string executed_version;           // X-Amz-Executed-Version, e.g. $LATEST
-    std::string lambench_model;  // X-Lambench-Model: the local service's resource model, or empty
+    // InvokeWithResponseStream: request written -> the answer's first byte (Lambda sends it with
+    // the first chunk); zero for Invoke.
+    std::chrono::nanoseconds first_byte{};
+    std::string request_id;        // x-amzn-RequestId (the RequestId of START/END/REPORT)
+    std::string executed_version;  // X-Amz-Executed-Version, e.g. $LATEST
+    std::string lambench_model;    // X-Lambench-Model: the local service's resource model, or empty
 };
 
 class lambda_client {
@@ -82,6 +85,11 @@ class lambda_client {
     std::vector<std::string> functions_tagged(const std::string& key, const std::string& value);
     invoke_result invoke(const std::string& name, const std::string& payload, bool tail_log = true,
                          const std::string& invocation_type = "RequestResponse");
+    // InvokeWithResponseStream: the event stream read to its end; payload = the chunks joined,
+    // function_error = InvokeComplete's ErrorCode (payload then = ErrorDetails), log_tail from
+    // its LogResult. Throws std::runtime_error on a malformed stream (lengths, CRC32s).
+    invoke_result invoke_stream(const std::string& name, const std::string& payload,
+                                bool tail_log = true);
 
     // Real Lambda creates and updates asynchronously (State Pending, LastUpdateStatus
     // InProgress); invoking then fails with ResourceConflictException. Polls the configuration

@@ -181,7 +181,10 @@ class aws_target final : public target {
         invoke_outcome out;
         try {
             aws::invoke_result r;
-            call("Invoke", true, [&] { r = client_.invoke(name_, payload, true); });
+            call("Invoke", true, [&] {
+                r = spec_.stream ? client_.invoke_stream(name_, payload, true)
+                                 : client_.invoke(name_, payload, true);
+            });
             out = outcome_of(r);
         } catch (const target_error& e) {
             out.error_type = e.type;

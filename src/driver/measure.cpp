@@ -41,6 +41,7 @@ sample make_sample(const variant_info& v, int memory_mb, phase kind, int index,
     s.index = index;
     s.ok = o.ok;
     s.round_trip_ms = o.round_trip_ms;
+    s.first_byte_ms = o.first_byte_ms;
     if (o.report) {
         s.duration_ms = o.report->duration_ms;
         s.billed_ms = o.report->billed_ms;
@@ -135,6 +136,7 @@ bool measure_variant(target& tgt, const run_plan& plan, const planned_variant& v
     spec.handler = v.spec.handler;
     spec.timeout_s = v.spec.timeout_s;
     spec.environment = v.spec.environment;
+    spec.stream = v.spec.stream;
     if (v.spec.needs_database) spec.environment["DATABASE_URL"] = database_url;
     try {
         tgt.deploy(spec, plan.memory.front());

@@ -37,6 +37,9 @@ std::string cell_block(const variant_summary& v, const cell& c) {
     out += fmt::format("  Median 95 % CI:         {:>9} … {:>9}    (coverage {:.1f} %)\n",
                        format::ms(c.total.median_ci.low), format::ms(c.total.median_ci.high),
                        c.total.median_ci.coverage * 100);
+    if (c.first_byte.n > 0)  // a streaming function: the client's view of its stream
+        out += fmt::format("  Client first … last byte: {:>7} … {:>9}    (medians)\n",
+                           format::ms(c.first_byte.median), format::ms(c.round_trip.median));
     out += fmt::format("  Cost:                   {} per million invocations\n",
                        format::usd(c.cost_per_million));
     return out;

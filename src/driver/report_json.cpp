@@ -60,6 +60,8 @@ std::string render_json(const run_summary& s) {
                        {"round_trip_ms", stats_json(c.round_trip)},
                        {"max_memory_mb", num(c.max_memory_mb)},
                        {"cost_per_million_usd", num(c.cost_per_million)}};
+            // Streaming functions only, so that other reports keep their shape.
+            if (c.first_byte.n > 0) jc["first_byte_ms"] = stats_json(c.first_byte);
             if (c.failed) {
                 jc["error_type"] = c.error_type;
                 jc["error_message"] = c.error_message;

@@ -184,6 +184,7 @@ std::string to_json_line(const sample& s) {
     j["max_memory_mb"] = number(s.max_memory_mb);
     j["memory_size_mb"] = s.memory_size_mb;
     j["round_trip_ms"] = number(s.round_trip_ms);
+    if (!std::isnan(s.first_byte_ms)) j["first_byte_ms"] = s.first_byte_ms;
     if (!s.ok) {
         j["error_type"] = s.error_type;
         j["error_message"] = s.error_message;
@@ -273,6 +274,7 @@ results read_results(const std::string& path) {
                 s.max_memory_mb = number_from(j, "max_memory_mb");
                 s.memory_size_mb = int_from(j, "memory_size_mb", 0);
                 s.round_trip_ms = number_from(j, "round_trip_ms");
+                s.first_byte_ms = number_from(j, "first_byte_ms");
                 s.error_type = j.value("error_type", "");
                 s.error_message = j.value("error_message", "");
                 s.abandoned = j.value("abandoned", false);

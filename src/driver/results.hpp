@@ -65,6 +65,9 @@ struct sample {
     double max_memory_mb = no_value;
     int memory_size_mb = 0;
     double round_trip_ms = no_value;  // client: request written -> response read
+    // Streaming functions: client, request written -> first byte of the answer (its first
+    // chunk); round_trip_ms is then the time to the last byte. Written only when measured.
+    double first_byte_ms = no_value;
     std::string error_type, error_message;
     std::string model;  // the service's resource model with this sample; "" when not stated
     // Set on the failure after which the driver gave up on this (variant, memory, phase):

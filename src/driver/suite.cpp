@@ -182,6 +182,10 @@ suite parse_suite(const std::string& text, const std::string& source) {
             t, "timeout",
             defaults ? int_field(*defaults, "timeout", f.timeout_s, source) : f.timeout_s, source);
         if (f.timeout_s < 1 || f.timeout_s > 900) fail(where, "'timeout' must be 1-900 seconds");
+        if (const toml::node* st = t.get("stream")) {
+            if (!st->is_boolean()) fail(where_of(source, *st), "'stream' must be true or false");
+            f.stream = *st->value<bool>();
+        }
         if (const toml::node* nd = t.get("needs_database")) {
             if (!nd->is_boolean())
                 fail(where_of(source, *nd), "'needs_database' must be true or false");

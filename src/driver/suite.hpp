@@ -30,6 +30,8 @@ struct function_spec {
     bool needs_database = false;
     std::string payload = "{}";  // JSON event
     int timeout_s = 30;
+    // Invoked with InvokeWithResponseStream, recording time to first byte (a streaming function).
+    bool stream = false;
 };
 
 struct suite {

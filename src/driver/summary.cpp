@@ -77,7 +77,7 @@ cell reduce(int memory_mb, phase kind, const std::vector<const sample*>& samples
     c.memory_mb = memory_mb;
     c.kind = kind;
     c.planned = planned;
-    std::vector<double> duration, init, billed, round_trip;
+    std::vector<double> duration, init, billed, round_trip, first_byte;
     std::string architecture = "x86_64";
     for (const sample* s : samples) {
         ++c.attempted;
@@ -107,6 +107,7 @@ cell reduce(int memory_mb, phase kind, const std::vector<const sample*>& samples
         c.totals.push_back(total);
         billed.push_back(b);
         if (!std::isnan(s->round_trip_ms)) round_trip.push_back(s->round_trip_ms);
+        if (!std::isnan(s->first_byte_ms)) first_byte.push_back(s->first_byte_ms);
         if (!std::isnan(s->max_memory_mb))
             c.max_memory_mb = std::isnan(c.max_memory_mb)
                                   ? s->max_memory_mb
@@ -117,6 +118,7 @@ cell reduce(int memory_mb, phase kind, const std::vector<const sample*>& samples
     c.total = summarize(c.totals);
     c.billed = summarize(billed);
     c.round_trip = summarize(round_trip);
+    c.first_byte = summarize(first_byte);
     if (c.billed.n > 0) {
         try {
             c.cost_per_million = cost_per_million(c.billed.median, memory_mb, architecture);

@@ -20,7 +20,8 @@ struct cell {
     summary_stats init;          // Init Duration (cold only)
     summary_stats total;         // cold: Init + Duration per sample ("cold start"); warm: Duration
     summary_stats billed;        // Billed Duration (cold: with INIT, see cold_billed_ms)
-    summary_stats round_trip;    // client round trip
+    summary_stats round_trip;    // client round trip (streaming: time to last byte)
+    summary_stats first_byte;    // streaming functions: client time to first byte
     std::vector<double> totals;  // the distribution behind `total`, in sample order
     double max_memory_mb = no_value;
     double cost_per_million = no_value;     // USD per million invocations at the median billed ms

@@ -29,6 +29,8 @@ std::string self_executable() {
 invoke_outcome outcome_of(const aws::invoke_result& r) {
     invoke_outcome out;
     out.round_trip_ms = std::chrono::duration<double, std::milli>(r.round_trip).count();
+    if (r.first_byte.count() > 0)
+        out.first_byte_ms = std::chrono::duration<double, std::milli>(r.first_byte).count();
     out.model = r.lambench_model;
     out.report = parse_report_line(r.log_tail);
     if (!r.function_error.empty()) {
@@ -121,7 +123,8 @@ class lambda_api_target final : public target {
         invoke_outcome out;
         aws::invoke_result r;
         try {
-            r = client_.invoke(name_, payload, true);
+            r = spec_.stream ? client_.invoke_stream(name_, payload, true)
+                             : client_.invoke(name_, payload, true);
         } catch (const aws::api_error& e) {
             out.error_type = e.type;
             out.error_message = e.what();

@@ -35,12 +35,14 @@ struct deploy_spec {
     std::string handler = "bootstrap";
     int timeout_s = 30;
     std::map<std::string, std::string> environment;
+    bool stream = false;  // invoke with InvokeWithResponseStream
 };
 
 struct invoke_outcome {
     bool ok = false;
     std::optional<report_metrics> report;
     double round_trip_ms = no_value;
+    double first_byte_ms = no_value;  // streamed invocations only
     std::string error_type, error_message;
     int throttled_retries = 0, conflict_retries = 0;  // see sample
     std::string model;  // the service's resource model as it stated it (X-Lambench-Model)

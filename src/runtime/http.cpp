@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -10,6 +11,7 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 namespace lambench::runtime::detail {
@@ -438,6 +440,104 @@ std::expected<void, http_error> http_client::send_request(std::string_view body)
             msg.msg_iov[0].iov_len -= left;
         }
     }
+    return {};
+}
+
+std::expected<void, http_error> http_client::send_parts(std::string_view a, std::string_view b,
+                                                        std::string_view c) {
+    iovec iov[3];
+    int count = 0;
+    for (std::string_view part : {a, b, c})
+        if (!part.empty()) iov[count++] = {const_cast<char*>(part.data()), part.size()};
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<std::size_t>(count);
+    while (msg.msg_iovlen > 0) {
+        ssize_t n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return sys_fail(connection_lost(errno) ? http_errc::send_failed : http_errc::io_error,
+                            "sendmsg", errno);
+        }
+        auto left = static_cast<std::size_t>(n);
+        while (msg.msg_iovlen > 0 && left >= msg.msg_iov[0].iov_len) {
+            left -= msg.msg_iov[0].iov_len;
+            ++msg.msg_iov;
+            --msg.msg_iovlen;
+        }
+        if (msg.msg_iovlen > 0) {
+            msg.msg_iov[0].iov_base = static_cast<char*>(msg.msg_iov[0].iov_base) + left;
+            msg.msg_iov[0].iov_len -= left;
+        }
+    }
+    return {};
+}
+
+std::expected<void, http_error> http_client::begin_chunked(std::string_view method,
+                                                           std::string_view path,
+                                                           std::span<const http_header> headers) {
+    if (pending_) {
+        fd_.reset();
+        pending_ = false;
+    }
+    tail_.clear();
+    if (!fd_) {
+        if (auto r = connect(); !r) return r;
+    }
+    req_.clear();
+    req_ += method;
+    req_ += ' ';
+    req_ += path;
+    req_ += " HTTP/1.1\r\nHost: ";
+    req_ += ep_.host_header;
+    req_ += "\r\n";
+    for (const auto& h : headers) {
+        req_ += h.name;
+        req_ += ": ";
+        req_ += h.value;
+        req_ += "\r\n";
+    }
+    req_ += "Transfer-Encoding: chunked\r\n\r\n";
+    auto r = send_parts(req_);
+    if (!r) fd_.reset();
+    return r;
+}
+
+std::expected<void, http_error> http_client::send_chunk(std::string_view data) {
+    if (data.empty()) return {};  // an empty chunk would end the body
+    if (!fd_) return std::unexpected(http_error{http_errc::send_failed, "connection closed"});
+    char size[24];
+    int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    return send_parts(std::string_view(size, static_cast<std::size_t>(n)), data, "\r\n");
+}
+
+bool http_client::answered_early() const {
+    if (!fd_) return false;
+    pollfd p{fd_.get(), POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+}
+
+std::expected<void, http_error> http_client::end_chunked(std::span<const http_header> trailers,
+                                                         http_response& resp,
+                                                         std::string& resp_body) {
+    if (!fd_) return std::unexpected(http_error{http_errc::send_failed, "connection closed"});
+    req_.assign("0\r\n");
+    for (const auto& h : trailers) {
+        req_ += h.name;
+        req_ += ": ";
+        req_ += h.value;
+        req_ += "\r\n";
+    }
+    req_ += "\r\n";
+    auto sent = send_parts(req_);
+    // A server that refused the body early has answered already: its answer wins.
+    auto got = reader_.read(resp, resp_body);
+    if (!got) {
+        fd_.reset();
+        if (!sent) return sent;
+        return got;
+    }
+    if (!resp.keep_alive || !sent) fd_.reset();
     return {};
 }
 

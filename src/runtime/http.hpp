@@ -118,7 +118,20 @@ class http_client {
 
     const std::string& target() const { return ep_.host_header; }
 
+    // A request whose body goes out while it is produced (Transfer-Encoding: chunked): the head,
+    // then each piece as one chunk, then the last chunk with trailer fields and the response.
+    // Never retried (the body cannot be sent twice) and never pipelined.
+    std::expected<void, http_error> begin_chunked(std::string_view method, std::string_view path,
+                                                  std::span<const http_header> headers);
+    std::expected<void, http_error> send_chunk(std::string_view data);
+    // True when the server has answered while the body is still being sent (a refusal).
+    bool answered_early() const;
+    std::expected<void, http_error> end_chunked(std::span<const http_header> trailers,
+                                                http_response& resp, std::string& resp_body);
+
   private:
+    std::expected<void, http_error> send_parts(std::string_view a, std::string_view b = {},
+                                               std::string_view c = {});
     std::expected<void, http_error> connect();
     std::expected<void, http_error> send_request(std::string_view body);
     std::expected<void, http_error> attempt(std::string_view body, http_response& resp,

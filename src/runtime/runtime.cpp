@@ -64,6 +64,33 @@ std::string error_body(std::string_view message, std::string_view type) {
     return body;
 }
 
+// The error body travels base64-encoded in a trailer field (no line breaks, no padding issues).
+std::string base64(std::string_view in) {
+    static constexpr char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((in.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 3 <= in.size(); i += 3) {
+        unsigned v = static_cast<unsigned char>(in[i]) << 16 |
+                     static_cast<unsigned char>(in[i + 1]) << 8 |
+                     static_cast<unsigned char>(in[i + 2]);
+        out += alphabet[v >> 18 & 63];
+        out += alphabet[v >> 12 & 63];
+        out += alphabet[v >> 6 & 63];
+        out += alphabet[v & 63];
+    }
+    if (std::size_t rest = in.size() - i; rest > 0) {
+        unsigned v = static_cast<unsigned char>(in[i]) << 16;
+        if (rest == 2) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+        out += alphabet[v >> 18 & 63];
+        out += alphabet[v >> 12 & 63];
+        out += rest == 2 ? alphabet[v >> 6 & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
 // What the current exception is: its message and its (demangled, dynamic) type name.
 struct exception_info {
     std::string message;
@@ -161,20 +188,7 @@ class loop {
     }
 
     int run(const handler& fn) {
-        loop_started.store(true);
-        const std::string& next_path = next_path_;
-        for (;;) {
-            auto got = client_.pending()
-                           ? client_.read_pending(next_path, resp_, inv_.payload)
-                           : client_.request("GET", next_path, {}, {}, resp_, inv_.payload);
-            if (!got) return lost("GET " + next_path, got.error());
-            if (resp_.status != 200) {
-                log_line("GET " + next_path + " answered " + std::to_string(resp_.status) + ": " +
-                         inv_.payload.substr(0, 200));
-                return 1;
-            }
-            if (!parse_invocation()) return 1;
-
+        return run_loop([&] {
             std::optional<response> result;
             try {
                 result.emplace(fn(inv_));
@@ -182,8 +196,12 @@ class loop {
                 auto info = describe_current_exception();
                 result.emplace(response::failure(std::move(info.message), std::move(info.type)));
             }
-            if (int rc = post_result(*result); rc != 0) return rc;
-        }
+            return post_result(*result);
+        });
+    }
+
+    int run_streaming(const streaming_handler& fn, std::string_view content_type) {
+        return run_loop([&] { return serve_streamed(fn, content_type); });
     }
 
     int post_init_error(std::string_view message, std::string_view type) {
@@ -203,6 +221,111 @@ class loop {
     }
 
   private:
+    // GET /next, hand the event to `serve`, again; returns when serve() or the Runtime API fails.
+    template <class Serve>
+    int run_loop(Serve&& serve) {
+        loop_started.store(true);
+        const std::string& next_path = next_path_;
+        for (;;) {
+            auto got = client_.pending()
+                           ? client_.read_pending(next_path, resp_, inv_.payload)
+                           : client_.request("GET", next_path, {}, {}, resp_, inv_.payload);
+            if (!got) return lost("GET " + next_path, got.error());
+            if (resp_.status != 200) {
+                log_line("GET " + next_path + " answered " + std::to_string(resp_.status) + ": " +
+                         inv_.payload.substr(0, 200));
+                return 1;
+            }
+            if (!parse_invocation()) return 1;
+            if (int rc = serve(); rc != 0) return rc;
+        }
+    }
+
+    // The response of a streaming handler: one chunked POST /response in streaming mode, opened
+    // at the first write; an exception after that ends it with the error trailers.
+    class stream_writer final : public response_stream {
+      public:
+        stream_writer(detail::http_client& client, const std::string& path,
+                      std::string_view content_type)
+            : client_(client), path_(path), content_type_(content_type) {}
+
+        bool write(std::string_view bytes) override {
+            if (failed_) return false;
+            if (bytes.empty()) return true;
+            if (!started_ && !begin()) return false;
+            // The Runtime API answers early only to refuse the rest (over the size limit).
+            if (client_.answered_early()) {
+                failed_ = true;
+                return false;
+            }
+            if (auto r = client_.send_chunk(bytes); !r) {
+                failed_ = true;
+                error_ = r.error();
+                return false;
+            }
+            return true;
+        }
+
+        bool begin() {
+            started_ = true;
+            const std::array<http_header, 3> headers = {
+                http_header{"Content-Type", content_type_},
+                http_header{"Lambda-Runtime-Function-Response-Mode", "streaming"},
+                http_header{
+                    "Trailer",
+                    "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"}};
+            if (auto r = client_.begin_chunked("POST", path_, headers); !r) {
+                failed_ = true;
+                error_ = r.error();
+                return false;
+            }
+            return true;
+        }
+
+        bool started() const { return started_; }
+        const std::optional<detail::http_error>& error() const { return error_; }
+
+      private:
+        detail::http_client& client_;
+        const std::string& path_;
+        std::string_view content_type_;
+        bool started_ = false, failed_ = false;
+        std::optional<detail::http_error> error_;
+    };
+
+    int serve_streamed(const streaming_handler& fn, std::string_view content_type) {
+        invocation_path("response");
+        stream_writer out(client_, path_, content_type);
+        std::optional<exception_info> failure;
+        try {
+            fn(inv_, out);
+        } catch (...) {
+            failure = describe_current_exception();
+        }
+        if (failure && !out.started()) return post_error(failure->message, failure->type);
+        if (!out.started() && !out.begin()) return lost("POST " + path_, *out.error());
+        if (out.error()) {
+            // The connection broke mid-stream; the Runtime API may still have answered.
+            log_line("POST " + path_ + " failed mid-stream: " + out.error()->message);
+        }
+        std::string type, body;
+        std::array<http_header, 2> trailers;
+        std::size_t trailer_count = 0;
+        if (failure) {
+            type = failure->type;
+            body = base64(error_body(failure->message, failure->type));
+            trailers = {http_header{"Lambda-Runtime-Function-Error-Type", type},
+                        http_header{"Lambda-Runtime-Function-Error-Body", body}};
+            trailer_count = 2;
+        }
+        auto r = client_.end_chunked(std::span(trailers).first(trailer_count), resp_, resp_body_);
+        if (!r) return lost("POST " + path_, r.error());
+        if (resp_.status != 202)
+            log_line("POST " + path_ + " answered " + std::to_string(resp_.status) + ": " +
+                     resp_body_.substr(0, 200));
+        return 0;
+    }
+
     int lost(const std::string& what, const detail::http_error& err) {
         const bool protocol =
             err.code == detail::http_errc::malformed || err.code == detail::http_errc::too_large;
@@ -344,6 +467,12 @@ int run(const handler& fn) {
     auto ep = endpoint_from_env();
     if (!ep) return 1;
     return loop(std::move(*ep)).run(fn);
+}
+
+int run_streaming(const streaming_handler& fn, std::string content_type) {
+    auto ep = endpoint_from_env();
+    if (!ep) return 1;
+    return loop(std::move(*ep)).run_streaming(fn, content_type);
 }
 
 int init_error(const std::string& message, const std::string& type) {

@@ -161,7 +161,10 @@ service_config load_config(const std::filesystem::path& file) {
                     "credentials",
                     "sandbox_isolation",
                     "shutdown_grace",
-                    "report_wait_ms"},
+                    "report_wait_ms",
+                    "stream_max_bytes",
+                    "stream_burst_bytes",
+                    "stream_rate"},
                    "[service]");
         for (auto&& [k, v] : *svc) {
             std::string key(k.str());
@@ -184,6 +187,16 @@ service_config load_config(const std::filesystem::path& file) {
                 double ms = get<double>(file, v, key);
                 if (ms < 0 || ms > 10000) fail(file, v.source(), "report_wait_ms must be 0..10000");
                 cfg.report_wait_s = ms / 1000;
+            } else if (key == "stream_max_bytes" || key == "stream_burst_bytes" ||
+                       key == "stream_rate") {
+                auto b = get<std::int64_t>(file, v, key);
+                if (b < 0 || (key == "stream_max_bytes" && b < 1))
+                    fail(file, v.source(),
+                         key + (key == "stream_max_bytes" ? " must be >= 1 byte"
+                                                          : " must be >= 0 (0 = none)"));
+                (key == "stream_max_bytes"     ? cfg.stream_max_bytes
+                 : key == "stream_burst_bytes" ? cfg.stream_burst_bytes
+                                               : cfg.stream_rate) = static_cast<std::uint64_t>(b);
             } else if (key == "log_max_bytes") {
                 auto b = get<std::int64_t>(file, v, key);
                 if (b < 4096) fail(file, v.source(), "log_max_bytes must be >= 4096");

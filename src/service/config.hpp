@@ -86,6 +86,13 @@ struct service_config {
     double connection_idle_timeout_s = 120;
     std::size_t max_connections = 1024;
     std::uint64_t log_max_bytes = 10ull * 1024 * 1024;  // per function log file; one rotation kept
+    // Response streaming, with Lambda's documented limits: a streamed response may hold at most
+    // stream_max_bytes (200 MiB; it was 20 MiB until 2025); its first stream_burst_bytes go at
+    // full speed, the rest at most stream_rate bytes/s (0 = uncapped). The runtime is slowed
+    // down by reading its stream no faster than that.
+    std::uint64_t stream_max_bytes = 200ull * 1024 * 1024;
+    std::uint64_t stream_burst_bytes = 6ull * 1024 * 1024;
+    std::uint64_t stream_rate = 2ull * 1024 * 1024;
     // How long a created function stays Pending and an updated one InProgress, as Lambda applies
     // changes asynchronously (0 = at once). `serve --update-delay MS`.
     double update_delay_s = 0;

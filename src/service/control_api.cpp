@@ -19,6 +19,7 @@ namespace bhttp = http::bhttp;
 namespace {
 
 constexpr std::string_view functions_prefix = "/2015-03-31/functions";
+constexpr std::string_view streaming_prefix = "/2021-11-15/functions";
 
 json parse_body(const http::request& req) {
     if (req.body().empty()) return json::object();
@@ -295,10 +296,16 @@ void lambda_api::handle(http::request&& req, const http::responder& reply) {
     auto method = req.method();
     if (handle_tags(target, query, req, reply)) return;
     if (handle_concurrency(target, req, reply)) return;
-    if (target.substr(0, functions_prefix.size()) != functions_prefix)
+    // InvokeWithResponseStream has an API version of its own.
+    const bool streaming = target.substr(0, streaming_prefix.size()) == streaming_prefix;
+    if (!streaming && target.substr(0, functions_prefix.size()) != functions_prefix)
         throw api_error(404, "UnknownOperationException",
                         "Unknown operation " + std::string(target));
-    std::string_view rest = target.substr(functions_prefix.size());
+    std::string_view rest =
+        target.substr(streaming ? streaming_prefix.size() : functions_prefix.size());
+    if (streaming && (rest.empty() || rest == "/"))
+        throw api_error(404, "UnknownOperationException",
+                        "Unknown operation " + std::string(target));
     if (rest.empty() || rest == "/") {
         if (method == bhttp::verb::post) return create_function(req, reply);
         if (method == bhttp::verb::get) return list_functions(reply);
@@ -320,6 +327,12 @@ void lambda_api::handle(http::request&& req, const http::responder& reply) {
         pos = amp + 1;
     }
     std::string name = resolve_function_name(segment, qualifier, cfg_.region);
+    if (streaming) {
+        if (sub == "response-streaming-invocations" && method == bhttp::verb::post)
+            return invoke_streaming(name, std::move(req), reply);
+        throw api_error(404, "UnknownOperationException",
+                        "Unknown operation " + std::string(target));
+    }
     if (sub == "invocations" && method == bhttp::verb::post)
         return invoke(name, std::move(req), reply);
     if (sub.empty() && method == bhttp::verb::get) return get_function(name, reply);

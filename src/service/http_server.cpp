@@ -7,9 +7,11 @@
 #include <boost/beast/core.hpp>
 #include <cerrno>
 #include <cstdio>
+#include <deque>
 #include <list>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 
 #include "json_text.hpp"
 #include "util.hpp"
@@ -43,6 +45,10 @@ constexpr auto backoff_first = std::chrono::milliseconds(50);
 constexpr auto backoff_max = std::chrono::milliseconds(1000);
 constexpr auto linger_time = std::chrono::milliseconds(1000);
 constexpr std::size_t max_overload_answers = 256;  // 503s being delivered at once
+// The read buffer holds a request's header (64 KiB at most), chunk-size lines and trailers; the
+// body itself goes straight into the request or a sink. A peer that sends an endless chunk
+// extension or trailer section runs into this bound (400) instead of growing the buffer.
+constexpr std::size_t max_read_buffer = std::size_t{1024} * 1024;
 
 }  // namespace
 
@@ -81,7 +87,10 @@ class session : public std::enable_shared_from_this<session> {
     enum class kind { served, refused, overload };
 
     session(tcp::socket sock, std::shared_ptr<server::state> st)
-        : stream_(std::move(sock)), st_(std::move(st)), timer_(st_->acceptor.get_executor()) {}
+        : stream_(std::move(sock)),
+          st_(std::move(st)),
+          timer_(st_->acceptor.get_executor()),
+          pause_timer_(st_->acceptor.get_executor()) {}
 
     // A connection can also end by being dropped: a parked request whose responder was let go
     // unanswered. Its slot must not stay taken.
@@ -102,6 +111,8 @@ class session : public std::enable_shared_from_this<session> {
     void read() {
         parser_.emplace();
         parser_->body_limit(st_->opts.body_limit);
+        sink_.reset();
+        refused_.reset();
         parser_->header_limit(64 * 1024);
         pending_ = false;
         timed_out_ = false;
@@ -142,13 +153,21 @@ class session : public std::enable_shared_from_this<session> {
                 std::fprintf(stderr, "lambench serve: request screening failed: %s\n", e.what());
                 refused = api_error(500, internal_error_code(), "internal error");
             }
-            if (refused) {
-                disarm();
-                phase_ = phase::handling;
-                pending_ = true;
-                write(make_error_response(*refused, st_->opts.style, parser_->get().version(),
-                                          false));
-                return;
+            if (refused) return refuse_before_body(*refused);
+        }
+        if (st_->opts.stream && kind_ == kind::served && parser_->get().chunked()) {
+            try {
+                sink_ = st_->opts.stream(parser_->get());
+            } catch (const api_error& e) {
+                return refuse_before_body(e);
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "lambench serve: request stream set-up failed: %s\n",
+                             e.what());
+                return refuse_before_body(api_error(500, internal_error_code(), "internal error"));
+            }
+            if (sink_) {
+                parser_->body_limit(boost::none);  // the sink's limits apply
+                parser_->on_chunk_body(chunk_to_sink_);
             }
         }
         phase_ = phase::body;
@@ -157,8 +176,29 @@ class session : public std::enable_shared_from_this<session> {
         read_body();
     }
 
-    // The body may take body_timeout plus one second per body_min_rate bytes received so far.
+    // A request refused on its header: the answer goes out at once, the body is not read and the
+    // connection closes.
+    void refuse_before_body(const api_error& e) {
+        disarm();
+        phase_ = phase::handling;
+        pending_ = true;
+        write(make_error_response(e, st_->opts.style, parser_->get().version(), false));
+    }
+
+    // The body may take body_timeout plus one second per body_min_rate bytes received so far. A
+    // body going to a sink has no deadline, but the sink may hold off the next read.
     void read_body() {
+        if (sink_) {
+            disarm();
+            auto wait = sink_->delay();
+            if (wait <= clock::duration::zero()) return read_body_some();
+            pause_timer_.expires_after(wait);
+            pause_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+                if (ec || self->phase_ != phase::body) return;
+                self->read_body_some();
+            });
+            return;
+        }
         auto grace = body_timeout();
         if (grace.count() > 0) {
             auto deadline = body_start_ + grace;
@@ -170,6 +210,10 @@ class session : public std::enable_shared_from_this<session> {
         } else {
             disarm();
         }
+        read_body_some();
+    }
+
+    void read_body_some() {
         bhttp::async_read_some(stream_, buffer_, *parser_,
                                [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                                    if (ec || self->parser_->is_done()) return self->on_read(ec);
@@ -181,6 +225,18 @@ class session : public std::enable_shared_from_this<session> {
     void on_read(beast::error_code ec) {
         disarm();
         phase_ = phase::handling;
+        if (refused_) {  // the sink refused the rest of the body
+            pending_ = true;
+            auto e = *refused_;
+            refused_.reset();
+            write(make_error_response(e, st_->opts.style, parser_->get().version(), false));
+            return;
+        }
+        if (ec && sink_) {
+            auto sink = std::move(sink_);
+            sink_.reset();
+            sink->aborted();
+        }
         if (timed_out_ && ec) return answer_timeout();
         if (ec == bhttp::error::body_limit) {
             api_error e(413,
@@ -212,6 +268,7 @@ class session : public std::enable_shared_from_this<session> {
                 st_->opts.style, parser_->get().version(), false));
             return;
         }
+        sink_.reset();  // the body is complete: nothing left to abort
         request req = parser_->release();
         pending_ = true;
         answered_ = false;
@@ -277,6 +334,42 @@ class session : public std::enable_shared_from_this<session> {
         send(make_error_response(e, st_->opts.style, version_, keep_alive_));
     }
 
+    void start_stream(response&& header) {
+        if (!pending_ || answered_ || !stream_.socket().is_open()) return;
+        answered_ = true;
+        streaming_ = true;
+        stream_ended_ = false;
+        header.version(version_);
+        // HTTP/1.0 has no chunked coding: its client reads to the end of the connection.
+        chunked_out_ = version_ >= 11;
+        if (!chunked_out_) keep_alive_ = false;
+        header.keep_alive(keep_alive_);
+        header.body().clear();
+        if (chunked_out_) header.chunked(true);
+        std::ostringstream os;
+        os << header.base();
+        enqueue(os.str());
+    }
+
+    void stream_piece(std::string bytes) {
+        if (!streaming_ || stream_ended_ || bytes.empty() || !stream_.socket().is_open()) return;
+        if (!chunked_out_) return enqueue(std::move(bytes));
+        char size[24];
+        std::snprintf(size, sizeof size, "%zx\r\n", bytes.size());
+        std::string framed = size;
+        framed.reserve(framed.size() + bytes.size() + 2);
+        framed += bytes;
+        framed += "\r\n";
+        enqueue(std::move(framed));
+    }
+
+    void end_stream() {
+        if (!streaming_ || stream_ended_ || !stream_.socket().is_open()) return;
+        stream_ended_ = true;
+        if (chunked_out_) return enqueue("0\r\n\r\n");
+        if (!writing_) write_next();
+    }
+
     void write(response&& res) {
         auto sp = std::make_shared<response>(std::move(res));
         phase_ = phase::writing;
@@ -295,6 +388,13 @@ class session : public std::enable_shared_from_this<session> {
     void finish() {
         disarm();
         timer_.cancel();
+        pause_timer_.cancel();
+        out_.clear();
+        if (sink_) {
+            auto sink = std::move(sink_);
+            sink_.reset();
+            sink->aborted();
+        }
         phase_ = phase::closed;
         beast::error_code ignored;
         stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -320,6 +420,50 @@ class session : public std::enable_shared_from_this<session> {
 
   private:
     enum class phase { idle, header, body, handling, writing, lingering, closed };
+
+    // A streamed answer: pieces wait here while one is being written.
+    void enqueue(std::string bytes) {
+        out_.push_back(std::move(bytes));
+        if (!writing_) write_next();
+    }
+    void write_next() {
+        if (out_.empty()) {
+            writing_ = false;
+            if (!stream_ended_) {
+                phase_ = phase::handling;  // waiting for the producer: no write deadline
+                return;
+            }
+            streaming_ = stream_ended_ = false;
+            if (!keep_alive_) return linger();
+            return read();
+        }
+        writing_ = true;
+        phase_ = phase::writing;
+        arm(st_->opts.write_timeout);
+        auto piece = std::make_shared<std::string>(std::move(out_.front()));
+        out_.pop_front();
+        asio::async_write(stream_, asio::buffer(*piece),
+                          [self = shared_from_this(), piece](beast::error_code ec, std::size_t) {
+                              self->disarm();
+                              if (ec) return self->finish();
+                              self->write_next();
+                          });
+    }
+
+    // The parser's chunk-body callback while a sink takes the body.
+    std::size_t to_sink(std::uint64_t remain, beast::string_view bytes, beast::error_code& ec) {
+        try {
+            sink_->data(std::string_view(bytes.data(), bytes.size()), bytes.size() == remain);
+            return bytes.size();
+        } catch (const api_error& e) {
+            refused_ = e;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "lambench serve: request stream failed: %s\n", e.what());
+            refused_ = api_error(500, internal_error_code(), "internal error");
+        }
+        ec = bhttp::error::body_limit;  // ends the read; on_read answers refused_
+        return 0;
+    }
 
     server_options::duration header_timeout() const {
         return kind_ == kind::refused ? st_->opts.refused_timeout : st_->opts.header_timeout;
@@ -454,11 +598,19 @@ class session : public std::enable_shared_from_this<session> {
     beast::tcp_stream stream_;
     std::shared_ptr<server::state> st_;
     asio::steady_timer timer_;
+    asio::steady_timer pause_timer_;             // a sink's hold-off between reads
     std::optional<clock::time_point> deadline_;  // none: no limit in this phase
     clock::time_point timer_expiry_;
     bool timer_waiting_ = false;
-    beast::flat_buffer buffer_;
+    beast::flat_buffer buffer_{max_read_buffer};
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    std::shared_ptr<body_sink> sink_;   // takes this request's body, when the stream hook said so
+    std::optional<api_error> refused_;  // what the sink refused the body with
+    std::function<std::size_t(std::uint64_t, beast::string_view, beast::error_code&)>
+        chunk_to_sink_ = [this](std::uint64_t remain, beast::string_view bytes,
+                                beast::error_code& ec) { return to_sink(remain, bytes, ec); };
+    std::deque<std::string> out_;  // a streamed answer's pieces not yet written
+    bool streaming_ = false, stream_ended_ = false, chunked_out_ = true, writing_ = false;
     std::list<std::weak_ptr<session>>::iterator self_pos_;
     kind kind_ = kind::served;
     phase phase_ = phase::handling;
@@ -588,6 +740,15 @@ void responder::fail(const api_error& e) const {
 }
 bool responder::connected() const {
     return s_->connected();
+}
+void responder::start_stream(response&& header) const {
+    s_->start_stream(std::move(header));
+}
+void responder::stream(std::string bytes) const {
+    s_->stream_piece(std::move(bytes));
+}
+void responder::end_stream() const {
+    s_->end_stream();
 }
 
 response make_error_response(const api_error& e, error_style style, unsigned version,

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "errors.hpp"
 
@@ -39,11 +40,32 @@ class responder {
     void fail(const api_error& e) const;  // the one error formatting path, for deferred errors
     bool connected() const;
 
+    // An answer written while it is produced (Transfer-Encoding: chunked; an HTTP/1.0 client gets
+    // the bytes as they come and the connection closes at the end): the header, then each piece
+    // in order, then the end. Pieces are queued while a write is under way. Ignored once the
+    // request is answered or the connection has gone.
+    void start_stream(response&& header) const;
+    void stream(std::string bytes) const;
+    void end_stream() const;
+
   private:
     std::shared_ptr<session> s_;
 };
 
 using handler = std::function<void(request&& req, const responder& reply)>;
+
+// Takes a request body as it arrives instead of buffering it (a runtime's streamed response).
+class body_sink {
+  public:
+    virtual ~body_sink() = default;
+    // The next bytes of a chunked body; `chunk_end` when they complete a chunk of the sender's.
+    // Throwing api_error refuses the rest: that error is the answer and the connection closes.
+    virtual void data(std::string_view bytes, bool chunk_end) = 0;
+    // Asked before each further read: how long to hold off (a bandwidth cap); zero reads on.
+    virtual std::chrono::steady_clock::duration delay() { return {}; }
+    // The connection ended before the body did.
+    virtual void aborted() {}
+};
 
 struct server_options {
     using duration = std::chrono::milliseconds;  // every timeout: 0 = no limit
@@ -60,6 +82,12 @@ struct server_options {
     // request still goes to the handler when this passes.
     std::function<void(const request& header_only)> screen;
     std::string name = "HTTP listener";  // names this server in its log lines
+    // Looks at each chunked request's header (after screen) and may claim its body by returning a
+    // sink, or refuse the request by throwing api_error. A claimed body goes to the sink as it
+    // arrives — not to the request, not under body_limit or the body timeouts (the sink sets its
+    // own limits) — and the handler then gets the request with an empty body and the trailer
+    // fields among its fields. The read buffer (header, chunk lines, trailers) stays bounded.
+    std::function<std::shared_ptr<body_sink>(const request& header_only)> stream;
 
     // Timeouts apply only while a request is being read and while a keep-alive connection waits
     // for its next request, never while a request waits for its answer (a parked /next, an Invoke

@@ -50,6 +50,16 @@ class lambda_api {
     bool handle_concurrency(std::string_view target, const http::request& req,
                             const http::responder& reply);
     void invoke(const std::string& name, http::request&& req, const http::responder& reply);
+    void invoke_streaming(const std::string& name, http::request&& req,
+                          const http::responder& reply);
+    struct invoke_request {
+        function_ptr fn;
+        invocation_ptr inv;
+        std::string type;   // X-Amz-Invocation-Type
+        bool tail = false;  // X-Amz-Log-Type: Tail
+    };
+    invoke_request parse_invoke(const std::string& name, http::request& req, bool streaming);
+    std::string model_description() const;  // X-Lambench-Model
 
     void send_json(const http::responder& reply, int status, const nlohmann::json& body) const;
     static nlohmann::json saved_config(nlohmann::json request, const function_spec& spec);

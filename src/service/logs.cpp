@@ -60,6 +60,9 @@ std::string report_line(const std::string& id, const report_metrics& m) {
     if (m.init_duration_ms) s += "\tInit Duration: " + format_ms(*m.init_duration_ms) + " ms";
     if (!m.status.empty()) s += "\tStatus: " + m.status;
     if (!m.error_type.empty()) s += "\tError Type: " + m.error_type;
+    if (m.streamed_bytes)
+        s += "\tLambench Streamed Bytes: " + std::to_string(*m.streamed_bytes) +
+             "\tLambench Stream Throttled: " + format_ms(m.stream_throttled_ms) + " ms";
     // Only when the resource model is incomplete, so complete runs keep Lambda's exact format.
     if (m.partial_model) s += "\tLambench Resource Model: partial";
     s += '\n';

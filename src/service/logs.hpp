@@ -23,6 +23,10 @@ struct report_metrics {
     // successful invocation for the platform and carries no status.
     std::string status;      // "", "timeout" or "error"
     std::string error_type;  // with status "error"
+    // A streamed response (not in Lambda's line, hence the Lambench prefix): its size, and how
+    // long the bandwidth cap held the runtime back.
+    std::optional<std::uint64_t> streamed_bytes;
+    double stream_throttled_ms = 0;
 };
 
 std::string format_ms(double ms);  // "9.54"

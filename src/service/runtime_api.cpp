@@ -1,7 +1,11 @@
 #include "runtime_api.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <nlohmann/json.hpp>
 #include <string_view>
+
+#include "common/base64.hpp"
+#include "json_text.hpp"
 
 namespace lambench::service {
 
@@ -29,6 +33,39 @@ std::string error_type_of(const http::request& req) {
     auto h = req.find("Lambda-Runtime-Function-Error-Type");
     if (h != req.end() && !h->value().empty()) return std::string(h->value());
     return "Runtime.Unknown";
+}
+
+bool streaming_mode(const http::request& req) {
+    auto h = req.find("Lambda-Runtime-Function-Response-Mode");
+    return h != req.end() && boost::beast::iequals(h->value(), "streaming");
+}
+
+std::optional<stream_error> stream_error_of(const http::request& req) {
+    auto type_field = req.find("Lambda-Runtime-Function-Error-Type");
+    auto body_field = req.find("Lambda-Runtime-Function-Error-Body");
+    if (type_field == req.end() && body_field == req.end()) return std::nullopt;
+    stream_error e;
+    if (body_field != req.end()) {
+        std::string_view raw(body_field->value().data(), body_field->value().size());
+        auto decoded = common::base64_decode(raw, common::base64_mode::lenient);
+        e.body = decoded ? std::move(*decoded) : std::string(raw);
+    }
+    if (type_field != req.end()) e.type = std::string(type_field->value());
+    if (e.type.empty() && !e.body.empty() && e.body.front() == '{') {
+        auto j = nlohmann::json::parse(e.body, nullptr, false);
+        if (j.is_object()) {
+            auto it = j.find("errorType");
+            if (it != j.end() && it->is_string()) e.type = it->get<std::string>();
+        }
+    }
+    if (e.type.empty()) e.type = "Runtime.Unknown";
+    if (e.body.empty()) {
+        nlohmann::json j;
+        j["errorType"] = e.type;
+        j["errorMessage"] = "";
+        e.body = json_text(j);
+    }
+    return e;
 }
 
 void route_runtime_request(runtime_endpoint& ep, http::request&& req,

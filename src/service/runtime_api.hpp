@@ -3,6 +3,7 @@
 // to the sandbox that owns the listener.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "http_server.hpp"
@@ -31,5 +32,20 @@ http::response accepted_response();
 // errorType of a posted error: the body's errorType, else the Lambda-Runtime-Function-Error-Type
 // header, else Runtime.Unknown. Accepts any body (JSON or not).
 std::string error_type_of(const http::request& req);
+
+// Response streaming. A runtime streams its response by posting it with the header
+// Lambda-Runtime-Function-Response-Mode: streaming and a chunked body; an error after the body
+// started comes as the trailer fields Lambda-Runtime-Function-Error-Type and
+// Lambda-Runtime-Function-Error-Body (the error's JSON, base64-encoded).
+bool streaming_mode(const http::request& req);
+
+struct stream_error {
+    std::string type;
+    std::string body;  // the error's JSON as the runtime sent it
+};
+// The error a streamed response ended with, if its trailers carry one. The type: the
+// Error-Type field, else the body's errorType, else Runtime.Unknown; the body: Error-Body
+// decoded (taken as it is when it is not base64), else {"errorType":…,"errorMessage":""}.
+std::optional<stream_error> stream_error_of(const http::request& req);
 
 }  // namespace lambench::service

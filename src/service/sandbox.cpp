@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "json_text.hpp"
 #include "peer.hpp"
@@ -329,6 +330,10 @@ http::server_options sandbox::runtime_server_options(std::weak_ptr<sandbox> weak
     // A runtime needs one connection or a few; a small cap keeps a runaway function from
     // holding descriptors the whole service shares.
     o.max_connections = 64;
+    o.stream = [weak](const http::request& header) -> std::shared_ptr<http::body_sink> {
+        auto self = weak.lock();
+        return self ? self->open_stream(header) : nullptr;
+    };
     // Only this environment's own processes may take its events or answer them: every other
     // local process (another sandbox's function among them) is refused with 403.
     o.admit = [weak](const asio::ip::tcp::socket& sock) {
@@ -447,9 +452,120 @@ void sandbox::check_id(const std::string& id) const {
     throw api_error(400, "InvalidRequestID", "Invalid request ID: " + id);
 }
 
+namespace {
+
+// The Runtime API listener hands a streamed response's bytes here; the sandbox may be gone.
+class stream_sink final : public http::body_sink {
+  public:
+    stream_sink(std::weak_ptr<sandbox> sb, std::string id)
+        : sb_(std::move(sb)), id_(std::move(id)) {}
+    void data(std::string_view bytes, bool chunk_end) override {
+        auto sb = sb_.lock();
+        if (!sb) throw api_error(410, "Gone", "the execution environment is going away");
+        sb->stream_data(id_, bytes, chunk_end);
+    }
+    std::chrono::steady_clock::duration delay() override {
+        auto sb = sb_.lock();
+        return sb ? sb->stream_delay() : std::chrono::steady_clock::duration{};
+    }
+
+  private:
+    std::weak_ptr<sandbox> sb_;
+    std::string id_;
+};
+
+std::string too_large_message(std::uint64_t limit) {
+    return "Response payload size exceeded maximum allowed payload size (" + std::to_string(limit) +
+           " bytes).";
+}
+
+}  // namespace
+
+std::shared_ptr<http::body_sink> sandbox::open_stream(const http::request& header) {
+    if (header.method() != http::bhttp::verb::post || !streaming_mode(header)) return nullptr;
+    std::string_view target(header.target().data(), header.target().size());
+    constexpr std::string_view prefix = "/2018-06-01/runtime/invocation/";
+    constexpr std::string_view leaf = "/response";
+    if (target.size() <= prefix.size() + leaf.size() || target.substr(0, prefix.size()) != prefix ||
+        target.substr(target.size() - leaf.size()) != leaf)
+        return nullptr;
+    std::string id(target.substr(prefix.size(), target.size() - prefix.size() - leaf.size()));
+    if (id.find('/') != std::string::npos) return nullptr;  // routing answers it
+    check_id(id);
+    if (stream_)
+        throw api_error(403, "InvalidStateTransition",
+                        "the response of invocation " + id + " is being streamed already");
+    stream_.emplace(id);
+    return std::make_shared<stream_sink>(weak_from_this(), id);
+}
+
+void sandbox::stream_data(const std::string& id, std::string_view bytes, bool chunk_end) {
+    if (!stream_ || stream_->id != id || !inv_ || inv_->id != id || responded_)
+        throw api_error(403, "InvalidStateTransition",
+                        "invocation " + id + " is not awaiting a response");
+    const auto& lim = settings_.stream;
+    // A buffered caller gets the whole body at once, so Invoke's 6 MiB applies to it.
+    const std::uint64_t limit = inv_->on_stream ? lim.max_bytes : max_runtime_payload;
+    if (stream_->bytes + bytes.size() > limit) {
+        stream_->bytes += bytes.size();
+        if (!stream_->pending.empty() && inv_->on_stream) inv_->on_stream(stream_->pending);
+        stream_->pending.clear();
+        runtime_answered({true,
+                          error_body("Function.ResponseSizeTooLarge", too_large_message(limit)),
+                          "Function.ResponseSizeTooLarge", inv_->on_stream != nullptr});
+        throw api_error(413, "RequestEntityTooLarge", too_large_message(limit));
+    }
+    stream_->bytes += bytes.size();
+    if (lim.rate > 0 && !stream_->burst_end && stream_->bytes > lim.burst_bytes)
+        stream_->burst_end = clock::now();
+    if (!inv_->on_stream) {
+        stream_->body.append(bytes);
+        return;
+    }
+    // Passed on chunk by chunk, as the function wrote them; a long chunk in bounded pieces.
+    stream_->pending.append(bytes);
+    if (chunk_end || stream_->pending.size() >= stream_piece_max) {
+        std::string piece = std::move(stream_->pending);
+        stream_->pending.clear();
+        inv_->on_stream(piece);
+    }
+}
+
+// Beyond the burst, the stream may average at most `rate`: the next read waits until the bytes
+// taken so far fit under that rate since the burst ended.
+clock::duration sandbox::stream_delay() {
+    const auto& lim = settings_.stream;
+    if (!stream_ || !stream_->burst_end || lim.rate == 0) return {};
+    double due_s =
+        static_cast<double>(stream_->bytes - lim.burst_bytes) / static_cast<double>(lim.rate);
+    auto due = *stream_->burst_end +
+               std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(due_s));
+    auto wait = due - clock::now();
+    if (wait <= clock::duration::zero()) return {};
+    stream_->throttled_ms += std::chrono::duration<double, std::milli>(wait).count();
+    return wait;
+}
+
+// The streamed body is complete: what is left goes to the caller, then the answer (an error when
+// the trailers carry one). The stream's figures stay for the REPORT.
+void sandbox::finish_stream(http::request&& req, const http::responder& reply) {
+    if (!stream_) return;  // on_response calls this only while a stream is open
+    std::string pending = std::exchange(stream_->pending, {});
+    std::string body = std::exchange(stream_->body, {});
+    const bool to_caller = inv_->on_stream != nullptr;
+    if (to_caller && !pending.empty()) inv_->on_stream(pending);
+    reply.send(accepted_response());
+    if (auto err = stream_error_of(req)) {
+        runtime_answered({true, std::move(err->body), std::move(err->type), to_caller});
+        return;
+    }
+    runtime_answered({false, std::move(body), {}, to_caller});
+}
+
 void sandbox::on_response(const std::string& id, http::request&& req,
                           const http::responder& reply) {
     check_id(id);
+    if (stream_ && stream_->id == id) return finish_stream(std::move(req), reply);
     if (req.body().size() > max_runtime_payload) {
         auto size = req.body().size();
         reply.fail(api_error(413, "RequestEntityTooLarge",
@@ -498,6 +614,7 @@ void sandbox::answer_caller() {
     r.error_type = std::move(answer_->error_type);
     r.log = inv_log_;  // so far: the REPORT line comes when the runtime asks for its next event
     r.cold = cold_pending_;
+    r.streamed = answer_->streamed;
     auto done = std::move(inv_->done);
     inv_->done = nullptr;
     if (done) done(std::move(r));
@@ -572,6 +689,11 @@ void sandbox::end_invocation(const std::string& status, const std::string& statu
     auto m = metrics();
     m.status = status;
     m.error_type = status_type;
+    if (stream_) {
+        m.streamed_bytes = stream_->bytes;
+        m.stream_throttled_ms = stream_->throttled_ms;
+        stream_.reset();
+    }
     const std::string id = inv_->id;
     std::string report = report_line(id, m);
     inv_log_ += end_line(id);
@@ -586,6 +708,7 @@ void sandbox::end_invocation(const std::string& status, const std::string& statu
         r.body = std::move(answer_->body);
         r.error_type = std::move(answer_->error_type);
         r.cold = cold;
+        r.streamed = answer_->streamed;
         r.report = std::move(report);
         r.log = std::move(inv_log_);
         auto done = std::move(inv_->done);

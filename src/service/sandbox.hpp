@@ -40,6 +40,7 @@ struct invocation_result {
     std::string log;         // the invocation's whole log; the tail is cut from it
     std::string report;      // the REPORT line (no newline)
     bool cold = false;
+    bool streamed = false;  // the response went out through invocation::on_stream, not in body
 };
 
 struct invocation {
@@ -51,6 +52,10 @@ struct invocation {
     bool is_event = false;
     int attempt = 0;
     std::function<void(invocation_result&&)> done;
+    // InvokeWithResponseStream: a streamed response's bytes as they arrive, in pieces of at most
+    // stream_piece_max bytes (each piece one of the runtime's chunks, or part of one); `done`
+    // follows. Unset (a buffered Invoke): the stream is collected into the body.
+    std::function<void(std::string_view)> on_stream;
 };
 using invocation_ptr = std::shared_ptr<invocation>;
 
@@ -68,7 +73,14 @@ struct sandbox_settings {
     std::shared_ptr<isolation>
         sandbox_isolation;  // null or off: sandboxes see the host as the service
     sandbox_credentials credentials;
+    struct stream_limits {
+        std::uint64_t max_bytes = 200ull * 1024 * 1024;
+        std::uint64_t burst_bytes = 6ull * 1024 * 1024;
+        std::uint64_t rate = 2ull * 1024 * 1024;  // bytes/s beyond the burst; 0 = uncapped
+    } stream;
 };
+
+inline constexpr std::size_t stream_piece_max = std::size_t{64} * 1024;
 
 class sandbox final : public runtime_endpoint, public std::enable_shared_from_this<sandbox> {
   public:
@@ -111,11 +123,28 @@ class sandbox final : public runtime_endpoint, public std::enable_shared_from_th
                   const http::responder& reply) override;
     void on_init_error(http::request&& req, const http::responder& reply) override;
 
+    // A streamed /response (Lambda-Runtime-Function-Response-Mode: streaming, chunked): claimed
+    // by the listener's stream hook at its header; its bytes arrive through a sink.
+    std::shared_ptr<http::body_sink> open_stream(const http::request& header);
+    void stream_data(const std::string& id, std::string_view bytes, bool chunk_end);
+    std::chrono::steady_clock::duration stream_delay();
+
   private:
     struct answer {
         bool function_error = false;
         std::string body, error_type;
+        bool streamed = false;
     };
+    struct stream_state {
+        explicit stream_state(std::string for_id) : id(std::move(for_id)) {}
+        std::string id;
+        std::uint64_t bytes = 0;
+        std::string body;     // a buffered caller's copy
+        std::string pending;  // bytes of the current chunk not yet passed on
+        std::optional<std::chrono::steady_clock::time_point> burst_end;  // the cap starts here
+        double throttled_ms = 0;
+    };
+    void finish_stream(http::request&& req, const http::responder& reply);
     void spawned(std::optional<resource_group> group, std::optional<child_process> proc,
                  std::chrono::steady_clock::time_point exec_at, const std::string& error);
     std::chrono::steady_clock::time_point exec_time();
@@ -165,8 +194,9 @@ class sandbox final : public runtime_endpoint, public std::enable_shared_from_th
     bool responded_ = false;  // the runtime posted its response or error for inv_
     bool answered_ = false;   // inv_'s caller has its answer
     std::optional<answer> answer_;
-    bool init_over_ = false;      // the first event was handed over
-    bool spawn_pending_ = false;  // the worker thread is creating the group and the process
+    std::optional<stream_state> stream_;  // the current invocation's streamed response
+    bool init_over_ = false;              // the first event was handed over
+    bool spawn_pending_ = false;          // the worker thread is creating the group and the process
     std::atomic<std::int64_t> exec_ns_{0};  // steady clock at exec, set by the worker thread
     std::atomic<pid_t> spawn_pid_{0};       // set by the worker thread before exec_ns_
     memory_meter meter_;

@@ -270,6 +270,7 @@ service::service(service_config cfg) : impl_(std::make_unique<impl>()) {
     ss.init_timeout_s = m.cfg.init_timeout_s;
     ss.freeze_delay_s = m.cfg.freeze_delay_s;
     ss.report_wait_s = m.cfg.report_wait_s;
+    ss.stream = {m.cfg.stream_max_bytes, m.cfg.stream_burst_bytes, m.cfg.stream_rate};
     ss.partial_model = m.partial;
     ss.launchers = m.cfg.launchers;
     ss.group_prefix = "lambench-" + std::to_string(::getpid()) + "-";

@@ -9,6 +9,7 @@
 #include "aws/lambda_client.hpp"
 #include "aws/sigv4.hpp"
 #include "common/base64.hpp"
+#include "common/crc32.hpp"
 #include "http_test_server.hpp"
 #include "test_util.hpp"
 
@@ -442,4 +443,79 @@ TEST(lambda_client, persistent_throttling_gives_up_after_four_attempts) {
     lambda_client client(server.endpoint(), "us-east-1", test_creds);
     EXPECT_THROW(client.delete_function("fn"), api_error);
     EXPECT_EQ(server.requests().size(), 4u);
+}
+
+namespace {
+
+// One event-stream message, framed by hand (the service's encoder is not linked here).
+std::string event_message(const std::string& event_type, const std::string& payload) {
+    auto u32 = [](std::string& out, std::uint32_t v) {
+        for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>(v >> shift & 0xff);
+    };
+    std::string headers;
+    for (auto [name, value] : {std::pair<std::string, std::string>{":event-type", event_type},
+                               {":message-type", "event"}}) {
+        headers += static_cast<char>(name.size());
+        headers += name;
+        headers += '\x07';
+        headers += static_cast<char>(value.size() >> 8);
+        headers += static_cast<char>(value.size() & 0xff);
+        headers += value;
+    }
+    std::string m;
+    u32(m, static_cast<std::uint32_t>(16 + headers.size() + payload.size()));
+    u32(m, static_cast<std::uint32_t>(headers.size()));
+    u32(m, lambench::common::crc32(m));
+    m += headers + payload;
+    u32(m, lambench::common::crc32(m));
+    return m;
+}
+
+}  // namespace
+
+TEST(lambda_client, invoke_stream_joins_chunks_and_reads_the_completion) {
+    const std::string log = "REPORT RequestId: 1\tDuration: 1.00 ms\n";
+    http_test_server server([&](const http_request&) {
+        return http_response{
+            200,
+            {{"Content-Type", "application/vnd.amazon.eventstream"}},
+            event_message("PayloadChunk", "chunk 0\n") +
+                event_message("PayloadChunk", "chunk 1\n") +
+                event_message("InvokeComplete",
+                              R"({"LogResult":")" + lambench::common::base64_encode(log) + "\"}")};
+    });
+    lambda_client client(server.endpoint(), "us-east-1", test_creds);
+    const auto res = client.invoke_stream("st", "{}");
+    EXPECT_EQ(res.payload, "chunk 0\nchunk 1\n");
+    EXPECT_EQ(res.function_error, "");
+    EXPECT_EQ(res.log_tail, log);
+    EXPECT_GT(res.first_byte.count(), 0);
+    EXPECT_LE(res.first_byte, res.round_trip);
+    const auto reqs = server.requests();
+    ASSERT_EQ(reqs.size(), 1u);
+    EXPECT_EQ(reqs[0].path, "/2021-11-15/functions/st/response-streaming-invocations");
+    EXPECT_EQ(reqs[0].header("x-amz-log-type"), "Tail");
+    EXPECT_EQ(verify_signature(reqs[0], test_creds, "us-east-1"), "");
+}
+
+TEST(lambda_client, invoke_stream_error_completion_and_broken_streams) {
+    std::string body;
+    http_test_server server([&](const http_request&) { return http_response{200, {}, body}; });
+    lambda_client client(server.endpoint(), "us-east-1", test_creds);
+    body = event_message("PayloadChunk", "x") +
+           event_message("InvokeComplete", R"({"ErrorCode":"Boom","ErrorDetails":"{\"e\":1}"})");
+    auto res = client.invoke_stream("st", "{}", false);
+    EXPECT_EQ(res.function_error, "Boom");
+    EXPECT_EQ(res.payload, R"({"e":1})");
+
+    body = event_message("PayloadChunk", "x");  // no InvokeComplete
+    EXPECT_THROW(client.invoke_stream("st", "{}"), std::runtime_error);
+    body = event_message("InvokeComplete", "{}");
+    body[body.size() - 1] ^= 1;  // message CRC
+    EXPECT_THROW(client.invoke_stream("st", "{}"), std::runtime_error);
+    body = event_message("InvokeComplete", "{}");
+    body[3] = static_cast<char>(body[3] + 1);  // total length, so the prelude CRC fails
+    EXPECT_THROW(client.invoke_stream("st", "{}"), std::runtime_error);
+    body = event_message("InvokeComplete", "{}").substr(0, 20);  // truncated
+    EXPECT_THROW(client.invoke_stream("st", "{}"), std::runtime_error);
 }

@@ -6,10 +6,12 @@
 #include "harness.hpp"
 #include "service/config.hpp"
 #include "service/errors.hpp"
+#include "service/event_stream.hpp"
 #include "service/journal.hpp"
 #include "service/lambda_api.hpp"
 #include "service/logs.hpp"
 #include "service/memory_meter.hpp"
+#include "service/runtime_api.hpp"
 #include "service/util.hpp"
 #include "service/zip_extract.hpp"
 
@@ -514,4 +516,113 @@ TEST(Journal, AnAbsentFileIsEmptyAndARewriteReplacesItWhole) {
     EXPECT_EQ(c.records[0]["v"], svc::journal_version);
     EXPECT_EQ(c.records[1]["op"], "z");
     EXPECT_TRUE(c.problems.empty());
+}
+
+namespace es = lambench::service::event_stream;
+
+TEST(EventStream, Crc32IsZlibs) {
+    EXPECT_EQ(es::crc32("123456789"), 0xCBF43926u);  // the standard check value
+    EXPECT_EQ(es::crc32(""), 0u);
+    EXPECT_EQ(es::crc32("56789", es::crc32("1234")), 0xCBF43926u);  // running
+}
+
+TEST(EventStream, MessageLayoutLengthsAndCrcs) {
+    const std::array<es::header, 1> h = {es::header{":a", "xy"}};
+    std::string m = es::message(h, "pay");
+    // 12 prelude + (1 + 2 + 1 + 2 + 2) headers + 3 payload + 4 CRC.
+    ASSERT_EQ(m.size(), 27u);
+    auto be = [&](std::size_t at) {
+        return static_cast<std::uint32_t>(static_cast<unsigned char>(m[at])) << 24 |
+               static_cast<std::uint32_t>(static_cast<unsigned char>(m[at + 1])) << 16 |
+               static_cast<std::uint32_t>(static_cast<unsigned char>(m[at + 2])) << 8 |
+               static_cast<std::uint32_t>(static_cast<unsigned char>(m[at + 3]));
+    };
+    EXPECT_EQ(be(0), 27u);
+    EXPECT_EQ(be(4), 8u);
+    EXPECT_EQ(be(8), es::crc32(std::string_view(m).substr(0, 8)));
+    EXPECT_EQ(m.substr(12, 8), std::string("\x02:a\x07\x00\x02xy", 8));
+    EXPECT_EQ(m.substr(20, 3), "pay");
+    EXPECT_EQ(be(23), es::crc32(std::string_view(m).substr(0, 23)));
+}
+
+TEST(EventStream, LambdaEventsCarryTheirHeadersAndJson) {
+    std::string chunk = es::payload_chunk(std::string("\0\xff", 2));
+    EXPECT_NE(chunk.find("PayloadChunk"), std::string::npos);
+    EXPECT_EQ(chunk.substr(chunk.size() - 6, 2), std::string("\0\xff", 2));
+    std::string ok = es::invoke_complete("", "", "");
+    EXPECT_EQ(ok.substr(ok.size() - 6, 2), "{}");
+    std::string bad = es::invoke_complete("Err\xff", "details", "bG9n");
+    auto json_at = bad.find("{\"");
+    ASSERT_NE(json_at, std::string::npos);
+    auto j = nlohmann::json::parse(bad.substr(json_at, bad.size() - 4 - json_at));
+    EXPECT_EQ(j["ErrorCode"], "Err\xef\xbf\xbd");  // invalid UTF-8 becomes U+FFFD
+    EXPECT_EQ(j["ErrorDetails"], "details");
+    EXPECT_EQ(j["LogResult"], "bG9n");
+}
+
+TEST(EventStream, RefusesWhatTheFormatCannotHold) {
+    std::string long_name(256, 'n');
+    std::array<es::header, 1> h = {es::header{long_name, "v"}};
+    EXPECT_THROW(es::message(h, ""), std::length_error);
+    std::string long_value(65536, 'v');
+    h = {es::header{"n", long_value}};
+    EXPECT_THROW(es::message(h, ""), std::length_error);
+    EXPECT_THROW(es::message({}, std::string(es::max_message, 'p')), std::length_error);
+}
+
+namespace {
+lambench::service::http::request streamed_request(
+    std::vector<std::pair<std::string, std::string>> fields) {
+    lambench::service::http::request req;
+    for (auto& [k, v] : fields) req.set(k, v);
+    return req;
+}
+}  // namespace
+
+TEST(StreamTrailers, ErrorTypeAndBase64BodyAreDecoded) {
+    namespace svc = lambench::service;
+    EXPECT_FALSE(svc::stream_error_of(streamed_request({})).has_value());
+    auto e = svc::stream_error_of(
+        streamed_request({{"Lambda-Runtime-Function-Error-Type", "TypeError"},
+                          {"Lambda-Runtime-Function-Error-Body",
+                           lambench::common::base64_encode(R"({"errorMessage":"m"})")}}));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->type, "TypeError");
+    EXPECT_EQ(e->body, R"({"errorMessage":"m"})");
+}
+
+TEST(StreamTrailers, MissingOrBrokenPartsGetDefaults) {
+    namespace svc = lambench::service;
+    // Not base64: taken as it is; the type from the body.
+    auto raw = svc::stream_error_of(
+        streamed_request({{"Lambda-Runtime-Function-Error-Body", R"({"errorType":"X!"})"}}));
+    ASSERT_TRUE(raw);
+    EXPECT_EQ(raw->type, "X!");
+    EXPECT_EQ(raw->body, R"({"errorType":"X!"})");
+    auto only_type =
+        svc::stream_error_of(streamed_request({{"Lambda-Runtime-Function-Error-Type", "Boom"}}));
+    ASSERT_TRUE(only_type);
+    EXPECT_EQ(nlohmann::json::parse(only_type->body)["errorType"], "Boom");
+    auto empty =
+        svc::stream_error_of(streamed_request({{"Lambda-Runtime-Function-Error-Body", ""}}));
+    ASSERT_TRUE(empty);
+    EXPECT_EQ(empty->type, "Runtime.Unknown");
+    EXPECT_TRUE(svc::streaming_mode(
+        streamed_request({{"Lambda-Runtime-Function-Response-Mode", "STREAMING"}})));
+    EXPECT_FALSE(svc::streaming_mode(
+        streamed_request({{"Lambda-Runtime-Function-Response-Mode", "buffered"}})));
+}
+
+TEST(Config, StreamLimitsAreReadAndChecked) {
+    temp_dir tmp;
+    write_file(tmp.path() / "s.toml",
+               "[service]\nstream_max_bytes = 1000\nstream_burst_bytes = 0\nstream_rate = 5\n");
+    auto cfg = lambench::service::load_config(tmp.path() / "s.toml");
+    EXPECT_EQ(cfg.stream_max_bytes, 1000u);
+    EXPECT_EQ(cfg.stream_burst_bytes, 0u);
+    EXPECT_EQ(cfg.stream_rate, 5u);
+    write_file(tmp.path() / "bad.toml", "[service]\nstream_max_bytes = 0\n");
+    EXPECT_THROW(lambench::service::load_config(tmp.path() / "bad.toml"), std::runtime_error);
+    write_file(tmp.path() / "neg.toml", "[service]\nstream_rate = -1\n");
+    EXPECT_THROW(lambench::service::load_config(tmp.path() / "neg.toml"), std::runtime_error);
 }
