@@ -17,6 +17,7 @@
 #include <optional>
 #include <typeinfo>
 
+#include "common/base64.hpp"
 #include "common/json_escape.hpp"
 #include "http.hpp"
 
@@ -62,33 +63,6 @@ std::string error_body(std::string_view message, std::string_view type) {
     common::append_json_string(body, type);
     body += ",\"stackTrace\":[]}";
     return body;
-}
-
-// The error body travels base64-encoded in a trailer field (no line breaks, no padding issues).
-std::string base64(std::string_view in) {
-    static constexpr char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((in.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 3 <= in.size(); i += 3) {
-        unsigned v = static_cast<unsigned char>(in[i]) << 16 |
-                     static_cast<unsigned char>(in[i + 1]) << 8 |
-                     static_cast<unsigned char>(in[i + 2]);
-        out += alphabet[v >> 18 & 63];
-        out += alphabet[v >> 12 & 63];
-        out += alphabet[v >> 6 & 63];
-        out += alphabet[v & 63];
-    }
-    if (std::size_t rest = in.size() - i; rest > 0) {
-        unsigned v = static_cast<unsigned char>(in[i]) << 16;
-        if (rest == 2) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-        out += alphabet[v >> 18 & 63];
-        out += alphabet[v >> 12 & 63];
-        out += rest == 2 ? alphabet[v >> 6 & 63] : '=';
-        out += '=';
-    }
-    return out;
 }
 
 // What the current exception is: its message and its (demangled, dynamic) type name.
@@ -313,7 +287,7 @@ class loop {
         std::size_t trailer_count = 0;
         if (failure) {
             type = failure->type;
-            body = base64(error_body(failure->message, failure->type));
+            body = common::base64_encode(error_body(failure->message, failure->type));
             trailers = {http_header{"Lambda-Runtime-Function-Error-Type", type},
                         http_header{"Lambda-Runtime-Function-Error-Body", body}};
             trailer_count = 2;
